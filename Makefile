@@ -1,0 +1,37 @@
+# Makefile — the front door: `make` builds everything into build/ (the CLI at
+# build/bin/ladder), `make check` runs every test through ctest, `make bench`
+# runs the benchmarks, `make install` installs library, headers, pkg-config
+# file and CLI. CMake does the work underneath.
+BUILD    ?= build
+SANITIZE ?= OFF
+PREFIX   ?= /usr/local
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS = -DLADDER_SANITIZE=$(SANITIZE) -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+
+.PHONY: all deps configure check bench install clean demo
+
+all: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+deps:
+	@bash scripts/deps.sh
+
+configure: deps
+	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+
+check: all
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: all
+	$(BUILD)/bin/ladder-bench
+
+demo: all
+	@rm -f $(BUILD)/demo.db
+	$(BUILD)/bin/ladder -d $(BUILD)/demo.db -m examples/basic/migrations up
+	$(BUILD)/bin/ladder -d $(BUILD)/demo.db -m examples/basic/migrations status
+
+install: all
+	cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

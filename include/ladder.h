@@ -1,0 +1,350 @@
+/*
+ * ladder.h — the public API of libladder, a schema-migration engine.
+ *
+ * This header is the reference manual. An application builds a plan (the
+ * migrations it ships), opens a database handle, and calls ladder_migrate()
+ * every time it opens its database. On a current database that call writes
+ * nothing, takes no write lock and costs about one small read.
+ *
+ * Conventions (as in libgit2):
+ *   - opaque handles with open/close (or new/free) pairs;
+ *   - the output parameter comes first;
+ *   - functions return 0 on success or one of the negative LADDER_E* codes,
+ *     and ladder_error_last() holds a message for the calling thread saying
+ *     what went wrong and where (file, line, version).
+ *
+ * Engine-specific entry points (wrapping an application's own sqlite3 * or
+ * PGconn *) live in <ladder/sqlite.h> and <ladder/postgres.h>; the interface
+ * for driver authors lives in <ladder/sys/driver.h>.
+ */
+#ifndef LADDER_H
+#define LADDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LADDER_VERSION_STRING "0.1.0"
+#define LADDER_VERSION_MAJOR 0
+#define LADDER_VERSION_MINOR 1
+#define LADDER_VERSION_PATCH 0
+
+/* ---------------------------------------------------------------------------
+ * Errors
+ *
+ * One X-macro table generates the enum and the strings (ladder_strerror).
+ * ------------------------------------------------------------------------- */
+
+#define LADDER_ERROR_TABLE(X)                                                        \
+	X(OK, 0, "success")                                                              \
+	X(ERROR, -1, "error")                                                            \
+	X(NOMEM, -2, "out of memory")                                                    \
+	X(INVALID, -3, "invalid argument")                                               \
+	X(PLAN, -4, "invalid migration plan")                                            \
+	X(IO, -5, "file system error")                                                   \
+	X(DB, -6, "database error")                                                      \
+	X(LOCKED, -7, "timed out waiting for the migration lock")                        \
+	X(CHECKSUM, -8, "an applied migration was edited")                               \
+	X(NEWER, -9, "the database is newer than the plan")                              \
+	X(OUT_OF_ORDER, -10, "a pending migration is older than the applied head")       \
+	X(BELOW_FLOOR, -11, "the database is older than the plan's floor")               \
+	X(NO_DOWN, -12, "a migration to revert has no down")                             \
+	X(INTERRUPTED, -13, "a no-transaction migration was interrupted")                \
+	X(MIGRATION, -14, "a migration failed")                                          \
+	X(CHECK, -15, "a post-condition or foreign-key check failed")                   \
+	X(UNSUPPORTED, -16, "not supported by this engine or version store")             \
+	X(STORE, -17, "the version store is unreadable")
+
+typedef enum {
+#define LADDER_X_ENUM(name, value, text) LADDER_E##name = value,
+	LADDER_ERROR_TABLE(LADDER_X_ENUM)
+#undef LADDER_X_ENUM
+} ladder_error_code;
+
+/* LADDER_OK is the success value every function returns; LADDER_ERROR is
+ * the catch-all failure. */
+#define LADDER_OK LADDER_EOK
+#define LADDER_ERROR LADDER_EERROR
+
+typedef struct ladder_error {
+	int code;            /* one of ladder_error_code */
+	const char *message; /* what and where; never NULL */
+} ladder_error;
+
+/* The last error raised on this thread; valid until the next ladder call on
+ * this thread. After a success it still describes the last failure. */
+const ladder_error *ladder_error_last(void);
+
+/* Static text for a code ("the database is newer than the plan"). */
+const char *ladder_strerror(int code);
+
+/* Raise an error from inside a C migration callback: the callback then
+ * returns the (negative) code, and ladder prefixes the message with the
+ * migration's version and name. Returns code. */
+int ladder_error_set(int code, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+void ladder_error_clear(void);
+
+/* ---------------------------------------------------------------------------
+ * Plans
+ * ------------------------------------------------------------------------- */
+
+/* A C migration step. `native` is the engine's own handle (sqlite3 * for
+ * SQLite, PGconn * for PostgreSQL) with the migration's transaction open
+ * (unless the step is marked no-transaction). Return 0, or a negative code
+ * after ladder_error_set(). Do not commit or roll back. */
+typedef int (*ladder_step_fn)(void *native, void *user);
+
+/* Per-direction flags; in SQL text they come from annotations in the
+ * section's leading comment (see README: "File formats"). */
+#define LADDER_NO_TRANSACTION 0x1u  /* -- ladder:no-transaction */
+#define LADDER_FOREIGN_KEYS_OFF 0x2u /* -- ladder:foreign-keys off (SQLite) */
+
+/* One migration as an application declares it (or as `ladder embed`
+ * generates it). Each side is SQL text or a C callback; a side with neither
+ * is missing (a down without either cannot be reverted). */
+typedef struct ladder_migration_def {
+	int64_t version;          /* > 0, unique within the plan */
+	const char *name;         /* human name, e.g. "create_users" */
+	const char *up_sql;       /* SQL text, or NULL when up_fn is set */
+	ladder_step_fn up_fn;
+	const char *down_sql;     /* SQL text, or NULL */
+	ladder_step_fn down_fn;
+	void *user;               /* passed to up_fn / down_fn */
+	unsigned int up_flags;    /* LADDER_NO_TRANSACTION | LADDER_FOREIGN_KEYS_OFF */
+	unsigned int down_flags;
+	const char *checksum;     /* 64 hex chars; NULL: SHA-256 of up_sql (CRLF
+	                             folded to LF), or for a callback of its name
+	                             and `revision` */
+	const char *revision;     /* callbacks: bump to mark an edited callback */
+	const char *check_sql;    /* post-condition: a query that must return no
+	                             rows after up, inside the same transaction */
+	const char *source;       /* file for error messages; NULL: "V_name" */
+	int up_line;              /* line of `source` where up_sql begins (1) */
+	int down_line;            /* line of `source` (or down_source) for down */
+	const char *down_source;  /* file holding the down; NULL: source */
+} ladder_migration_def;
+
+/* A whole plan as a static value: what `ladder embed` generates. */
+typedef struct ladder_plan_def {
+	const ladder_migration_def *migrations;
+	size_t count;
+	const ladder_migration_def *baseline; /* or NULL; its version is B */
+	int64_t floor;                        /* 0: no floor */
+} ladder_plan_def;
+
+typedef struct ladder_plan ladder_plan;
+
+/* An empty plan; fill it with ladder_plan_add(). */
+int ladder_plan_new(ladder_plan **out);
+
+/* A plan from a static definition (copies nothing the definition owns:
+ * the strings must outlive the plan, as static data does). */
+int ladder_plan_from_def(ladder_plan **out, const ladder_plan_def *def);
+
+/* A plan from a migrations directory in either format:
+ *   VERSION_name.up.sql + VERSION_name.down.sql       (golang-migrate)
+ *   VERSION_name.sql with -- migrate:up / -- migrate:down (dbmate)
+ *   VERSION_name.baseline.sql                        (the baseline)
+ * Duplicate versions, unparsable names and files in neither format are
+ * refused with LADDER_EPLAN naming the file(s). */
+int ladder_plan_load_dir(ladder_plan **out, const char *path);
+
+/* Add one migration (copied). Refuses a duplicate version (LADDER_EPLAN). */
+int ladder_plan_add(ladder_plan *plan, const ladder_migration_def *def);
+
+/* The baseline: the whole schema as of def->version, applied only to an
+ * empty database instead of every step up to that version. */
+int ladder_plan_set_baseline(ladder_plan *plan, const ladder_migration_def *def);
+
+/* The oldest applied version that can still be upgraded. A database whose
+ * head is above 0 and below the floor is refused (LADDER_EBELOW_FLOOR). */
+int ladder_plan_set_floor(ladder_plan *plan, int64_t floor);
+
+void ladder_plan_free(ladder_plan *plan);
+
+/* Read-only views of a plan, for tools. */
+size_t ladder_plan_count(const ladder_plan *plan);
+const ladder_migration_def *ladder_plan_at(const ladder_plan *plan, size_t index);
+const ladder_migration_def *ladder_plan_baseline(const ladder_plan *plan);
+int64_t ladder_plan_floor(const ladder_plan *plan);
+int64_t ladder_plan_head(const ladder_plan *plan); /* highest version, 0 if empty */
+/* The checksum recorded for migration `index` (64 hex chars). */
+const char *ladder_plan_checksum(const ladder_plan *plan, size_t index);
+
+/* The baseline's checksum, or NULL without a baseline. */
+const char *ladder_plan_baseline_checksum(const ladder_plan *plan);
+
+/* Write a C source file that defines `const ladder_plan_def SYMBOL`
+ * holding `plan` (what `ladder embed` does). Only SQL plans can be written. */
+int ladder_plan_write_c(const ladder_plan *plan, const char *symbol, const char *out_path);
+
+/* ---------------------------------------------------------------------------
+ * Databases
+ * ------------------------------------------------------------------------- */
+
+typedef struct ladder_db ladder_db;
+
+#define LADDER_OPEN_OPTIONS_VERSION 1
+typedef struct ladder_open_options {
+	unsigned int version;    /* LADDER_OPEN_OPTIONS_VERSION */
+	const char *store;       /* "history" (default), "history:TABLE",
+	                            "user_version" (SQLite), "comment:TABLE"
+	                            (PostgreSQL) */
+	const char *schema;      /* PostgreSQL: schema for store and search path */
+	int lock_timeout_ms;     /* wait this long for the migration lock;
+	                            default 60000 */
+	int ddl_lock_timeout_ms; /* PostgreSQL lock_timeout for DDL; 0 = none */
+} ladder_open_options;
+
+#define LADDER_OPEN_OPTIONS_INIT {LADDER_OPEN_OPTIONS_VERSION, NULL, NULL, 60000, 0}
+
+/* Open a database by URL: "sqlite:PATH", a plain file path, or
+ * "postgres://..." / "postgresql://..." / "key=value ..." as libpq reads it.
+ * opts may be NULL. A new SQLite file is created readable by its owner only. */
+int ladder_db_open(ladder_db **out, const char *url, const ladder_open_options *opts);
+
+/* Close the handle; a wrapped native handle is left open. */
+void ladder_db_close(ladder_db *db);
+
+/* The engine's own handle (sqlite3 * / PGconn *). */
+void *ladder_db_native(ladder_db *db);
+
+/* "sqlite" or "postgres". */
+const char *ladder_db_engine(const ladder_db *db);
+
+/* The URL with any password masked, for printing. */
+const char *ladder_db_display_name(const ladder_db *db);
+
+/* ---------------------------------------------------------------------------
+ * Running migrations
+ * ------------------------------------------------------------------------- */
+
+#define LADDER_ALLOW_NEWER 0x1u        /* applied versions unknown to the plan are fine */
+#define LADDER_ALLOW_OUT_OF_ORDER 0x2u /* apply pending versions below the head */
+#define LADDER_TX_PER_MIGRATION 0x4u   /* one transaction per migration, not per run */
+#define LADDER_DRY_RUN 0x8u            /* validate and plan, change nothing */
+
+typedef enum {
+	LADDER_EVENT_START = 1, /* a step is about to run */
+	LADDER_EVENT_DONE,      /* a step ran (not yet committed in one-tx runs) */
+} ladder_event;
+
+typedef enum {
+	LADDER_UP = 1,
+	LADDER_DOWN = 2,
+	LADDER_BASELINE = 3,
+} ladder_direction;
+
+typedef void (*ladder_progress_fn)(void *ctx, ladder_event event, ladder_direction dir,
+                                   int64_t version, const char *name, double seconds);
+
+#define LADDER_RUN_OPTIONS_VERSION 1
+typedef struct ladder_run_options {
+	unsigned int version; /* LADDER_RUN_OPTIONS_VERSION */
+	unsigned int flags;   /* LADDER_ALLOW_* | LADDER_TX_PER_MIGRATION | LADDER_DRY_RUN */
+	int64_t target;       /* up: stop at this version (0 = head);
+	                         down: go down to this version (-1 = use steps) */
+	int steps;            /* down: revert this many applied steps */
+	ladder_progress_fn progress;
+	void *progress_ctx;
+} ladder_run_options;
+
+#define LADDER_RUN_OPTIONS_INIT {LADDER_RUN_OPTIONS_VERSION, 0, 0, 0, NULL, NULL}
+
+typedef struct ladder_result {
+	int64_t from_version; /* head before the run */
+	int64_t to_version;   /* head after the run */
+	size_t applied;       /* steps run (up, down or baseline) */
+	int fast_path;        /* 1: nothing to do, decided in one small read */
+} ladder_result;
+
+/* Bring the database to the plan's head (or opts->target): the run of
+ * DESIGN.md. Safe to call from many processes at once; exactly one applies
+ * each step, the others wait for the lock and find nothing to do.
+ * out and opts may be NULL. Must not be called inside an open transaction. */
+int ladder_migrate(ladder_result *out, ladder_db *db, const ladder_plan *plan,
+                   const ladder_run_options *opts);
+
+/* Revert to opts->target (>= 0) or by opts->steps applied steps. A step
+ * without a down stops the run before anything changes (LADDER_ENO_DOWN). */
+int ladder_down(ladder_result *out, ladder_db *db, const ladder_plan *plan,
+                const ladder_run_options *opts);
+
+/* ---------------------------------------------------------------------------
+ * Status and history
+ * ------------------------------------------------------------------------- */
+
+typedef enum {
+	LADDER_STATE_PENDING = 1,  /* in the plan, not applied */
+	LADDER_STATE_APPLIED,      /* applied, checksum matches */
+	LADDER_STATE_EDITED,       /* applied, but the plan's text changed since */
+	LADDER_STATE_UNKNOWN,      /* applied, not in the plan (database newer) */
+	LADDER_STATE_INTERRUPTED,  /* no-transaction step started, never finished */
+	LADDER_STATE_OUT_OF_ORDER, /* pending, but below the applied head */
+	LADDER_STATE_BASELINE,     /* the baseline that created this database */
+	LADDER_STATE_SKIPPED,      /* below a baseline or floor: never needed */
+} ladder_state;
+
+const char *ladder_state_name(ladder_state state); /* "pending", "applied", ... */
+
+typedef struct ladder_status_entry {
+	int64_t version;
+	const char *name;
+	ladder_state state;
+	const char *applied_at;  /* "YYYY-MM-DDTHH:MM:SSZ", or NULL if not applied */
+	int64_t duration_ms;     /* -1 if not applied */
+	const char *checksum;    /* the stored checksum, else the plan's */
+	const char *kind;        /* "migration", "baseline", "adopted" */
+} ladder_status_entry;
+
+typedef struct ladder_status {
+	int64_t current;         /* highest applied version (0: none) */
+	int64_t head;            /* the plan's head */
+	size_t pending;          /* steps `up` would run */
+	size_t problems;         /* edited + unknown + interrupted + out-of-order */
+	int empty;               /* the database holds no objects yet */
+	const char *store;       /* "history", "user_version", ... */
+	int below_floor;         /* current is above 0 and below the floor */
+	size_t count;
+	ladder_status_entry *entries; /* ascending by version */
+} ladder_status;
+
+/* The plan merged with what the store records: one read of the store. */
+int ladder_status_get(ladder_status **out, ladder_db *db, const ladder_plan *plan);
+void ladder_status_free(ladder_status *status);
+
+/* What the store records, in version order (plan may be NULL). */
+int ladder_history_get(ladder_status **out, ladder_db *db);
+
+/* ---------------------------------------------------------------------------
+ * Maintenance
+ * ------------------------------------------------------------------------- */
+
+/* Move the version recorded by a light store (`from`: "user_version" or
+ * "comment:TABLE") into the db's history store: one row per plan migration
+ * at or below that version. Refuses if the history already holds rows. */
+int ladder_adopt(ladder_result *out, ladder_db *db, const ladder_plan *plan, const char *from);
+
+typedef enum {
+	LADDER_REPAIR_MARK_APPLIED = 1, /* an interrupted step finished by hand */
+	LADDER_REPAIR_MARK_PENDING,     /* an interrupted step undone by hand: run again */
+	LADDER_REPAIR_CHECKSUMS,        /* accept the plan's checksums for applied steps */
+} ladder_repair_action;
+
+/* Explicit fixes for what validation refuses. version: the interrupted
+ * step for MARK_*, ignored for CHECKSUMS. */
+int ladder_repair(ladder_result *out, ladder_db *db, const ladder_plan *plan,
+                  ladder_repair_action action, int64_t version);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LADDER_H */

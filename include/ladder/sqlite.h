@@ -1,0 +1,25 @@
+/*
+ * ladder/sqlite.h — SQLite-specific entry points: hand ladder an application's
+ * own sqlite3 * instead of a URL. Needs no SQLite header: the handle type is
+ * only declared here.
+ */
+#ifndef LADDER_SQLITE_H
+#define LADDER_SQLITE_H
+
+#include "../ladder.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sqlite3;
+
+/* Wrap `handle` (still owned by the caller: ladder_db_close() leaves it open).
+ * ladder sets no pragmas on it except a busy timeout of opts->lock_timeout_ms
+ * while a run waits for the write lock. opts may be NULL. */
+int ladder_sqlite_wrap(ladder_db **out, struct sqlite3 *handle, const ladder_open_options *opts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LADDER_SQLITE_H */
