@@ -1,0 +1,54 @@
+/*
+ * error.c — the per-thread last error: a code and a message saying what went
+ * wrong and where. Every failing ladder call leaves one here.
+ */
+#include "ladder.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define LADDER_ERROR_MAX 2048
+
+static _Thread_local char error_message[LADDER_ERROR_MAX];
+static _Thread_local ladder_error last_error = {0, ""};
+
+const char *ladder_strerror(int code)
+{
+	switch (code) {
+#define LADDER_X_CASE(name, value, text) case value: return text;
+		LADDER_ERROR_TABLE(LADDER_X_CASE)
+#undef LADDER_X_CASE
+	}
+	return "unknown error";
+}
+
+const ladder_error *ladder_error_last(void)
+{
+	if (last_error.message == NULL)
+		last_error.message = "";
+	return &last_error;
+}
+
+int ladder_error_set(int code, const char *fmt, ...)
+{
+	/* The message may be built from the previous message (a prefix added
+	 * by the caller), so format into a scratch buffer first. */
+	char scratch[LADDER_ERROR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(scratch, sizeof(scratch), fmt, ap);
+	va_end(ap);
+	memcpy(error_message, scratch, sizeof(scratch));
+	last_error.code = code;
+	last_error.message = error_message;
+	return code;
+}
+
+void ladder_error_clear(void)
+{
+	error_message[0] = '\0';
+	last_error.code = 0;
+	last_error.message = error_message;
+}

@@ -1,0 +1,213 @@
+/*
+ * sqltext.c — checks on migration text that need no SQL parser: encoding,
+ * `-- ladder:` annotations, blank sections, offsets to line numbers.
+ */
+#include "sqltext.h"
+
+#include "ladder.h"
+#include "ladder/sys/driver.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ladder_line_of(const char *text, size_t offset)
+{
+	int line = 1;
+	for (size_t i = 0; i < offset && text[i] != '\0'; i++)
+		if (text[i] == '\n')
+			line++;
+	return line;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most `avail` bytes), or 0. */
+static size_t utf8_sequence(const unsigned char *s, size_t avail)
+{
+	size_t need;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		need = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		need = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		need = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (need > avail)
+		return 0;
+	for (size_t i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, UTF-16 surrogates and code points past U+10FFFF. */
+	if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return need;
+}
+
+int ladder_text_validate(const char *source, const char *text, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	int line = 1;
+
+	for (size_t i = 0; i < len;) {
+		size_t n;
+		if (s[i] == '\0')
+			return ladder_error_set(LADDER_EPLAN, "%s:%d: the file holds a NUL byte (byte %zu): not SQL text",
+			                        source, line, i + 1);
+		n = utf8_sequence(s + i, len - i);
+		if (n == 0)
+			return ladder_error_set(LADDER_EPLAN, "%s:%d: invalid UTF-8 (byte %zu is 0x%02x); save the file as UTF-8",
+			                        source, line, i + 1, s[i]);
+		if (s[i] == '\n')
+			line++;
+		i += n;
+	}
+	return 0;
+}
+
+size_t ladder_text_skip_blank(const char *text, size_t len, size_t offset)
+{
+	size_t i = offset;
+
+	while (i < len) {
+		if (isspace((unsigned char)text[i])) {
+			i++;
+		} else if (text[i] == '-' && i + 1 < len && text[i + 1] == '-') {
+			while (i < len && text[i] != '\n')
+				i++;
+		} else if (text[i] == '/' && i + 1 < len && text[i + 1] == '*') {
+			const char *end = NULL;
+			for (size_t j = i + 2; j + 1 < len; j++)
+				if (text[j] == '*' && text[j + 1] == '/') {
+					end = text + j + 2;
+					break;
+				}
+			if (end == NULL)
+				return len;
+			i = (size_t)(end - text);
+		} else {
+			break;
+		}
+	}
+	return i;
+}
+
+int ladder_text_is_blank(const char *text)
+{
+	size_t len = strlen(text);
+	return ladder_text_skip_blank(text, len, 0) >= len;
+}
+
+/* Walk the leading `--` comment lines of text, handing each `ladder:`
+ * directive (trimmed) to visit(). Stops at the first statement. */
+typedef int (*directive_fn)(void *ctx, const char *source, int line, const char *directive,
+                            size_t len);
+
+static int walk_directives(const char *source, int first_line, const char *text, directive_fn visit,
+                           void *ctx)
+{
+	const char *p = text;
+	int line = first_line;
+
+	while (*p) {
+		const char *eol = strchr(p, '\n');
+		const char *q = p;
+		size_t line_len = eol ? (size_t)(eol - p) : strlen(p);
+		const char *end = p + line_len;
+
+		while (q < end && isspace((unsigned char)*q))
+			q++;
+		if (q < end) {
+			if (end - q < 2 || q[0] != '-' || q[1] != '-')
+				break; /* the first statement: annotations end here */
+			q += 2;
+			while (q < end && isspace((unsigned char)*q))
+				q++;
+			if ((size_t)(end - q) >= 7 && strncmp(q, "ladder:", 7) == 0) {
+				const char *d = q + 7;
+				const char *d_end = end;
+				int error;
+				while (d_end > d && isspace((unsigned char)d_end[-1]))
+					d_end--;
+				if ((error = visit(ctx, source, line, d, (size_t)(d_end - d))) < 0)
+					return error;
+			}
+		}
+		if (eol == NULL)
+			break;
+		p = eol + 1;
+		line++;
+	}
+	return 0;
+}
+
+static int directive_is(const char *d, size_t len, const char *word)
+{
+	return strlen(word) == len && strncmp(d, word, len) == 0;
+}
+
+static int collect_flags(void *ctx, const char *source, int line, const char *d, size_t len)
+{
+	unsigned int *flags = ctx;
+
+	if (directive_is(d, len, "no-transaction"))
+		*flags |= LADDER_NO_TRANSACTION;
+	else if (directive_is(d, len, "foreign-keys off"))
+		*flags |= LADDER_FOREIGN_KEYS_OFF;
+	else if (len >= 6 && strncmp(d, "floor ", 6) == 0)
+		; /* read by ladder_text_floor */
+	else
+		return ladder_error_set(LADDER_EPLAN,
+		                        "%s:%d: unknown annotation 'ladder:%.*s' (known: ladder:no-transaction, "
+		                        "ladder:foreign-keys off, ladder:floor N)",
+		                        source, line, (int)len, d);
+	return 0;
+}
+
+int ladder_text_annotations(const char *source, int first_line, const char *text, unsigned int *flags)
+{
+	*flags = 0;
+	return walk_directives(source, first_line, text, collect_flags, flags);
+}
+
+static int collect_floor(void *ctx, const char *source, int line, const char *d, size_t len)
+{
+	int64_t *floor = ctx;
+	char number[32];
+	char *end = NULL;
+	long long value;
+
+	if (len < 6 || strncmp(d, "floor ", 6) != 0)
+		return 0;
+	if (len - 6 >= sizeof(number))
+		goto bad;
+	memcpy(number, d + 6, len - 6);
+	number[len - 6] = '\0';
+	errno = 0;
+	value = strtoll(number, &end, 10);
+	if (errno != 0 || end == number || *end != '\0' || value < 0)
+		goto bad;
+	*floor = value;
+	return 0;
+bad:
+	return ladder_error_set(LADDER_EPLAN, "%s:%d: 'ladder:%.*s': the floor must be a version number",
+	                        source, line, (int)len, d);
+}
+
+int ladder_text_floor(const char *source, int first_line, const char *text, int64_t *floor)
+{
+	*floor = 0;
+	return walk_directives(source, first_line, text, collect_floor, floor);
+}

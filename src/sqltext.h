@@ -1,0 +1,36 @@
+/*
+ * sqltext.h — engine-neutral checks and helpers on migration text: encoding
+ * checks, annotations in a section's leading comment, blank detection, and
+ * mapping byte offsets to lines. No SQL is parsed here; statement splitting
+ * is the engine's job (SQLite's prepare tail, libpg_query).
+ */
+#ifndef LADDER_SQLTEXT_H
+#define LADDER_SQLTEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Refuse text that cannot be a migration: a NUL byte or invalid UTF-8.
+ * The error (LADDER_EPLAN) names source and the line. */
+int ladder_text_validate(const char *source, const char *text, size_t len);
+
+/* Read `-- ladder:...` annotations from the leading comment block of text
+ * (comment lines and blank lines before the first statement). Sets *flags
+ * (LADDER_NO_TRANSACTION, LADDER_FOREIGN_KEYS_OFF). An unknown `ladder:`
+ * annotation is refused (LADDER_EPLAN, "source:line: unknown annotation").
+ * first_line: the line of source where text begins. */
+int ladder_text_annotations(const char *source, int first_line, const char *text,
+                            unsigned int *flags);
+
+/* Read `-- ladder:floor N` from the leading comment of a baseline; *floor
+ * is 0 when there is none. */
+int ladder_text_floor(const char *source, int first_line, const char *text, int64_t *floor);
+
+/* 1 if text holds nothing but white space and comments. */
+int ladder_text_is_blank(const char *text);
+
+/* Offset of the first token at or after `offset` (skipping white space and
+ * comments), so an error points at the statement, not the blank before it. */
+size_t ladder_text_skip_blank(const char *text, size_t len, size_t offset);
+
+#endif /* LADDER_SQLTEXT_H */
