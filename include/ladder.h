@@ -183,7 +183,9 @@ const char *ladder_plan_checksum(const ladder_plan *plan, size_t index);
 const char *ladder_plan_baseline_checksum(const ladder_plan *plan);
 
 /* Write a C source file that defines `const ladder_plan_def SYMBOL`
- * holding `plan` (what `ladder embed` does). Only SQL plans can be written. */
+ * holding `plan` (what `ladder embed` does). Only SQL plans can be written.
+ * out_path NULL or "-" writes to standard output; a file is written to a
+ * temporary name and renamed, so a failure never leaves half a file. */
 int ladder_plan_write_c(const ladder_plan *plan, const char *symbol, const char *out_path);
 
 /* ---------------------------------------------------------------------------
@@ -199,12 +201,18 @@ typedef struct ladder_open_options {
 	                            "user_version" (SQLite), "comment:TABLE"
 	                            (PostgreSQL) */
 	const char *schema;      /* PostgreSQL: schema for store and search path */
-	int lock_timeout_ms;     /* wait this long for the migration lock;
-	                            default 60000 */
+	int lock_timeout_ms;     /* wait this long for the migration lock
+	                            (60000 in LADDER_OPEN_OPTIONS_INIT and for
+	                            NULL options; 0 = do not wait) */
 	int ddl_lock_timeout_ms; /* PostgreSQL lock_timeout for DDL; 0 = none */
+	unsigned int flags;      /* LADDER_OPEN_EXISTING */
 } ladder_open_options;
 
-#define LADDER_OPEN_OPTIONS_INIT {LADDER_OPEN_OPTIONS_VERSION, NULL, NULL, 60000, 0}
+/* Refuse a database that does not exist yet instead of creating it (what
+ * read-only tools want: a mistyped path is an error, not a new file). */
+#define LADDER_OPEN_EXISTING 0x1u
+
+#define LADDER_OPEN_OPTIONS_INIT {LADDER_OPEN_OPTIONS_VERSION, NULL, NULL, 60000, 0, 0}
 
 /* Open a database by URL: "sqlite:PATH", a plain file path, or
  * "postgres://..." / "postgresql://..." / "key=value ..." as libpq reads it.

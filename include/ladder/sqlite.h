@@ -15,8 +15,10 @@ extern "C" {
 struct sqlite3;
 
 /* Wrap `handle` (still owned by the caller: ladder_db_close() leaves it open).
- * ladder sets no pragmas on it except a busy timeout of opts->lock_timeout_ms
- * while a run waits for the write lock. opts may be NULL. */
+ * ladder sets no pragmas on it, but it does replace the handle's busy handler
+ * with sqlite3_busy_timeout(opts->lock_timeout_ms) for good (SQLite cannot
+ * give back the previous handler): concurrent migrators wait on it. opts may
+ * be NULL. */
 int ladder_sqlite_wrap(ladder_db **out, struct sqlite3 *handle, const ladder_open_options *opts);
 
 #ifdef __cplusplus

@@ -1,0 +1,645 @@
+/*
+ * sqlite_driver.c — the SQLite driver: opening (and privately creating)
+ * database files, wrapping an application's handle, running migration text,
+ * transactions, the lock file for runs that commit more than once, and the
+ * foreign-key switch used by table rebuilds. The version stores live in
+ * sqlite_store.c.
+ */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE /* flock, strdup, nanosleep under -std=c11 */
+#endif
+
+#include "sqlite_internal.h"
+#include "ladder/sqlite.h"
+#include "sqltext.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_TIMEOUT_MS 60000
+#define LOCK_SUFFIX "-ladder-lock"
+#define LOCK_POLL_MAX_MS 50
+
+/* --- errors ------------------------------------------------------------------ */
+
+int ladder_sqlite__code(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return LADDER_ELOCKED;
+	case SQLITE_NOMEM:
+		return LADDER_ENOMEM;
+	default:
+		return LADDER_EDB;
+	}
+}
+
+int ladder_sqlite__error(ladder_sqlite_conn *conn, int rc)
+{
+	return ladder_error_set(ladder_sqlite__code(rc), "'%s': %s", conn->path, sqlite3_errmsg(conn->db));
+}
+
+int ladder_sqlite__no_such_table(sqlite3 *db, int rc)
+{
+	/* SQLite has no result code of its own for this; its message has read
+	 * "no such table: NAME" since the first releases. */
+	return (rc & 0xff) == SQLITE_ERROR && strncmp(sqlite3_errmsg(db), "no such table", 13) == 0;
+}
+
+/* --- the connection ------------------------------------------------------------- */
+
+static const ladder_driver_ops sqlite_ops;
+
+static int conn_new(ladder_sqlite_conn **out, const char *path, int owned)
+{
+	ladder_sqlite_conn *conn = calloc(1, sizeof(*conn));
+
+	*out = NULL;
+	if (conn == NULL || (conn->path = strdup(path)) == NULL) {
+		free(conn);
+		return ladder_error_set(LADDER_ENOMEM, "out of memory opening '%s'", path);
+	}
+	conn->base.ops = &sqlite_ops;
+	conn->owned = owned;
+	conn->lock_fd = -1;
+	*out = conn;
+	return 0;
+}
+
+static void release_lock(ladder_sqlite_conn *conn)
+{
+	if (conn->lock_fd < 0)
+		return;
+	flock(conn->lock_fd, LOCK_UN);
+	close(conn->lock_fd);
+	conn->lock_fd = -1;
+}
+
+static void conn_free(ladder_sqlite_conn *conn)
+{
+	if (conn == NULL)
+		return;
+	ladder_sqlite__store_close(conn);
+	release_lock(conn);
+	/* close_v2: should a statement still be open, the handle is freed when
+	 * it is finalized instead of leaking. */
+	if (conn->owned && conn->db != NULL)
+		sqlite3_close_v2(conn->db);
+	free(conn->path);
+	free(conn);
+}
+
+static int timeout_from(const ladder_open_options *opts)
+{
+	if (opts == NULL)
+		return DEFAULT_TIMEOUT_MS;
+	return opts->lock_timeout_ms > 0 ? opts->lock_timeout_ms : 0;
+}
+
+static void set_busy_timeout(ladder_sqlite_conn *conn, int timeout_ms)
+{
+	conn->busy_timeout_ms = timeout_ms;
+	sqlite3_busy_timeout(conn->db, timeout_ms);
+}
+
+/* Create a missing database file ourselves so that it is readable by its
+ * owner only: SQLite would create it with 0644, and its journal and WAL
+ * files inherit the database file's mode. */
+static int create_private(const char *path)
+{
+	struct stat st;
+	char *dir = NULL;
+	char *slash;
+	int fd, saved, error = 0;
+
+	fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		close(fd);
+		goto done;
+	}
+	saved = errno;
+	/* EEXIST: it exists, or a racing process just made it; either is fine.
+	 * Other failures (a read-only file system) may still leave an existing
+	 * file that SQLite can open. */
+	if (saved == EEXIST || stat(path, &st) == 0)
+		goto done;
+	if ((dir = strdup(path)) == NULL) {
+		error = ladder_error_set(LADDER_ENOMEM, "out of memory opening '%s'", path);
+		goto done;
+	}
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (saved == ENOENT && stat(dir, &st) != 0)
+		error = ladder_error_set(LADDER_EIO, "cannot create database '%s': directory '%s' does not exist", path,
+		                         dir);
+	else
+		error = ladder_error_set(LADDER_EIO, "cannot create database '%s': %s", path, strerror(saved));
+done:
+	free(dir);
+	return error;
+}
+
+int ladder_sqlite_connect(ladder_conn **out, const char *path, const ladder_open_options *opts)
+{
+	ladder_sqlite_conn *conn = NULL;
+	int rc, error;
+
+	*out = NULL;
+	if (path == NULL || path[0] == '\0') {
+		error = ladder_error_set(LADDER_EINVALID, "no SQLite database path given");
+		goto done;
+	}
+	if (strcmp(path, ":memory:") != 0 && opts != NULL && (opts->flags & LADDER_OPEN_EXISTING)) {
+		struct stat st;
+		if (stat(path, &st) != 0) {
+			error = ladder_error_set(LADDER_EIO, "database '%s' does not exist", path);
+			goto done;
+		}
+	} else if (strcmp(path, ":memory:") != 0 && (error = create_private(path)) < 0) {
+		goto done;
+	}
+	if ((error = conn_new(&conn, path, 1)) < 0)
+		goto done;
+	/* Nothing is read here: a corrupt file is reported by the first query,
+	 * and the no-op run stays one small read. */
+	rc = sqlite3_open_v2(path, &conn->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		error = ladder_error_set((rc & 0xff) == SQLITE_CANTOPEN ? LADDER_EIO : ladder_sqlite__code(rc),
+		                         "cannot open database '%s': %s", path,
+		                         conn->db ? sqlite3_errmsg(conn->db) : sqlite3_errstr(rc));
+		goto done;
+	}
+	set_busy_timeout(conn, timeout_from(opts));
+	*out = &conn->base;
+	conn = NULL;
+done:
+	conn_free(conn);
+	return error;
+}
+
+int ladder_sqlite_wrap(ladder_db **out, struct sqlite3 *handle, const ladder_open_options *opts)
+{
+	ladder_sqlite_conn *conn = NULL;
+	const char *file;
+	char *display = NULL;
+	int error;
+
+	if (out == NULL || handle == NULL) {
+		error = ladder_error_set(LADDER_EINVALID, "ladder_sqlite_wrap: no handle given");
+		goto done;
+	}
+	*out = NULL;
+	if (opts != NULL && opts->version != LADDER_OPEN_OPTIONS_VERSION) {
+		error = ladder_error_set(LADDER_EINVALID, "ladder_open_options: unknown version %u", opts->version);
+		goto done;
+	}
+	file = sqlite3_db_filename(handle, "main");
+	if ((error = conn_new(&conn, file && file[0] ? file : ":memory:", 0)) < 0)
+		goto done;
+	conn->db = handle;
+	if ((display = malloc(strlen(conn->path) + sizeof("sqlite:"))) == NULL) {
+		error = ladder_error_set(LADDER_ENOMEM, "out of memory opening '%s'", conn->path);
+		goto done;
+	}
+	sprintf(display, "sqlite:%s", conn->path);
+	if ((error = ladder_db_from_conn(out, &conn->base, display, opts)) < 0)
+		goto done;
+	/* Only once wrapped: a refused handle is left as it came. */
+	set_busy_timeout(conn, timeout_from(opts));
+	conn = NULL; /* the ladder_db owns it now */
+done:
+	free(display);
+	conn_free(conn);
+	return error;
+}
+
+static void sqlite_close(ladder_conn *base)
+{
+	conn_free((ladder_sqlite_conn *)base);
+}
+
+static void *sqlite_native(ladder_conn *base)
+{
+	return ((ladder_sqlite_conn *)base)->db;
+}
+
+/* --- running text ---------------------------------------------------------------- */
+
+/* Where in the text SQLite's complaint points, given the statement that
+ * began at `start`: the token it names, else the statement's first token. */
+static size_t prepare_error_offset(sqlite3 *db, const char *sql, size_t len, size_t start)
+{
+#if SQLITE_VERSION_NUMBER >= 3038000
+	int offset = sqlite3_error_offset(db);
+	if (offset >= 0 && start + (size_t)offset <= len)
+		return start + (size_t)offset;
+#else
+	(void)db;
+#endif
+	return ladder_text_skip_blank(sql, len, start);
+}
+
+static int sqlite_exec(ladder_conn *base, const char *sql, size_t len, unsigned int flags, size_t *err_offset)
+{
+	ladder_sqlite_conn *conn = (ladder_sqlite_conn *)base;
+	sqlite3_stmt *stmt = NULL;
+	const char *p = sql;
+	const char *end = sql + len;
+	const char *tail;
+	int rc, error = 0;
+
+	/* LADDER_EXEC_SEPARATE needs nothing here: outside a transaction every
+	 * SQLite statement commits on its own. */
+	(void)flags;
+	*err_offset = SIZE_MAX;
+	if (len > INT_MAX) {
+		error = ladder_error_set(LADDER_EINVALID, "%zu bytes of SQL is more than SQLite reads at once", len);
+		goto done;
+	}
+	while (p < end) {
+		size_t start = (size_t)(p - sql);
+
+		/* The text need not end in a NUL at len: give the byte count. */
+		tail = NULL;
+		rc = sqlite3_prepare_v2(conn->db, p, (int)(end - p), &stmt, &tail);
+		if (rc != SQLITE_OK) {
+			*err_offset = prepare_error_offset(conn->db, sql, len, start);
+			error = ladder_error_set(ladder_sqlite__code(rc), "%s", sqlite3_errmsg(conn->db));
+			goto done;
+		}
+		if (tail == NULL || tail <= p) /* nothing consumed: only a blank tail was left */
+			break;
+		p = tail;
+		if (stmt == NULL) /* white space or a comment */
+			continue;
+		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+			;
+		if (rc != SQLITE_DONE) {
+			*err_offset = ladder_text_skip_blank(sql, len, start);
+			error = ladder_error_set(ladder_sqlite__code(rc), "%s", sqlite3_errmsg(conn->db));
+			goto done;
+		}
+		sqlite3_finalize(stmt);
+		stmt = NULL;
+	}
+done:
+	sqlite3_finalize(stmt);
+	return error;
+}
+
+/* Back up to the start of a UTF-8 sequence cut by truncation at buf[len]. */
+static void trim_utf8(char *buf, size_t len)
+{
+	size_t i = len, need;
+	unsigned char lead;
+
+	while (i > 0 && ((unsigned char)buf[i - 1] & 0xC0) == 0x80)
+		i--;
+	if (i == 0)
+		return;
+	lead = (unsigned char)buf[i - 1];
+	need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+	if (len - (i - 1) < need)
+		buf[i - 1] = '\0';
+}
+
+/* "col=value, col=value", cut to fit len. */
+static void render_row(sqlite3_stmt *stmt, char *buf, size_t len)
+{
+	size_t used = 0;
+	char blob[32];
+
+	if (buf == NULL || len == 0)
+		return;
+	buf[0] = '\0';
+	for (int i = 0; i < sqlite3_column_count(stmt); i++) {
+		const char *name = sqlite3_column_name(stmt, i);
+		const char *value;
+		int n;
+
+		switch (sqlite3_column_type(stmt, i)) {
+		case SQLITE_NULL:
+			value = "NULL";
+			break;
+		case SQLITE_BLOB:
+			snprintf(blob, sizeof(blob), "<%d-byte blob>", sqlite3_column_bytes(stmt, i));
+			value = blob;
+			break;
+		default:
+			value = (const char *)sqlite3_column_text(stmt, i);
+			if (value == NULL)
+				value = "NULL";
+			break;
+		}
+		n = snprintf(buf + used, len - used, "%s%s=%s", i ? ", " : "", name ? name : "?", value);
+		if (n < 0 || (size_t)n >= len - used) {
+			trim_utf8(buf, len - 1);
+			break;
+		}
+		used += (size_t)n;
+	}
+}
+
+static int sqlite_query_is_empty(ladder_conn *base, const char *sql, int *empty, char *first_row,
+                                 size_t first_row_len)
+{
+	ladder_sqlite_conn *conn = (ladder_sqlite_conn *)base;
+	sqlite3_stmt *stmt = NULL;
+	const char *tail = NULL;
+	int rc, error = 0;
+
+	*empty = 1;
+	if (first_row != NULL && first_row_len > 0)
+		first_row[0] = '\0';
+	rc = sqlite3_prepare_v2(conn->db, sql, -1, &stmt, &tail);
+	if (rc != SQLITE_OK) {
+		error = ladder_error_set(ladder_sqlite__code(rc), "post-condition query: %s", sqlite3_errmsg(conn->db));
+		goto done;
+	}
+	/* A second statement would be silently skipped: refuse it instead. */
+	if (tail != NULL && !ladder_text_is_blank(tail)) {
+		error = ladder_error_set(LADDER_EINVALID,
+		                         "post-condition query: holds more than one statement (the second begins '%.40s')",
+		                         tail + ladder_text_skip_blank(tail, strlen(tail), 0));
+		goto done;
+	}
+	if (stmt == NULL) /* a blank query returns nothing */
+		goto done;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*empty = 0;
+		render_row(stmt, first_row, first_row_len);
+	} else if (rc != SQLITE_DONE) {
+		error = ladder_error_set(ladder_sqlite__code(rc), "post-condition query: %s", sqlite3_errmsg(conn->db));
+	}
+done:
+	sqlite3_finalize(stmt);
+	return error;
+}
+
+/* --- transactions ----------------------------------------------------------------- */
+
+static int sqlite_begin(ladder_conn *base, int write)
+{
+	ladder_sqlite_conn *conn = (ladder_sqlite_conn *)base;
+	/* IMMEDIATE takes the write lock now, so the busy timeout does the
+	 * waiting here rather than a deadlock surfacing at the first write. */
+	int rc = sqlite3_exec(conn->db, write ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL);
+
+	if (rc == SQLITE_OK)
+		return 0;
+	if ((rc & 0xff) == SQLITE_BUSY)
+		return ladder_error_set(LADDER_ELOCKED, "timed out after %d ms waiting for the write lock on '%s'",
+		                        conn->busy_timeout_ms, conn->path);
+	return ladder_sqlite__error(conn, rc);
+}
+
+static int sqlite_commit(ladder_conn *base)
+{
+	ladder_sqlite_conn *conn = (ladder_sqlite_conn *)base;
+	int rc = sqlite3_exec(conn->db, "COMMIT", NULL, NULL, NULL);
+
+	if (rc == SQLITE_OK)
+		return 0;
+	/* In rollback-journal mode readers can keep a commit waiting; the
+	 * transaction stays open for the caller to roll back. */
+	if ((rc & 0xff) == SQLITE_BUSY)
+		return ladder_error_set(LADDER_ELOCKED, "timed out after %d ms waiting for readers of '%s' to let the commit through",
+		                        conn->busy_timeout_ms, conn->path);
+	return ladder_sqlite__error(conn, rc);
+}
+
+static int sqlite_rollback(ladder_conn *base)
+{
+	ladder_sqlite_conn *conn = (ladder_sqlite_conn *)base;
+	int rc;
+
+	/* SQLite may already have rolled back on its own (after SQLITE_FULL,
+	 * SQLITE_IOERR, ...); ROLLBACK would then fail. */
+	if (sqlite3_get_autocommit(conn->db))
+		return 0;
+	rc = sqlite3_exec(conn->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : ladder_sqlite__error(conn, rc);
+}
+
+static int sqlite_in_transaction(ladder_conn *base)
+{
+	return !sqlite3_get_autocommit(((ladder_sqlite_conn *)base)->db);
+}
+
+/* --- the lock file ------------------------------------------------------------------ */
+
+static long elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* A separate file, never the database: closing any descriptor of the
+ * database file would drop every POSIX lock SQLite holds on it in this
+ * process. flock() locks are independent of SQLite's fcntl() locks, and die
+ * with the process, so a crashed migrator never leaves the lock held. The
+ * file is left in place: unlinking it would let a waiter lock a dead inode. */
+static int sqlite_lock(ladder_conn *base, const ladder_store *store, int timeout_ms)
+{
+	ladder_sqlite_conn *conn = (ladder_sqlite_conn *)base;
+	const char *file = sqlite3_db_filename(conn->db, "main");
+	struct timespec start;
+	char *lock_path = NULL;
+	long delay_ms = 1, waited;
+	int fd = -1, error = 0;
+
+	(void)store;
+	/* An in-memory or temporary database has no other process to fend off. */
+	if (conn->lock_fd >= 0 || file == NULL || file[0] == '\0')
+		goto done;
+	if ((lock_path = malloc(strlen(file) + sizeof(LOCK_SUFFIX))) == NULL) {
+		error = ladder_error_set(LADDER_ENOMEM, "out of memory locking '%s'", conn->path);
+		goto done;
+	}
+	sprintf(lock_path, "%s%s", file, LOCK_SUFFIX);
+	if ((fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		error = ladder_error_set(LADDER_EIO, "cannot open the lock file '%s': %s", lock_path, strerror(errno));
+		goto done;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK) {
+			error = ladder_error_set(LADDER_EIO, "cannot lock '%s': %s", lock_path, strerror(errno));
+			goto done;
+		}
+		waited = elapsed_ms(&start);
+		if (waited >= timeout_ms) {
+			error = ladder_error_set(LADDER_ELOCKED, "another migrator holds the lock '%s' (waited %ld ms)",
+			                         lock_path, waited);
+			goto done;
+		}
+		sleep_ms(delay_ms < timeout_ms - waited ? delay_ms : timeout_ms - waited);
+		delay_ms = delay_ms * 2 > LOCK_POLL_MAX_MS ? LOCK_POLL_MAX_MS : delay_ms * 2;
+	}
+	conn->lock_fd = fd;
+	fd = -1;
+done:
+	if (fd >= 0)
+		close(fd);
+	free(lock_path);
+	return error;
+}
+
+static int sqlite_unlock(ladder_conn *base, const ladder_store *store)
+{
+	(void)store;
+	release_lock((ladder_sqlite_conn *)base);
+	return 0;
+}
+
+/* --- schema questions ------------------------------------------------------------------ */
+
+static int sqlite_is_empty(ladder_conn *base, const ladder_store *store, int *empty)
+{
+	/* sqlite_master rather than its newer alias sqlite_schema (3.33+).
+	 * Identifiers compare ASCII-case-insensitively in SQLite, hence NOCASE. */
+	static const char sql[] = "SELECT 1 FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+	                          "AND (?1 IS NULL OR tbl_name <> ?1 COLLATE NOCASE) LIMIT 1";
+	ladder_sqlite_conn *conn = (ladder_sqlite_conn *)base;
+	sqlite3_stmt *stmt = NULL;
+	int rc, error = 0;
+
+	*empty = 1;
+	if ((rc = sqlite3_prepare_v2(conn->db, sql, -1, &stmt, NULL)) != SQLITE_OK) {
+		error = ladder_sqlite__error(conn, rc);
+		goto done;
+	}
+	if (store != NULL && store->kind == LADDER_STORE_HISTORY)
+		sqlite3_bind_text(stmt, 1, store->table, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*empty = 0;
+	else if (rc != SQLITE_DONE)
+		error = ladder_sqlite__error(conn, rc);
+done:
+	sqlite3_finalize(stmt);
+	return error;
+}
+
+static int sqlite_set_foreign_keys(ladder_conn *base, int on, int *was_on)
+{
+	ladder_sqlite_conn *conn = (ladder_sqlite_conn *)base;
+	sqlite3_stmt *stmt = NULL;
+	int rc, error = 0;
+
+	/* Inside a transaction the pragma is silently a no-op. */
+	if (!sqlite3_get_autocommit(conn->db)) {
+		error = ladder_error_set(LADDER_EINVALID, "'%s': foreign keys cannot be switched inside a transaction",
+		                         conn->path);
+		goto done;
+	}
+	if ((rc = sqlite3_prepare_v2(conn->db, "PRAGMA foreign_keys", -1, &stmt, NULL)) != SQLITE_OK) {
+		error = ladder_sqlite__error(conn, rc);
+		goto done;
+	}
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW) {
+		error = ladder_sqlite__error(conn, rc);
+		goto done;
+	}
+	*was_on = sqlite3_column_int(stmt, 0) != 0;
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	rc = sqlite3_exec(conn->db, on ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		error = ladder_sqlite__error(conn, rc);
+done:
+	sqlite3_finalize(stmt);
+	return error;
+}
+
+static const char *column_or(sqlite3_stmt *stmt, int col, const char *fallback)
+{
+	const char *text = (const char *)sqlite3_column_text(stmt, col);
+	return text ? text : fallback;
+}
+
+static int sqlite_foreign_key_check(ladder_conn *base)
+{
+	ladder_sqlite_conn *conn = (ladder_sqlite_conn *)base;
+	sqlite3_stmt *stmt = NULL;
+	char table[LADDER_NAME_MAX] = "", parent[LADDER_NAME_MAX] = "", row[32] = "";
+	long count = 0;
+	int rc, error = 0;
+
+	if ((rc = sqlite3_prepare_v2(conn->db, "PRAGMA foreign_key_check", -1, &stmt, NULL)) != SQLITE_OK) {
+		error = ladder_sqlite__error(conn, rc);
+		goto done;
+	}
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (count++ > 0)
+			continue;
+		/* Columns: table, rowid (NULL for WITHOUT ROWID), parent, fkid. */
+		snprintf(table, sizeof(table), "%s", column_or(stmt, 0, "?"));
+		snprintf(row, sizeof(row), "%s", column_or(stmt, 1, "(without rowid)"));
+		snprintf(parent, sizeof(parent), "%s", column_or(stmt, 2, "?"));
+	}
+	if (rc != SQLITE_DONE) {
+		error = ladder_sqlite__error(conn, rc);
+		goto done;
+	}
+	if (count == 1)
+		error = ladder_error_set(LADDER_ECHECK, "foreign key violation: table %s row %s references %s", table, row,
+		                         parent);
+	else if (count > 1)
+		error = ladder_error_set(LADDER_ECHECK, "foreign key violation: table %s row %s references %s (and %ld more)",
+		                         table, row, parent, count - 1);
+done:
+	sqlite3_finalize(stmt);
+	return error;
+}
+
+static const ladder_driver_ops sqlite_ops = {
+	.engine = "sqlite",
+	.lock_always = 0,
+	.close = sqlite_close,
+	.native = sqlite_native,
+	.exec = sqlite_exec,
+	.query_is_empty = sqlite_query_is_empty,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
+	.in_transaction = sqlite_in_transaction,
+	.lock = sqlite_lock,
+	.unlock = sqlite_unlock,
+	.is_empty = sqlite_is_empty,
+	.set_foreign_keys = sqlite_set_foreign_keys,
+	.foreign_key_check = sqlite_foreign_key_check,
+	.store_head = ladder_sqlite__store_head,
+	.store_read = ladder_sqlite__store_read,
+	.store_prepare = ladder_sqlite__store_prepare,
+	.store_put = ladder_sqlite__store_put,
+	.store_remove = ladder_sqlite__store_remove,
+};

@@ -1,0 +1,56 @@
+/*
+ * sqlite_internal.h — the SQLite driver's private connection struct and what
+ * sqlite_driver.c (connection, transactions, locks) shares with
+ * sqlite_store.c (the version stores).
+ */
+#ifndef LADDER_SQLITE_INTERNAL_H
+#define LADDER_SQLITE_INTERNAL_H
+
+#include "ladder.h"
+#include "ladder/sys/driver.h"
+
+#include <sqlite3.h>
+
+/* A prepared statement kept for the life of the connection, with the table
+ * it was prepared for: the store's table can differ between calls (adopt
+ * reads one store while recording into another). */
+typedef struct ladder_sqlite_cached {
+	sqlite3_stmt *stmt;
+	char table[LADDER_NAME_MAX];
+} ladder_sqlite_cached;
+
+typedef struct ladder_sqlite_conn {
+	ladder_conn base;       /* first: the core sees only this */
+	sqlite3 *db;
+	int owned;              /* 0: a wrapped handle the application closes */
+	int busy_timeout_ms;
+	int lock_fd;            /* the held lock file, or -1 */
+	char *path;             /* as the user named it, for messages */
+	ladder_sqlite_cached head;   /* history: the newest row */
+	ladder_sqlite_cached put;    /* history: INSERT OR REPLACE */
+	sqlite3_stmt *user_version;  /* PRAGMA user_version */
+} ladder_sqlite_conn;
+
+/* Raise the connection's current SQLite error as "'PATH': message" with the
+ * ladder code for rc. Returns that (negative) code. */
+int ladder_sqlite__error(ladder_sqlite_conn *conn, int rc);
+
+/* The ladder code for an SQLite result code (extended codes allowed). */
+int ladder_sqlite__code(int rc);
+
+/* 1 if the last error on db says a table is missing. */
+int ladder_sqlite__no_such_table(sqlite3 *db, int rc);
+
+/* The version stores (sqlite_store.c); see ladder_driver_ops. */
+int ladder_sqlite__store_head(ladder_conn *conn, const ladder_store *store, ladder_head *out);
+int ladder_sqlite__store_read(ladder_conn *conn, const ladder_store *store, ladder_row **rows,
+                              size_t *count);
+int ladder_sqlite__store_prepare(ladder_conn *conn, const ladder_store *store);
+int ladder_sqlite__store_put(ladder_conn *conn, const ladder_store *store, const ladder_row *row);
+int ladder_sqlite__store_remove(ladder_conn *conn, const ladder_store *store, int64_t version,
+                                int64_t new_head);
+
+/* Finalize the statements the stores cached (before closing the handle). */
+void ladder_sqlite__store_close(ladder_sqlite_conn *conn);
+
+#endif /* LADDER_SQLITE_INTERNAL_H */
