@@ -1,0 +1,66 @@
+/*
+ * cli.h — what the ladder command line hands from argument parsing (main.c)
+ * to the commands (commands.c): one struct of already-validated options, so
+ * a command never looks at argv and never has to re-check a combination.
+ */
+#ifndef LADDER_CLI_H
+#define LADDER_CLI_H
+
+#include <ladder.h>
+
+#include <stdint.h>
+
+/* Exit codes, as documented in --help. */
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_ERROR 1
+#define CLI_EXIT_USAGE 2
+#define CLI_EXIT_PENDING 3
+
+/* Command options, one bit each: main.c records which were given so it can
+ * refuse one the command does not take. */
+#define CLI_OPT_TO (1u << 0)
+#define CLI_OPT_STEPS (1u << 1)
+#define CLI_OPT_JSON (1u << 2)
+#define CLI_OPT_EXIT_CODE (1u << 3)
+#define CLI_OPT_SINGLE (1u << 4)
+#define CLI_OPT_FROM (1u << 5)
+#define CLI_OPT_APPLIED (1u << 6)
+#define CLI_OPT_PENDING (1u << 7)
+#define CLI_OPT_CHECKSUMS (1u << 8)
+#define CLI_OPT_OUTPUT (1u << 9)
+#define CLI_OPT_SYMBOL (1u << 10)
+
+typedef struct cli_options {
+	/* global */
+	const char *database;   /* -d, else DATABASE_URL; NULL when neither */
+	const char *migrations; /* -m, default "./migrations" */
+	const char *store;      /* --store, NULL: the library's default */
+	const char *schema;     /* --schema */
+	int lock_timeout_ms;    /* --lock-timeout, in milliseconds */
+	unsigned int run_flags; /* LADDER_ALLOW_* | LADDER_TX_PER_MIGRATION */
+	int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
+
+	/* the command and what it was given */
+	const char *command;
+	const char *name;       /* new: NAME */
+	unsigned int given;     /* CLI_OPT_* */
+	int64_t to;             /* up/down --to */
+	int steps;              /* down --steps (default 1) */
+	const char *from;       /* adopt --from (default "user_version") */
+	ladder_repair_action repair;
+	int64_t repair_version; /* repair --applied/--pending */
+	const char *output;     /* embed -o, NULL: stdout */
+	const char *symbol;     /* embed --symbol */
+} cli_options;
+
+/* The commands; each returns the process exit code. */
+int cli_cmd_up(const cli_options *o);
+int cli_cmd_down(const cli_options *o);
+int cli_cmd_status(const cli_options *o);
+int cli_cmd_history(const cli_options *o);
+int cli_cmd_new(const cli_options *o);
+int cli_cmd_adopt(const cli_options *o);
+int cli_cmd_repair(const cli_options *o);
+int cli_cmd_embed(const cli_options *o);
+
+#endif /* LADDER_CLI_H */

@@ -1,0 +1,718 @@
+/*
+ * commands.c — one function per ladder command. Each loads what it needs
+ * through the public API (plan, database, status), says what happened in a
+ * line a person can act on (or JSON for a program), frees every handle on
+ * every path and returns the process exit code.
+ */
+#include "cli.h"
+#include "output.h"
+
+#include <ladder.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---------------------------------------------------------------------------
+ * Shared steps
+ * ------------------------------------------------------------------------- */
+
+static int load_plan(const cli_options *o, ladder_plan **plan)
+{
+	if (ladder_plan_load_dir(plan, o->migrations) < 0)
+		return cli_lib_error();
+	return CLI_EXIT_OK;
+}
+
+/* must_exist: only `up` may create a database; every other command
+ * refuses a mistyped path instead of leaving an empty file behind. */
+static int open_db(const cli_options *o, ladder_db **db, int must_exist)
+{
+	ladder_open_options opts = LADDER_OPEN_OPTIONS_INIT;
+
+	if (must_exist)
+		opts.flags |= LADDER_OPEN_EXISTING;
+	opts.store = o->store;
+	opts.schema = o->schema;
+	opts.lock_timeout_ms = o->lock_timeout_ms;
+	if (ladder_db_open(db, o->database, &opts) < 0)
+		return cli_lib_error();
+	return CLI_EXIT_OK;
+}
+
+/* The plan first: a broken migrations directory is reported without
+ * touching the database at all. */
+static int open_both(const cli_options *o, ladder_plan **plan, ladder_db **db, int must_exist)
+{
+	int rc = load_plan(o, plan);
+
+	if (rc == CLI_EXIT_OK)
+		rc = open_db(o, db, must_exist);
+	return rc;
+}
+
+static void close_both(ladder_plan *plan, ladder_db *db)
+{
+	if (db != NULL)
+		ladder_db_close(db);
+	if (plan != NULL)
+		ladder_plan_free(plan);
+}
+
+/* -v: one line per step. The line is opened at START and finished at DONE,
+ * so a step that hangs or fails is visible as the last, unfinished line. */
+typedef struct progress {
+	int line_open;
+} progress;
+
+static const char *arrow(ladder_direction dir)
+{
+	return dir == LADDER_DOWN ? "\xe2\x86\x93" : "\xe2\x86\x91"; /* ↓ ↑ */
+}
+
+static void progress_start(ladder_direction dir, int64_t version, const char *name)
+{
+	printf("  %s %" PRId64 " ", arrow(dir), version);
+	out_text(stdout, name ? name : "");
+	if (dir == LADDER_BASELINE)
+		fputs(" (baseline)", stdout);
+}
+
+static void on_progress(void *ctx, ladder_event event, ladder_direction dir, int64_t version, const char *name,
+                        double seconds)
+{
+	progress *p = ctx;
+
+	if (event == LADDER_EVENT_START) {
+		if (p->line_open)
+			fputc('\n', stdout);
+		progress_start(dir, version, name);
+		p->line_open = 1;
+	} else if (event == LADDER_EVENT_DONE) {
+		if (!p->line_open)
+			progress_start(dir, version, name);
+		printf("  (%.1f ms)\n", seconds * 1000.0);
+		p->line_open = 0;
+	}
+	fflush(stdout);
+}
+
+static void progress_end(progress *p)
+{
+	if (p->line_open)
+		fputc('\n', stdout);
+	p->line_open = 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * up, down
+ * ------------------------------------------------------------------------- */
+
+int cli_cmd_up(const cli_options *o)
+{
+	ladder_plan *plan = NULL;
+	ladder_db *db = NULL;
+	ladder_run_options run = LADDER_RUN_OPTIONS_INIT;
+	ladder_result result;
+	progress p = {0};
+	int error, rc;
+
+	if ((rc = open_both(o, &plan, &db, 0)) != CLI_EXIT_OK)
+		goto done;
+	run.flags = o->run_flags;
+	run.target = o->to;
+	if (o->verbosity > 0) {
+		run.progress = on_progress;
+		run.progress_ctx = &p;
+	}
+	error = ladder_migrate(&result, db, plan, &run);
+	progress_end(&p);
+	if (error < 0) {
+		rc = cli_lib_error();
+		goto done;
+	}
+	if (o->verbosity < 0)
+		goto done;
+	if (result.applied > 0)
+		printf("Applied %zu migration(s): version %" PRId64 " \xe2\x86\x92 %" PRId64 ".\n", result.applied,
+		       result.from_version, result.to_version);
+	else
+		printf("Database is up to date at version %" PRId64 ".\n", result.to_version);
+
+done:
+	close_both(plan, db);
+	return rc;
+}
+
+int cli_cmd_down(const cli_options *o)
+{
+	ladder_plan *plan = NULL;
+	ladder_db *db = NULL;
+	ladder_run_options run = LADDER_RUN_OPTIONS_INIT;
+	ladder_result result;
+	progress p = {0};
+	int error, rc;
+
+	if ((rc = open_both(o, &plan, &db, 1)) != CLI_EXIT_OK)
+		goto done;
+	run.flags = o->run_flags;
+	run.target = (o->given & CLI_OPT_TO) ? o->to : -1;
+	run.steps = o->steps;
+	if (o->verbosity > 0) {
+		run.progress = on_progress;
+		run.progress_ctx = &p;
+	}
+	error = ladder_down(&result, db, plan, &run);
+	progress_end(&p);
+	if (error < 0) {
+		rc = cli_lib_error();
+		goto done;
+	}
+	if (o->verbosity < 0)
+		goto done;
+	if (result.applied > 0)
+		printf("Reverted %zu migration(s): version %" PRId64 " \xe2\x86\x92 %" PRId64 ".\n", result.applied,
+		       result.from_version, result.to_version);
+	else
+		printf("Nothing to revert: the database is at version %" PRId64 ".\n", result.to_version);
+
+done:
+	close_both(plan, db);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * status, history
+ * ------------------------------------------------------------------------- */
+
+static out_colour state_colour(ladder_state state)
+{
+	switch (state) {
+	case LADDER_STATE_APPLIED: return OUT_GREEN;
+	case LADDER_STATE_PENDING: return OUT_YELLOW;
+	case LADDER_STATE_EDITED:
+	case LADDER_STATE_UNKNOWN:
+	case LADDER_STATE_INTERRUPTED:
+	case LADDER_STATE_OUT_OF_ORDER: return OUT_RED;
+	case LADDER_STATE_BASELINE:
+	case LADDER_STATE_SKIPPED: return OUT_DIM;
+	}
+	return OUT_PLAIN;
+}
+
+static void json_entry(FILE *f, const ladder_status_entry *e)
+{
+	fprintf(f, "{\"version\":%" PRId64 ",\"name\":", e->version);
+	out_json_string(f, e->name);
+	fputs(",\"state\":", f);
+	out_json_string(f, ladder_state_name(e->state));
+	fputs(",\"kind\":", f);
+	out_json_string(f, e->kind);
+	fputs(",\"applied_at\":", f);
+	out_json_string(f, e->applied_at);
+	if (e->duration_ms < 0)
+		fputs(",\"duration_ms\":null", f);
+	else
+		fprintf(f, ",\"duration_ms\":%" PRId64, e->duration_ms);
+	fputs(",\"checksum\":", f);
+	out_json_string(f, e->checksum);
+	fputc('}', f);
+}
+
+static void json_entries(FILE *f, const ladder_status *st)
+{
+	fputs("\"migrations\":[", f);
+	for (size_t i = 0; i < st->count; i++) {
+		if (i > 0)
+			fputc(',', f);
+		json_entry(f, &st->entries[i]);
+	}
+	fputc(']', f);
+}
+
+static void print_status_json(ladder_db *db, const ladder_status *st)
+{
+	fputs("{\"database\":", stdout);
+	out_json_string(stdout, ladder_db_display_name(db));
+	fputs(",\"store\":", stdout);
+	out_json_string(stdout, st->store);
+	printf(",\"current\":%" PRId64 ",\"head\":%" PRId64 ",\"pending\":%zu,\"problems\":%zu", st->current, st->head,
+	       st->pending, st->problems);
+	printf(",\"empty\":%s,\"below_floor\":%s,", st->empty ? "true" : "false", st->below_floor ? "true" : "false");
+	json_entries(stdout, st);
+	fputs("}\n", stdout);
+}
+
+static void print_header(ladder_db *db, const char *store)
+{
+	fputs("Database: ", stdout);
+	out_text(stdout, ladder_db_display_name(db));
+	fputs(" (store: ", stdout);
+	out_text(stdout, store ? store : "?");
+	fputs(")\n\n", stdout);
+}
+
+/* One line a person can act on, per problem. */
+static void print_problem(const ladder_status_entry *e, int colour)
+{
+	const char *name = e->name ? e->name : "";
+	const char *label = colour ? "\033[31m!\033[0m " : "! ";
+
+	switch (e->state) {
+	case LADDER_STATE_EDITED:
+		printf("%s%" PRId64 " ", label, e->version);
+		out_text(stdout, name);
+		fputs(" was edited after it was applied: review the change, then run 'ladder repair --checksums'.\n",
+		      stdout);
+		break;
+	case LADDER_STATE_INTERRUPTED:
+		printf("%s%" PRId64 " ", label, e->version);
+		out_text(stdout, name);
+		printf(" was interrupted (it ran outside a transaction): fix the database by hand, then run "
+		       "'ladder repair --applied %" PRId64 "' or 'ladder repair --pending %" PRId64 "'.\n",
+		       e->version, e->version);
+		break;
+	case LADDER_STATE_UNKNOWN:
+		printf("%s%" PRId64 " ", label, e->version);
+		out_text(stdout, name);
+		fputs(" is applied but not in the plan: the database is newer than this code "
+		      "(--allow-newer runs anyway).\n",
+		      stdout);
+		break;
+	case LADDER_STATE_OUT_OF_ORDER:
+		printf("%s%" PRId64 " ", label, e->version);
+		out_text(stdout, name);
+		fputs(" is pending but older than the applied head: pass --allow-out-of-order to apply it.\n", stdout);
+		break;
+	default:
+		break;
+	}
+}
+
+static int print_status_human(ladder_db *db, const ladder_plan *plan, const ladder_status *st)
+{
+	static const char *const headers[] = {">VERSION", "NAME", "STATE", "APPLIED AT"};
+	int colour = out_colour_wanted(stdout);
+	out_table *table = NULL;
+	int rc = CLI_EXIT_OK;
+
+	print_header(db, st->store);
+	if (st->count > 0) {
+		if ((table = out_table_new(4, headers)) == NULL)
+			goto oom;
+		for (size_t i = 0; i < st->count; i++) {
+			const ladder_status_entry *e = &st->entries[i];
+			char version[24];
+			const char *cells[4];
+
+			snprintf(version, sizeof(version), "%" PRId64, e->version);
+			cells[0] = version;
+			cells[1] = e->name;
+			cells[2] = ladder_state_name(e->state);
+			cells[3] = e->applied_at;
+			if (out_table_add(table, cells, 2, state_colour(e->state)) < 0)
+				goto oom;
+		}
+		if (out_table_print(table, stdout, colour) < 0)
+			goto oom;
+		fputc('\n', stdout);
+	} else {
+		fputs("No migrations.\n\n", stdout);
+	}
+
+	printf("Version %" PRId64 " of %" PRId64 ": ", st->current, st->head);
+	if (st->pending > 0)
+		printf("%zu pending", st->pending);
+	else
+		fputs("up to date", stdout);
+	if (st->problems > 0)
+		printf(", %zu problem(s)", st->problems);
+	fputs(".\n", stdout);
+	for (size_t i = 0; i < st->count; i++)
+		print_problem(&st->entries[i], colour);
+	if (st->below_floor)
+		printf("%sThe database is at version %" PRId64 ", older than this plan's floor %" PRId64
+		       ": this release cannot upgrade it; upgrade it with an older release first.\n",
+		       colour ? "\033[31m!\033[0m " : "! ", st->current, ladder_plan_floor(plan));
+	goto done;
+
+oom:
+	rc = cli_error("out of memory");
+done:
+	out_table_free(table);
+	return rc;
+}
+
+int cli_cmd_status(const cli_options *o)
+{
+	ladder_plan *plan = NULL;
+	ladder_db *db = NULL;
+	ladder_status *st = NULL;
+	int rc;
+
+	if ((rc = open_both(o, &plan, &db, 1)) != CLI_EXIT_OK)
+		goto done;
+	if (ladder_status_get(&st, db, plan) < 0) {
+		rc = cli_lib_error();
+		goto done;
+	}
+	if (o->given & CLI_OPT_JSON)
+		print_status_json(db, st);
+	else if (o->verbosity >= 0 && (rc = print_status_human(db, plan, st)) != CLI_EXIT_OK)
+		goto done;
+	if (o->given & CLI_OPT_EXIT_CODE) {
+		/* Problems win: pending work is routine, a problem is not. */
+		if (st->problems > 0 || st->below_floor)
+			rc = CLI_EXIT_ERROR;
+		else if (st->pending > 0)
+			rc = CLI_EXIT_PENDING;
+	}
+
+done:
+	ladder_status_free(st);
+	close_both(plan, db);
+	return rc;
+}
+
+static int print_history_human(ladder_db *db, const ladder_status *st)
+{
+	static const char *const headers[] = {">VERSION", "NAME", "STATE", "KIND", "APPLIED AT", ">DURATION"};
+	out_table *table = NULL;
+	int rc = CLI_EXIT_OK;
+
+	print_header(db, st->store);
+	if (st->count == 0) {
+		fputs("No migrations recorded.\n", stdout);
+		goto done;
+	}
+	if ((table = out_table_new(6, headers)) == NULL)
+		goto oom;
+	for (size_t i = 0; i < st->count; i++) {
+		const ladder_status_entry *e = &st->entries[i];
+		char version[24], duration[32];
+		const char *cells[6];
+
+		snprintf(version, sizeof(version), "%" PRId64, e->version);
+		snprintf(duration, sizeof(duration), "%" PRId64 " ms", e->duration_ms);
+		cells[0] = version;
+		cells[1] = e->name && e->name[0] ? e->name : NULL;
+		cells[2] = ladder_state_name(e->state);
+		cells[3] = e->kind;
+		cells[4] = e->applied_at;
+		cells[5] = e->duration_ms >= 0 ? duration : NULL;
+		if (out_table_add(table, cells, 2, state_colour(e->state)) < 0)
+			goto oom;
+	}
+	if (out_table_print(table, stdout, out_colour_wanted(stdout)) < 0)
+		goto oom;
+	goto done;
+
+oom:
+	rc = cli_error("out of memory");
+done:
+	out_table_free(table);
+	return rc;
+}
+
+int cli_cmd_history(const cli_options *o)
+{
+	ladder_db *db = NULL;
+	ladder_status *st = NULL;
+	int rc;
+
+	if ((rc = open_db(o, &db, 1)) != CLI_EXIT_OK)
+		goto done;
+	if (ladder_history_get(&st, db) < 0) {
+		rc = cli_lib_error();
+		goto done;
+	}
+	if (o->given & CLI_OPT_JSON) {
+		fputs("{\"database\":", stdout);
+		out_json_string(stdout, ladder_db_display_name(db));
+		fputs(",\"store\":", stdout);
+		out_json_string(stdout, st->store);
+		fputc(',', stdout);
+		json_entries(stdout, st);
+		fputs("}\n", stdout);
+	} else if (o->verbosity >= 0) {
+		rc = print_history_human(db, st);
+	}
+
+done:
+	ladder_status_free(st);
+	close_both(NULL, db);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * new
+ * ------------------------------------------------------------------------- */
+
+/* "dir/file", without doubling a trailing slash. NULL on out of memory. */
+static char *path_join(const char *dir, const char *file)
+{
+	size_t dlen = strlen(dir), flen = strlen(file);
+	int slash = dlen > 0 && dir[dlen - 1] != '/';
+	char *path = malloc(dlen + (size_t)slash + flen + 1);
+
+	if (path == NULL)
+		return NULL;
+	memcpy(path, dir, dlen);
+	if (slash)
+		path[dlen] = '/';
+	memcpy(path + dlen + (size_t)slash, file, flen + 1);
+	return path;
+}
+
+/* mkdir -p, each missing level private to the owner's group (0750). */
+static int make_dirs(const char *dir)
+{
+	char *path = strdup(dir);
+	struct stat sb;
+	int rc = 0;
+
+	if (path == NULL)
+		return cli_error("out of memory");
+	for (char *p = path + 1; *p && rc == 0; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0750) < 0 && errno != EEXIST)
+			rc = cli_error("cannot create directory '%s': %s", path, strerror(errno));
+		*p = '/';
+	}
+	if (rc == 0 && mkdir(path, 0750) < 0 && errno != EEXIST)
+		rc = cli_error("cannot create directory '%s': %s", path, strerror(errno));
+	if (rc == 0 && (stat(path, &sb) < 0 || !S_ISDIR(sb.st_mode)))
+		rc = cli_error("'%s' is not a directory", path);
+	free(path);
+	return rc;
+}
+
+/* The version a migration file name starts with: digits, then '_'. */
+static int leading_version(const char *name, int64_t *out)
+{
+	int64_t v = 0;
+	const char *s = name;
+
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (v > (INT64_MAX - (*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	if (s == name || *s != '_')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Whether any file in dir already uses version; a missing dir uses none. */
+static int version_in_use(const char *dir, int64_t version, int *in_use)
+{
+	DIR *d = opendir(dir);
+	struct dirent *ent;
+	int64_t v;
+
+	*in_use = 0;
+	if (d == NULL)
+		return errno == ENOENT ? 0 : cli_error("cannot read directory '%s': %s", dir, strerror(errno));
+	while (!*in_use && (ent = readdir(d)) != NULL)
+		if (leading_version(ent->d_name, &v) == 0 && v == version)
+			*in_use = 1;
+	closedir(d);
+	return 0;
+}
+
+/* O_EXCL: an existing file is never overwritten, even one that appeared
+ * after the directory was scanned. */
+static int create_file(const char *path, const char *content)
+{
+	size_t len = strlen(content), done = 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	int rc = 0;
+
+	if (fd < 0)
+		return cli_error("cannot create '%s': %s", path, strerror(errno));
+	while (done < len && rc == 0) {
+		ssize_t n = write(fd, content + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			rc = cli_error("cannot write '%s': %s", path, strerror(errno));
+		else
+			done += (size_t)n;
+	}
+	if (close(fd) < 0 && rc == 0)
+		rc = cli_error("cannot write '%s': %s", path, strerror(errno));
+	if (rc != 0)
+		unlink(path);
+	return rc;
+}
+
+static int64_t utc_version_now(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	return (int64_t)(tm.tm_year + 1900) * 10000000000 + (int64_t)(tm.tm_mon + 1) * 100000000 +
+	       (int64_t)tm.tm_mday * 1000000 + (int64_t)tm.tm_hour * 10000 + (int64_t)tm.tm_min * 100 + tm.tm_sec;
+}
+
+int cli_cmd_new(const cli_options *o)
+{
+	int64_t version = utc_version_now();
+	char base[128], file[160], content[256];
+	char *paths[2] = {NULL, NULL};
+	size_t created = 0;
+	int in_use = 1;
+	int rc;
+
+	while ((rc = version_in_use(o->migrations, version, &in_use)) == 0 && in_use)
+		version++;
+	if (rc != 0)
+		goto done;
+	/* The name is short by construction ([A-Za-z0-9_-]+ from argv), but a
+	 * 100 KiB argument must not overflow anything. */
+	if ((size_t)snprintf(base, sizeof(base), "%" PRId64 "_%s", version, o->name) >= sizeof(base)) {
+		rc = cli_usage_error("migration name '%.40s...' is too long", o->name);
+		goto done;
+	}
+	if ((rc = make_dirs(o->migrations)) != 0)
+		goto done;
+
+	if (o->given & CLI_OPT_SINGLE) {
+		snprintf(file, sizeof(file), "%s.sql", base);
+		if ((paths[0] = path_join(o->migrations, file)) == NULL)
+			goto oom;
+		if ((rc = create_file(paths[0], "-- migrate:up\n\n-- migrate:down\n")) != 0)
+			goto done;
+		created = 1;
+	} else {
+		static const char *const sides[2] = {"up", "down"};
+		for (size_t i = 0; i < 2; i++) {
+			snprintf(file, sizeof(file), "%s.%s.sql", base, sides[i]);
+			snprintf(content, sizeof(content), "-- %s (%s)\n\n", base, sides[i]);
+			if ((paths[i] = path_join(o->migrations, file)) == NULL)
+				goto oom;
+			if ((rc = create_file(paths[i], content)) != 0)
+				goto done;
+			created++;
+		}
+	}
+	if (o->verbosity >= 0)
+		for (size_t i = 0; i < created; i++)
+			printf("%s\n", paths[i]);
+	goto done;
+
+oom:
+	rc = cli_error("out of memory");
+done:
+	/* Half a migration is worse than none: remove what this run created. */
+	if (rc != 0)
+		for (size_t i = 0; i < created; i++)
+			unlink(paths[i]);
+	free(paths[0]);
+	free(paths[1]);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * adopt, repair
+ * ------------------------------------------------------------------------- */
+
+int cli_cmd_adopt(const cli_options *o)
+{
+	ladder_plan *plan = NULL;
+	ladder_db *db = NULL;
+	ladder_result result;
+	int rc;
+
+	if ((rc = open_both(o, &plan, &db, 1)) != CLI_EXIT_OK)
+		goto done;
+	if (ladder_adopt(&result, db, plan, o->from) < 0) {
+		rc = cli_lib_error();
+		goto done;
+	}
+	if (o->verbosity >= 0) {
+		printf("Adopted version %" PRId64 " from ", result.to_version);
+		out_text(stdout, o->from);
+		printf(": recorded %zu migration(s) in the history store.\n", result.applied);
+	}
+
+done:
+	close_both(plan, db);
+	return rc;
+}
+
+int cli_cmd_repair(const cli_options *o)
+{
+	ladder_plan *plan = NULL;
+	ladder_db *db = NULL;
+	ladder_result result;
+	int rc;
+
+	if ((rc = open_both(o, &plan, &db, 1)) != CLI_EXIT_OK)
+		goto done;
+	if (ladder_repair(&result, db, plan, o->repair, o->repair_version) < 0) {
+		rc = cli_lib_error();
+		goto done;
+	}
+	if (o->verbosity < 0)
+		goto done;
+	switch (o->repair) {
+	case LADDER_REPAIR_MARK_APPLIED:
+		printf("Marked migration %" PRId64 " as applied.\n", o->repair_version);
+		break;
+	case LADDER_REPAIR_MARK_PENDING:
+		printf("Marked migration %" PRId64 " as pending: 'ladder up' will run it again.\n", o->repair_version);
+		break;
+	case LADDER_REPAIR_CHECKSUMS:
+		if (result.applied > 0)
+			printf("Accepted the plan's checksums for %zu migration(s).\n", result.applied);
+		else
+			printf("Every applied checksum matches the plan: nothing to repair.\n");
+		break;
+	}
+
+done:
+	close_both(plan, db);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * embed
+ * ------------------------------------------------------------------------- */
+
+int cli_cmd_embed(const cli_options *o)
+{
+	ladder_plan *plan = NULL;
+	/* NULL and "-" both mean standard output to ladder_plan_write_c(). */
+	int to_stdout = o->output == NULL || strcmp(o->output, "-") == 0;
+	int rc;
+
+	if ((rc = load_plan(o, &plan)) != CLI_EXIT_OK)
+		goto done;
+	if (ladder_plan_write_c(plan, o->symbol, to_stdout ? NULL : o->output) < 0) {
+		rc = cli_lib_error();
+		goto done;
+	}
+	if (!to_stdout && o->verbosity >= 0) {
+		printf("Wrote %zu migration(s) to ", ladder_plan_count(plan));
+		out_text(stdout, o->output);
+		fputs(" as ", stdout);
+		out_text(stdout, o->symbol);
+		fputs(".\n", stdout);
+	}
+
+done:
+	close_both(plan, NULL);
+	return rc;
+}

@@ -1,0 +1,444 @@
+/*
+ * main.c — the ladder command line's front door: read argv (options may
+ * come before or after the command), refuse anything that does not make
+ * sense for the command as a usage error (exit 2), then hand one validated
+ * cli_options to the command in commands.c.
+ */
+#include "cli.h"
+#include "output.h"
+
+#include <ladder.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Long-only options take values past any character. */
+enum {
+	OPT_STORE = 256,
+	OPT_SCHEMA,
+	OPT_LOCK_TIMEOUT,
+	OPT_ALLOW_NEWER,
+	OPT_ALLOW_OUT_OF_ORDER,
+	OPT_TX_PER_MIGRATION,
+	OPT_TO,
+	OPT_STEPS,
+	OPT_JSON,
+	OPT_EXIT_CODE,
+	OPT_SINGLE,
+	OPT_FROM,
+	OPT_APPLIED,
+	OPT_PENDING,
+	OPT_CHECKSUMS,
+	OPT_SYMBOL,
+};
+
+/* '+': stop at the first non-option whatever POSIXLY_CORRECT says; the loop
+ * in parse_args() steps over it and carries on, so options work on either
+ * side of the command and "--" is honoured exactly once. ':': report a
+ * missing argument as ':' so the message can be ours. */
+static const char short_options[] = "+:d:m:qvhVo:";
+
+static const struct option long_options[] = {
+	{"database", required_argument, NULL, 'd'},
+	{"migrations", required_argument, NULL, 'm'},
+	{"store", required_argument, NULL, OPT_STORE},
+	{"schema", required_argument, NULL, OPT_SCHEMA},
+	{"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
+	{"allow-newer", no_argument, NULL, OPT_ALLOW_NEWER},
+	{"allow-out-of-order", no_argument, NULL, OPT_ALLOW_OUT_OF_ORDER},
+	{"tx-per-migration", no_argument, NULL, OPT_TX_PER_MIGRATION},
+	{"quiet", no_argument, NULL, 'q'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{"to", required_argument, NULL, OPT_TO},
+	{"steps", required_argument, NULL, OPT_STEPS},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"exit-code", no_argument, NULL, OPT_EXIT_CODE},
+	{"single", no_argument, NULL, OPT_SINGLE},
+	{"from", required_argument, NULL, OPT_FROM},
+	{"applied", required_argument, NULL, OPT_APPLIED},
+	{"pending", required_argument, NULL, OPT_PENDING},
+	{"checksums", no_argument, NULL, OPT_CHECKSUMS},
+	{"output", required_argument, NULL, 'o'},
+	{"symbol", required_argument, NULL, OPT_SYMBOL},
+	{NULL, 0, NULL, 0},
+};
+
+/* How a command option is spelled, for "does not apply" messages. */
+static const struct {
+	unsigned int bit;
+	const char *spelling;
+} command_option_names[] = {
+	{CLI_OPT_TO, "--to"},
+	{CLI_OPT_STEPS, "--steps"},
+	{CLI_OPT_JSON, "--json"},
+	{CLI_OPT_EXIT_CODE, "--exit-code"},
+	{CLI_OPT_SINGLE, "--single"},
+	{CLI_OPT_FROM, "--from"},
+	{CLI_OPT_APPLIED, "--applied"},
+	{CLI_OPT_PENDING, "--pending"},
+	{CLI_OPT_CHECKSUMS, "--checksums"},
+	{CLI_OPT_OUTPUT, "-o/--output"},
+	{CLI_OPT_SYMBOL, "--symbol"},
+};
+
+typedef struct command {
+	const char *name;
+	int (*run)(const cli_options *o);
+	unsigned int allowed; /* CLI_OPT_* it accepts */
+	int needs_db;
+	int takes_name;       /* one positional argument: NAME */
+} command;
+
+static const command commands[] = {
+	{"up", cli_cmd_up, CLI_OPT_TO, 1, 0},
+	{"down", cli_cmd_down, CLI_OPT_TO | CLI_OPT_STEPS, 1, 0},
+	{"status", cli_cmd_status, CLI_OPT_JSON | CLI_OPT_EXIT_CODE, 1, 0},
+	{"history", cli_cmd_history, CLI_OPT_JSON, 1, 0},
+	{"new", cli_cmd_new, CLI_OPT_SINGLE, 0, 1},
+	{"adopt", cli_cmd_adopt, CLI_OPT_FROM, 1, 0},
+	{"repair", cli_cmd_repair, CLI_OPT_APPLIED | CLI_OPT_PENDING | CLI_OPT_CHECKSUMS, 1, 0},
+	{"embed", cli_cmd_embed, CLI_OPT_OUTPUT | CLI_OPT_SYMBOL, 0, 0},
+};
+
+static const char usage_text[] =
+	"Usage: ladder [options] COMMAND [command options]\n"
+	"\n"
+	"Schema migrations for SQLite and PostgreSQL. Options may come before or\n"
+	"after the command.\n"
+	"\n"
+	"Commands:\n"
+	"  up [--to V]              apply pending migrations (up to version V)\n"
+	"  down [--to V | --steps N]\n"
+	"                           revert N applied migrations (default 1), or down\n"
+	"                           to version V (--to 0 reverts everything)\n"
+	"  status [--json] [--exit-code]\n"
+	"                           the plan merged with what the database records\n"
+	"  history [--json]         what the database's version store records\n"
+	"  new NAME [--single]      create VERSION_NAME.up.sql and .down.sql (or one\n"
+	"                           VERSION_NAME.sql with --single); VERSION is the\n"
+	"                           current UTC time, NAME is [A-Za-z0-9_-]+\n"
+	"  adopt [--from user_version|comment:TABLE]\n"
+	"                           move a version recorded by a light store into the\n"
+	"                           history table (default: user_version)\n"
+	"  repair --applied V | --pending V | --checksums\n"
+	"                           mark an interrupted migration finished or undone,\n"
+	"                           or accept the plan's checksums for edited ones\n"
+	"  embed [-o FILE] [--symbol NAME]\n"
+	"                           write the migrations as C source (to FILE, or\n"
+	"                           stdout by default or with -o -; the symbol\n"
+	"                           defaults to ladder_migrations)\n"
+	"\n"
+	"Options:\n"
+	"  -d, --database URL       sqlite:PATH, a file path, or postgres://...\n"
+	"                           (default: $DATABASE_URL)\n"
+	"  -m, --migrations DIR     the migrations directory (default: ./migrations)\n"
+	"      --store SPEC         where versions are recorded: history (default),\n"
+	"                           history:TABLE, user_version (SQLite),\n"
+	"                           comment:TABLE (PostgreSQL)\n"
+	"      --schema NAME        PostgreSQL schema for the store and search path\n"
+	"      --lock-timeout SECONDS\n"
+	"                           wait this long for the migration lock (default 60)\n"
+	"      --allow-newer        accept applied versions the plan does not know\n"
+	"      --allow-out-of-order apply pending versions below the applied head\n"
+	"      --tx-per-migration   one transaction per migration, not one per run\n"
+	"  -q, --quiet              print nothing but errors (and --json output)\n"
+	"  -v, --verbose            print each migration as it runs\n"
+	"  -h, --help               show this help\n"
+	"  -V, --version            show the version\n"
+	"\n"
+	"Exit codes:\n"
+	"  0  success\n"
+	"  1  error (the message says what and where)\n"
+	"  2  usage error\n"
+	"  3  status --exit-code: migrations are pending\n"
+	"     (status --exit-code exits 1 when there are problems)\n";
+
+/* A non-negative decimal integer, digits only: no sign, no blanks. */
+static int parse_int64(const char *s, int64_t *out)
+{
+	int64_t v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (v > (INT64_MAX - (*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Seconds as "5", "0.5" or "2.25": digits and at most one dot, so strtod
+ * never sees "inf", "nan", hex or an exponent. */
+static int parse_seconds(const char *s, int *out_ms)
+{
+	int digits = 0, dots = 0;
+	double seconds, ms;
+
+	for (const char *p = s; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits++;
+		else if (*p == '.')
+			dots++;
+		else
+			return -1;
+	}
+	if (digits == 0 || dots > 1)
+		return -1;
+	errno = 0;
+	seconds = strtod(s, NULL);
+	ms = seconds * 1000.0 + 0.5; /* non-negative: truncation rounds, and no libm */
+	if (errno != 0 || !isfinite(ms) || ms > (double)INT_MAX)
+		return -1;
+	*out_ms = (int)ms;
+	return 0;
+}
+
+static int valid_migration_name(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+		      *s == '-'))
+			return 0;
+	return 1;
+}
+
+static int valid_c_identifier(const char *s)
+{
+	if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
+		return 0;
+	for (s++; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return 0;
+	return 1;
+}
+
+/* The long option `name` (len bytes, no "--") names, as getopt_long
+ * matches it: exactly, or as the unique prefix of one. */
+static const struct option *find_long_option(const char *name, size_t len)
+{
+	const struct option *found = NULL;
+	size_t matches = 0;
+
+	for (const struct option *lo = long_options; lo->name; lo++) {
+		if (strncmp(lo->name, name, len) != 0)
+			continue;
+		if (lo->name[len] == '\0')
+			return lo;
+		found = lo;
+		matches++;
+	}
+	return matches == 1 ? found : NULL;
+}
+
+/* getopt said '?': name what it did not like, in our own words. */
+static int bad_option(char *const argv[], int at)
+{
+	const char *arg = at > 0 ? argv[at - 1] : "";
+
+	if (strncmp(arg, "--", 2) == 0) {
+		const char *eq = strchr(arg, '=');
+		size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+		const struct option *lo = find_long_option(arg + 2, len - 2);
+		if (eq && lo && lo->has_arg == no_argument)
+			return cli_usage_error("option '--%s' takes no value", lo->name);
+		return cli_usage_error("unknown or ambiguous option '%.*s'", (int)len, arg);
+	}
+	return cli_usage_error("unknown option '-%c'", optopt);
+}
+
+typedef struct parsed {
+	int help, version;
+	const char *positional[2]; /* the command and its NAME */
+	size_t npositional;
+	const char *extra;         /* the first positional nobody takes */
+} parsed;
+
+static void add_positional(parsed *p, const char *arg)
+{
+	if (p->npositional < 2)
+		p->positional[p->npositional++] = arg;
+	else if (p->extra == NULL)
+		p->extra = arg;
+}
+
+/* Fill o and p from argv; returns 0 or a usage exit code. */
+static int parse_args(cli_options *o, parsed *p, int argc, char *argv[])
+{
+	int64_t n;
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	for (;;) {
+		int before = optind;
+
+		c = getopt_long(argc, argv, short_options, long_options, NULL);
+		if (c == -1) {
+			if (optind >= argc)
+				break;
+			if (optind == before + 1 && strcmp(argv[before], "--") == 0) {
+				/* "--": everything after it is a plain argument. */
+				while (optind < argc)
+					add_positional(p, argv[optind++]);
+				break;
+			}
+			add_positional(p, argv[optind++]);
+			continue;
+		}
+		switch (c) {
+		case 'd': o->database = optarg; break;
+		case 'm': o->migrations = optarg; break;
+		case OPT_STORE: o->store = optarg; break;
+		case OPT_SCHEMA: o->schema = optarg; break;
+		case OPT_LOCK_TIMEOUT:
+			if (parse_seconds(optarg, &o->lock_timeout_ms) < 0)
+				return cli_usage_error("invalid --lock-timeout '%s': expected seconds, e.g. 30 or 2.5", optarg);
+			break;
+		case OPT_ALLOW_NEWER: o->run_flags |= LADDER_ALLOW_NEWER; break;
+		case OPT_ALLOW_OUT_OF_ORDER: o->run_flags |= LADDER_ALLOW_OUT_OF_ORDER; break;
+		case OPT_TX_PER_MIGRATION: o->run_flags |= LADDER_TX_PER_MIGRATION; break;
+		case 'q': o->verbosity = -1; break;
+		case 'v': o->verbosity = 1; break;
+		case 'h': p->help = 1; break;
+		case 'V': p->version = 1; break;
+		case OPT_TO:
+			if (parse_int64(optarg, &o->to) < 0)
+				return cli_usage_error("invalid version '%s' for --to", optarg);
+			o->given |= CLI_OPT_TO;
+			break;
+		case OPT_STEPS:
+			if (parse_int64(optarg, &n) < 0 || n < 1 || n > INT_MAX)
+				return cli_usage_error("invalid --steps '%s': expected a positive number", optarg);
+			o->steps = (int)n;
+			o->given |= CLI_OPT_STEPS;
+			break;
+		case OPT_JSON: o->given |= CLI_OPT_JSON; break;
+		case OPT_EXIT_CODE: o->given |= CLI_OPT_EXIT_CODE; break;
+		case OPT_SINGLE: o->given |= CLI_OPT_SINGLE; break;
+		case OPT_FROM:
+			o->from = optarg;
+			o->given |= CLI_OPT_FROM;
+			break;
+		case OPT_APPLIED:
+		case OPT_PENDING:
+			if (parse_int64(optarg, &o->repair_version) < 0 || o->repair_version < 1)
+				return cli_usage_error("invalid version '%s' for --%s", optarg,
+				                       c == OPT_APPLIED ? "applied" : "pending");
+			o->repair = c == OPT_APPLIED ? LADDER_REPAIR_MARK_APPLIED : LADDER_REPAIR_MARK_PENDING;
+			o->given |= c == OPT_APPLIED ? CLI_OPT_APPLIED : CLI_OPT_PENDING;
+			break;
+		case OPT_CHECKSUMS:
+			o->repair = LADDER_REPAIR_CHECKSUMS;
+			o->given |= CLI_OPT_CHECKSUMS;
+			break;
+		case 'o':
+			o->output = optarg;
+			o->given |= CLI_OPT_OUTPUT;
+			break;
+		case OPT_SYMBOL:
+			if (!valid_c_identifier(optarg))
+				return cli_usage_error("invalid --symbol '%s': expected a C identifier", optarg);
+			o->symbol = optarg;
+			o->given |= CLI_OPT_SYMBOL;
+			break;
+		case ':':
+			return cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			return bad_option(argv, optind);
+		}
+	}
+	return 0;
+}
+
+/* Refuse what the chosen command cannot use; returns 0 or a usage code. */
+static int check_command(const cli_options *o, const command *cmd, const parsed *p)
+{
+	unsigned int stray = o->given & ~cmd->allowed;
+	unsigned int repair_actions = o->given & (CLI_OPT_APPLIED | CLI_OPT_PENDING | CLI_OPT_CHECKSUMS);
+
+	for (size_t i = 0; stray && i < sizeof(command_option_names) / sizeof(command_option_names[0]); i++)
+		if (stray & command_option_names[i].bit)
+			return cli_usage_error("option '%s' does not apply to '%s'", command_option_names[i].spelling,
+			                       cmd->name);
+	if (cmd->takes_name && p->npositional < 2)
+		return cli_usage_error("'%s' needs a NAME", cmd->name);
+	if (p->extra != NULL || (!cmd->takes_name && p->npositional > 1))
+		return cli_usage_error("unexpected argument '%s'", p->extra ? p->extra : p->positional[1]);
+	if (cmd->takes_name && !valid_migration_name(o->name))
+		return cli_usage_error("invalid migration name '%s': use letters, digits, '_' and '-'", o->name);
+	if ((o->given & CLI_OPT_TO) && (o->given & CLI_OPT_STEPS))
+		return cli_usage_error("'down' takes --to or --steps, not both");
+	if (strcmp(cmd->name, "repair") == 0 && repair_actions != CLI_OPT_APPLIED &&
+	    repair_actions != CLI_OPT_PENDING && repair_actions != CLI_OPT_CHECKSUMS)
+		return cli_usage_error("'repair' needs exactly one of --applied V, --pending V or --checksums");
+	if (cmd->needs_db && o->database == NULL)
+		return cli_usage_error("no database: pass -d URL or set DATABASE_URL");
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	cli_options o;
+	parsed p;
+	const command *cmd = NULL;
+	const char *env_url = getenv("DATABASE_URL");
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	memset(&p, 0, sizeof(p));
+	o.migrations = "./migrations";
+	o.lock_timeout_ms = 60000;
+	o.steps = 1;
+	o.from = "user_version";
+	o.symbol = "ladder_migrations";
+
+	if ((rc = parse_args(&o, &p, argc, argv)) != 0)
+		goto done;
+	if (p.help || (p.npositional > 0 && strcmp(p.positional[0], "help") == 0)) {
+		fputs(usage_text, stdout);
+		goto done;
+	}
+	if (p.version) {
+		printf("ladder %s\n", LADDER_VERSION_STRING);
+		goto done;
+	}
+	if (p.npositional == 0) {
+		rc = cli_usage_error("missing command");
+		goto done;
+	}
+	o.command = p.positional[0];
+	o.name = p.npositional > 1 ? p.positional[1] : NULL;
+	if (o.database == NULL && env_url != NULL && env_url[0] != '\0')
+		o.database = env_url;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, o.command) == 0)
+			cmd = &commands[i];
+	if (cmd == NULL) {
+		rc = cli_usage_error("unknown command '%s'", o.command);
+		goto done;
+	}
+	if ((rc = check_command(&o, cmd, &p)) != 0)
+		goto done;
+	rc = cmd->run(&o);
+
+done:
+	/* A full disk or a closed pipe must not pass for success. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (rc == CLI_EXIT_OK || rc == CLI_EXIT_PENDING)
+			rc = cli_error("writing to standard output failed");
+	}
+	return rc;
+}
