@@ -239,6 +239,7 @@ const char *ladder_db_display_name(const ladder_db *db);
 #define LADDER_ALLOW_OUT_OF_ORDER 0x2u /* apply pending versions below the head */
 #define LADDER_TX_PER_MIGRATION 0x4u   /* one transaction per migration, not per run */
 #define LADDER_DRY_RUN 0x8u            /* validate and plan, change nothing */
+#define LADDER_STEPS_ONLY 0x10u        /* never use the baseline: walk every step */
 
 typedef enum {
 	LADDER_EVENT_START = 1, /* a step is about to run */
@@ -351,6 +352,54 @@ typedef enum {
  * step for MARK_*, ignored for CHECKSUMS. */
 int ladder_repair(ladder_result *out, ladder_db *db, const ladder_plan *plan,
                   ladder_repair_action action, int64_t version);
+
+/* ---------------------------------------------------------------------------
+ * Verification
+ * ------------------------------------------------------------------------- */
+
+/* A normalised, deterministic description of the schema ladder manages
+ * (tables, columns with types, defaults and nullability, constraints,
+ * indexes, views, triggers, functions, comments), without ladder's own
+ * store: the same schema gives the same bytes whatever order it was built
+ * in. *out is malloc'd; release it with ladder_free(). */
+int ladder_dump(char **out, ladder_db *db);
+
+void ladder_free(void *pointer);
+
+#define LADDER_VERIFY_OPTIONS_VERSION 1
+typedef struct ladder_verify_options {
+	unsigned int version;     /* LADDER_VERIFY_OPTIONS_VERSION */
+	const char *seed_sql;     /* SQL run on each scratch database before the
+	                             step path: a legacy schema (with data) that
+	                             the first steps upgrade. NULL: empty. */
+	const char *seed_source;  /* its file name, for messages */
+	const char *store;        /* version store spec for the scratch databases */
+	const char *schema;       /* PostgreSQL schema */
+} ladder_verify_options;
+
+#define LADDER_VERIFY_OPTIONS_INIT {LADDER_VERIFY_OPTIONS_VERSION, NULL, NULL, NULL, NULL}
+
+typedef struct ladder_verify_report {
+	size_t checks;   /* checks that ran */
+	size_t failures; /* checks that failed */
+	size_t skipped;  /* checks that could not run (e.g. a step without down) */
+	char *text;      /* one line per check, and a unified diff per failure */
+} ladder_verify_report;
+
+/* Prove the plan on scratch databases that ladder creates and always
+ * removes (SQLite: temporary files; PostgreSQL: temporary databases on the
+ * server `url` points at; url NULL means SQLite):
+ *   1. the baseline's schema equals the schema after every step up to it,
+ *      and both paths agree at the head;
+ *   2. every down restores the schema its up started from, and up again
+ *      gives the same schema as the first time;
+ *   3. post-conditions hold (they run inside every real migrate too).
+ * Returns 0 when every check passed, LADDER_ECHECK when some failed (the
+ * report says which, with diffs), another code when verification could not
+ * run. *out is set in both of the first two cases. */
+int ladder_verify(ladder_verify_report **out, const char *url, const ladder_plan *plan,
+                  const ladder_verify_options *opts);
+void ladder_verify_report_free(ladder_verify_report *report);
 
 #ifdef __cplusplus
 }

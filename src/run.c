@@ -318,6 +318,7 @@ static int plan_up(run *r)
 {
 	analysis a;
 	int64_t target = r->opts->target;
+	int use_baseline;
 	int error;
 
 	r->nactions = 0;
@@ -331,28 +332,22 @@ static int plan_up(run *r)
 	}
 	if ((error = analysis_refuse_up(&a, r->plan, target, r->opts->flags)) < 0)
 		goto done;
+	/* The baseline serves an empty database going at least as far as it;
+	 * otherwise (or when asked) the steps it stands in for are pending. */
+	use_baseline = a.use_baseline && !(r->opts->flags & LADDER_STEPS_ONLY) &&
+	               (target == 0 || target >= r->plan->baseline.def.version);
 	for (size_t i = 0; i < a.count && error == 0; i++) {
 		const entry *e = &a.entries[i];
-		if (e->state != LADDER_STATE_PENDING && e->state != LADDER_STATE_OUT_OF_ORDER)
-			continue;
+		int pending = e->state == LADDER_STATE_PENDING || e->state == LADDER_STATE_OUT_OF_ORDER ||
+		              (e->state == LADDER_STATE_SKIPPED && a.use_baseline && !use_baseline);
 		if (e->baseline) {
-			if (target == 0 || target >= e->version)
+			if (use_baseline)
 				error = push_action(r, e->step, LADDER_BASELINE);
-			else
-				a.use_baseline = 0; /* not going that far: walk the steps */
 			continue;
 		}
-		if (target != 0 && e->version > target)
+		if (!pending || (target != 0 && e->version > target))
 			continue;
 		error = push_action(r, e->step, LADDER_UP);
-	}
-	/* A baseline declined for a low target: steps it would have covered
-	 * are pending after all. */
-	if (error == 0 && r->plan->has_baseline && !a.use_baseline && r->nactions == 0 && target != 0 &&
-	    target < r->plan->baseline.def.version && r->st.empty && run_current(r) == 0) {
-		for (size_t i = 0; i < r->plan->count && error == 0; i++)
-			if (r->plan->steps[i].def.version <= target)
-				error = push_action(r, &r->plan->steps[i], LADDER_UP);
 	}
 done:
 	analysis_clear(&a);

@@ -623,6 +623,7 @@ done:
 
 static const ladder_driver_ops sqlite_ops = {
 	.engine = "sqlite",
+	.describe = ladder_sqlite__describe,
 	.lock_always = 0,
 	.close = sqlite_close,
 	.native = sqlite_native,

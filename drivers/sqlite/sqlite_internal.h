@@ -50,6 +50,9 @@ int ladder_sqlite__store_put(ladder_conn *conn, const ladder_store *store, const
 int ladder_sqlite__store_remove(ladder_conn *conn, const ladder_store *store, int64_t version,
                                 int64_t new_head);
 
+/* The normalised schema description (sqlite_describe.c). */
+int ladder_sqlite__describe(ladder_conn *conn, const ladder_store *store, ladder_buf *out);
+
 /* Finalize the statements the stores cached (before closing the handle). */
 void ladder_sqlite__store_close(ladder_sqlite_conn *conn);
 

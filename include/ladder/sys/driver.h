@@ -67,6 +67,23 @@ typedef struct ladder_head {
 
 typedef struct ladder_conn ladder_conn;
 
+/* A growing text buffer for drivers and the core. After an allocation
+ * failure `failed` is set and further appends do nothing. */
+typedef struct ladder_buf {
+	char *data; /* NUL-terminated once anything was appended */
+	size_t len, cap;
+	int failed;
+} ladder_buf;
+
+void ladder_buf_put(ladder_buf *buf, const char *text, size_t len);
+void ladder_buf_puts(ladder_buf *buf, const char *text);
+void ladder_buf_printf(ladder_buf *buf, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+void ladder_buf_free(ladder_buf *buf);
+
 typedef struct ladder_driver_ops {
 	const char *engine; /* "sqlite", "postgres" */
 	/* 1: every write run takes lock() (PostgreSQL's advisory lock); 0: only
@@ -126,6 +143,19 @@ typedef struct ladder_driver_ops {
 	/* Forget one row; light stores record new_head as head. */
 	int (*store_remove)(ladder_conn *conn, const ladder_store *store, int64_t version,
 	                    int64_t new_head);
+
+	/* --- verification --- */
+
+	/* A normalised, deterministic text describing the schema ladder manages
+	 * (everything but the store's own table): the same schema gives the same
+	 * bytes whatever order it was built in. Appended to *out. */
+	int (*describe)(ladder_conn *conn, const ladder_store *store, struct ladder_buf *out);
+
+	/* An empty scratch database on the same engine (and server), as a URL
+	 * ladder_db_open accepts; scratch_drop removes it. NULL: the core makes
+	 * temporary SQLite files itself. */
+	int (*scratch_create)(ladder_conn *conn, char **url);
+	int (*scratch_drop)(ladder_conn *conn, const char *url);
 } ladder_driver_ops;
 
 /* Drivers embed this first in their own connection struct. */
