@@ -17,7 +17,9 @@
 #include <time.h>
 
 #define RETRY_LIMIT 8
-#define RETRY_RUN 1 /* internal: start over holding the session lock */
+/* Internal: start over holding the session lock. Negative so that it
+ * travels up like an error; it never leaves this file. */
+#define RETRY_RUN (-1000)
 
 typedef struct action {
 	const ladder_step *step;
@@ -38,6 +40,8 @@ typedef struct run {
 	int fk_off;     /* foreign keys switched off for this run */
 	int fk_was_on;
 	int committed;  /* some transaction of this run has committed */
+	int begun;      /* transactions begun in this attempt */
+	size_t durable; /* steps whose transaction committed */
 	int64_t unflushed; /* lowest version recorded in memory only (0: none) */
 	size_t applied;
 	int64_t from;
@@ -142,12 +146,33 @@ static int record_down(run *r, const action *a)
 
 /* --- transactions ------------------------------------------------------------ */
 
+/* After a commit mid-run, a process that needs no session lock (its own
+ * run is one transaction) may have slipped in and applied what we were
+ * about to: if the stored head is not what we recorded, plan again. */
+static int head_unchanged(run *r)
+{
+	ladder_head head;
+	const ladder_row *top = r->st.nrows > 0 ? &r->st.rows[r->st.nrows - 1] : NULL;
+	int error = r->conn->ops->store_head(r->conn, &r->db->store, &head);
+
+	if (error < 0)
+		return error;
+	if (r->st.light)
+		return head.version == r->st.light_head ? 0 : RETRY_RUN;
+	if (top == NULL)
+		return head.version == 0 ? 0 : RETRY_RUN;
+	return head.version == top->version && head.started == top->started && strcmp(head.chain, top->chain) == 0
+	           ? 0
+	           : RETRY_RUN;
+}
+
 static int tx_begin(run *r)
 {
 	int error = r->conn->ops->begin(r->conn, 1);
-	if (error == 0)
-		r->in_tx = 1;
-	return error;
+	if (error < 0)
+		return error;
+	r->in_tx = 1;
+	return r->begun++ > 0 ? head_unchanged(r) : 0;
 }
 
 static int tx_commit(run *r)
@@ -166,6 +191,7 @@ static int tx_commit(run *r)
 		return error;
 	r->in_tx = 0;
 	r->committed = 1;
+	r->durable = r->applied;
 	return 0;
 }
 
@@ -471,17 +497,18 @@ static int explain_failure(run *r, int error)
 	return ladder_error_set(error, "%s. Steps committed before it stay applied", message);
 }
 
-static int run_locked(run *r, int force_session_lock)
+static int run_locked(run *r, int force_session_lock, int first_attempt)
 {
 	int error;
 
 	if ((error = db_state_read(&r->st, r->db)) < 0)
 		return error;
-	r->from = run_current(r);
-	if ((error = plan_run(r)) < 0)
-		return error;
-	if (error == RETRY_RUN)
+	if (first_attempt)
+		r->from = run_current(r);
+	if ((error = plan_run(r)) == RETRY_RUN)
 		force_session_lock = 1;
+	else if (error < 0)
+		return error;
 	else if (r->nactions == 0)
 		return 0;
 	if (r->opts->flags & LADDER_DRY_RUN)
@@ -506,7 +533,6 @@ static int run_locked(run *r, int force_session_lock)
 	db_state_clear(&r->st);
 	if ((error = db_state_read(&r->st, r->db)) < 0)
 		return error;
-	r->from = run_current(r);
 	if ((error = plan_run(r)) != 0)
 		return error;
 	if (r->nactions > 0 && !r->st.light && (error = r->conn->ops->store_prepare(r->conn, &r->db->store)) < 0)
@@ -521,7 +547,7 @@ static int run_locked(run *r, int force_session_lock)
 	}
 	for (size_t i = 0; i < r->nactions; i++)
 		if ((error = run_action(r, &r->actions[i])) < 0)
-			return explain_failure(r, error);
+			return error == RETRY_RUN ? error : explain_failure(r, error);
 	if (r->in_tx && (error = tx_commit(r)) < 0)
 		return explain_failure(r, error);
 	return 0;
@@ -533,9 +559,8 @@ static int run_with_retries(ladder_result *out, run *r)
 	int force_lock = 0;
 
 	for (int attempt = 0; attempt < RETRY_LIMIT; attempt++) {
-		r->applied = 0;
-		r->committed = 0;
-		error = run_locked(r, force_lock);
+		r->begun = 0;
+		error = run_locked(r, force_lock, attempt == 0);
 		run_cleanup(r);
 		if (error != RETRY_RUN)
 			break;
@@ -547,7 +572,7 @@ static int run_with_retries(ladder_result *out, run *r)
 	if (out) {
 		out->from_version = r->from;
 		out->to_version = run_current(r);
-		out->applied = r->applied;
+		out->applied = error < 0 ? r->durable : r->applied;
 		out->fast_path = 0;
 	}
 	db_state_clear(&r->st);
