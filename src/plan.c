@@ -47,7 +47,7 @@ static int is_hex64(const char *s)
 }
 
 /* Check one side's SQL and fold its annotations into *flags. */
-static int check_side(const char *source, int line, const char *sql, unsigned int *flags)
+static int check_side(const char *source, int line, const char *sql, int baseline, unsigned int *flags)
 {
 	unsigned int found = 0;
 	int error;
@@ -56,7 +56,7 @@ static int check_side(const char *source, int line, const char *sql, unsigned in
 		return 0;
 	if ((error = ladder_text_validate(source, sql, strlen(sql))) < 0)
 		return error;
-	if ((error = ladder_text_annotations(source, line > 0 ? line : 1, sql, &found)) < 0)
+	if ((error = ladder_text_annotations(source, line > 0 ? line : 1, sql, baseline, &found)) < 0)
 		return error;
 	*flags |= found;
 	return 0;
@@ -67,6 +67,7 @@ static int step_init(ladder_step *step, const ladder_migration_def *def, const c
 {
 	char fallback[64];
 	const char *source;
+	int baseline = strcmp(what, "baseline") == 0;
 	int failed = 0;
 	int error = 0;
 
@@ -94,9 +95,9 @@ static int step_init(ladder_step *step, const ladder_migration_def *def, const c
 		                        source, what, def->version, def->checksum);
 
 	step->def = *def;
-	if ((error = check_side(source, def->up_line, def->up_sql, &step->def.up_flags)) < 0)
+	if ((error = check_side(source, def->up_line, def->up_sql, baseline, &step->def.up_flags)) < 0)
 		goto fail;
-	if ((error = check_side(def->down_source ? def->down_source : source, def->down_line, def->down_sql,
+	if ((error = check_side(def->down_source ? def->down_source : source, def->down_line, def->down_sql, baseline,
 	                        &step->def.down_flags)) < 0)
 		goto fail;
 

@@ -368,15 +368,7 @@ done:
  * def's SQL is borrowed: ladder_plan_add copies it. */
 static int add_migration(ladder_plan *plan, ladder_migration_def *def)
 {
-	unsigned int flags = 0;
-	int error;
-
-	if (ladder_text_is_blank(def->up_sql))
-		return ladder_error_set(LADDER_EPLAN, "%s:%d: empty migration: the up section holds no SQL", def->source,
-		                        def->up_line);
-	if ((error = ladder_text_annotations(def->source, def->up_line, def->up_sql, &flags)) < 0)
-		return error;
-	def->up_flags |= flags;
+	/* ladder_plan_add checks the up and reads both sections' annotations. */
 
 	/* An empty .down.sql or down section is how both tools spell "this
 	 * migration cannot be reverted". */
@@ -385,12 +377,6 @@ static int add_migration(ladder_plan *plan, ladder_migration_def *def)
 		def->down_source = NULL;
 		def->down_line = 0;
 		def->down_flags = 0;
-	}
-	if (def->down_sql != NULL) {
-		const char *down_source = def->down_source ? def->down_source : def->source;
-		if ((error = ladder_text_annotations(down_source, def->down_line, def->down_sql, &flags)) < 0)
-			return error;
-		def->down_flags |= flags;
 	}
 	return ladder_plan_add(plan, def);
 }
@@ -532,6 +518,36 @@ static int find_markers(const char *source, const char *text, size_t len, marker
 	return 0;
 }
 
+/* The line of the first flag annotation (`-- ladder:` but not a floor) in
+ * text, read as ladder_text_annotations reads them; 1 if there is none.
+ * Not strstr: "-- see ladder: docs" above it is prose, not the annotation. */
+static int flag_annotation_line(const char *text)
+{
+	const char *p = text;
+	int line = 1;
+
+	while (*p) {
+		const char *eol = strchr(p, '\n');
+		const char *end = eol ? eol : p + strlen(p);
+		const char *q = p;
+
+		while (q < end && isspace((unsigned char)*q))
+			q++;
+		if (end - q >= 2 && q[0] == '-' && q[1] == '-') {
+			q += 2;
+			while (q < end && isspace((unsigned char)*q))
+				q++;
+			if (end - q >= 7 && strncmp(q, "ladder:", 7) == 0 && !(end - q >= 13 && strncmp(q, "ladder:floor ", 13) == 0))
+				return line;
+		}
+		if (eol == NULL)
+			break;
+		p = eol + 1;
+		line++;
+	}
+	return 1;
+}
+
 static int load_single(ladder_plan *plan, const dir_entry *e)
 {
 	ladder_migration_def def;
@@ -567,14 +583,13 @@ static int load_single(ladder_plan *plan, const dir_entry *e)
 		unsigned int flags = 0;
 		if ((head = strndup(text, first)) == NULL)
 			goto oom;
-		if ((error = ladder_text_annotations(e->path, 1, head, &flags)) < 0)
+		if ((error = ladder_text_annotations(e->path, 1, head, 0, &flags)) < 0)
 			goto done;
 		if (flags != 0) {
-			const char *annotation = strstr(head, "ladder:");
 			error = ladder_error_set(LADDER_EPLAN,
 			                         "%s:%d: this annotation is above the first '-- migrate:' line and applies "
 			                         "to no section; move it below '-- migrate:up' or '-- migrate:down'",
-			                         e->path, annotation ? ladder_line_of(head, (size_t)(annotation - head)) : 1);
+			                         e->path, flag_annotation_line(head));
 			goto done;
 		}
 	}
@@ -625,7 +640,7 @@ static int load_baseline(ladder_plan *plan, const dir_entry *e)
 		error = ladder_error_set(LADDER_EPLAN, "%s:1: empty baseline: the file holds no SQL", e->path);
 		goto done;
 	}
-	if ((error = ladder_text_annotations(e->path, 1, text, &flags)) < 0)
+	if ((error = ladder_text_annotations(e->path, 1, text, 1, &flags)) < 0)
 		goto done;
 	if ((error = ladder_text_floor(e->path, 1, text, &floor)) < 0)
 		goto done;

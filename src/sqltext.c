@@ -121,18 +121,25 @@ static int walk_directives(const char *source, int first_line, const char *text,
 	const char *p = text;
 	int line = first_line;
 
-	while (*p) {
-		const char *eol = strchr(p, '\n');
-		const char *q = p;
-		size_t line_len = eol ? (size_t)(eol - p) : strlen(p);
-		const char *end = p + line_len;
-
-		while (q < end && isspace((unsigned char)*q))
-			q++;
-		if (q < end) {
-			if (end - q < 2 || q[0] != '-' || q[1] != '-')
-				break; /* the first statement: annotations end here */
-			q += 2;
+	for (;;) {
+		if (*p == '\n') {
+			line++;
+			p++;
+		} else if (isspace((unsigned char)*p)) {
+			p++;
+		} else if (p[0] == '/' && p[1] == '*') {
+			/* a block comment may come before the annotations */
+			for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++)
+				if (*p == '\n')
+					line++;
+			if (*p == '\0')
+				return 0;
+			p += 2;
+		} else if (p[0] == '-' && p[1] == '-') {
+			const char *end = strchr(p, '\n');
+			const char *q = p + 2;
+			if (end == NULL)
+				end = p + strlen(p);
 			while (q < end && isspace((unsigned char)*q))
 				q++;
 			if ((size_t)(end - q) >= 7 && strncmp(q, "ladder:", 7) == 0) {
@@ -144,13 +151,11 @@ static int walk_directives(const char *source, int first_line, const char *text,
 				if ((error = visit(ctx, source, line, d, (size_t)(d_end - d))) < 0)
 					return error;
 			}
+			p = end;
+		} else {
+			return 0; /* the first statement: annotations end here */
 		}
-		if (eol == NULL)
-			break;
-		p = eol + 1;
-		line++;
 	}
-	return 0;
 }
 
 static int directive_is(const char *d, size_t len, const char *word)
@@ -158,14 +163,21 @@ static int directive_is(const char *d, size_t len, const char *word)
 	return strlen(word) == len && strncmp(d, word, len) == 0;
 }
 
+typedef struct flag_walk {
+	unsigned int flags;
+	int baseline;
+} flag_walk;
+
 static int collect_flags(void *ctx, const char *source, int line, const char *d, size_t len)
 {
-	unsigned int *flags = ctx;
+	flag_walk *walk = ctx;
 
 	if (directive_is(d, len, "no-transaction"))
-		*flags |= LADDER_NO_TRANSACTION;
+		walk->flags |= LADDER_NO_TRANSACTION;
 	else if (directive_is(d, len, "foreign-keys off"))
-		*flags |= LADDER_FOREIGN_KEYS_OFF;
+		walk->flags |= LADDER_FOREIGN_KEYS_OFF;
+	else if (len >= 6 && strncmp(d, "floor ", 6) == 0 && !walk->baseline)
+		return ladder_error_set(LADDER_EPLAN, "%s:%d: 'ladder:floor' belongs in the baseline file", source, line);
 	else if (len >= 6 && strncmp(d, "floor ", 6) == 0)
 		; /* read by ladder_text_floor */
 	else
@@ -176,10 +188,13 @@ static int collect_flags(void *ctx, const char *source, int line, const char *d,
 	return 0;
 }
 
-int ladder_text_annotations(const char *source, int first_line, const char *text, unsigned int *flags)
+int ladder_text_annotations(const char *source, int first_line, const char *text, int baseline,
+                            unsigned int *flags)
 {
-	*flags = 0;
-	return walk_directives(source, first_line, text, collect_flags, flags);
+	flag_walk walk = {0, baseline};
+	int error = walk_directives(source, first_line, text, collect_flags, &walk);
+	*flags = walk.flags;
+	return error;
 }
 
 static int collect_floor(void *ctx, const char *source, int line, const char *d, size_t len)

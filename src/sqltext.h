@@ -14,12 +14,13 @@
  * The error (LADDER_EPLAN) names source and the line. */
 int ladder_text_validate(const char *source, const char *text, size_t len);
 
-/* Read `-- ladder:...` annotations from the leading comment block of text
- * (comment lines and blank lines before the first statement). Sets *flags
+/* Read `-- ladder:...` annotations from the leading comments of text
+ * (comments and blank lines before the first statement). Sets *flags
  * (LADDER_NO_TRANSACTION, LADDER_FOREIGN_KEYS_OFF). An unknown `ladder:`
- * annotation is refused (LADDER_EPLAN, "source:line: unknown annotation").
- * first_line: the line of source where text begins. */
-int ladder_text_annotations(const char *source, int first_line, const char *text,
+ * annotation is refused (LADDER_EPLAN, "source:line: unknown annotation"),
+ * and so is `ladder:floor` outside a baseline. first_line: the line of
+ * source where text begins. */
+int ladder_text_annotations(const char *source, int first_line, const char *text, int baseline,
                             unsigned int *flags);
 
 /* Read `-- ladder:floor N` from the leading comment of a baseline; *floor
