@@ -82,24 +82,62 @@ static void buf_printf(out_buf *b, const char *fmt, ...)
 	free(big);
 }
 
-static int is_identifier(const char *s)
+static int starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t len = strlen(s), suffix_len = strlen(suffix);
+	return len >= suffix_len && strcmp(s + len - suffix_len, suffix) == 0;
+}
+
+/* The symbol `ladder embed` uses when given none: the library promises
+ * never to declare it. */
+#define DEFAULT_SYMBOL "ladder_migrations"
+
+/* Why `s` cannot name the generated variable, or NULL if it can. The file
+ * must compile wherever <ladder.h> does, so besides C's own rules the names
+ * <ladder.h> and the headers it includes declare (or reserve) are refused. */
+static const char *symbol_problem(const char *s)
 {
 	static const char *const keywords[] = {
 		"auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
 		"extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return",
 		"short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void",
-		"volatile", "while", "bool", "true", "false", "alignas", "alignof", "static_assert", "thread_local",
+		"volatile", "while",
+		/* C23, and GNU C's own */
+		"bool", "true", "false", "alignas", "alignof", "static_assert", "thread_local", "constexpr",
+		"nullptr", "typeof", "typeof_unqual", "asm",
+	};
+	/* <stddef.h> and <stdint.h> beyond the INT / UINT / int / uint families */
+	static const char *const standard[] = {
+		"NULL", "offsetof", "size_t", "ptrdiff_t", "wchar_t", "max_align_t", "SIZE_MAX", "PTRDIFF_MIN",
+		"PTRDIFF_MAX", "WCHAR_MIN", "WCHAR_MAX", "WINT_MIN", "WINT_MAX", "SIG_ATOMIC_MIN", "SIG_ATOMIC_MAX",
 	};
 
 	if (s == NULL || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
-		return 0;
+		return "is not a C identifier (letters, digits and '_', not starting with a digit)";
 	for (const char *p = s + 1; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
-			return 0;
+			return "is not a C identifier (letters, digits and '_', not starting with a digit)";
 	for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
 		if (strcmp(s, keywords[i]) == 0)
-			return 0;
-	return 1;
+			return "is a C keyword";
+	/* _Bool, _Static_assert, __func__ and the compiler's own names */
+	if (s[0] == '_' && (s[1] == '_' || (s[1] >= 'A' && s[1] <= 'Z')))
+		return "is reserved for the C implementation (it starts with '__' or '_' and a capital letter)";
+	if ((starts_with(s, "ladder_") || starts_with(s, "LADDER_")) && strcmp(s, DEFAULT_SYMBOL) != 0)
+		return "is in libladder's namespace (<ladder.h> declares names starting with 'ladder_' and 'LADDER_')";
+	for (size_t i = 0; i < sizeof(standard) / sizeof(standard[0]); i++)
+		if (strcmp(s, standard[i]) == 0)
+			return "is declared by <stddef.h> or <stdint.h>, which <ladder.h> includes";
+	if (((starts_with(s, "int") || starts_with(s, "uint")) && ends_with(s, "_t")) ||
+	    ((starts_with(s, "INT") || starts_with(s, "UINT")) &&
+	     (ends_with(s, "_MAX") || ends_with(s, "_MIN") || ends_with(s, "_C"))))
+		return "is reserved for <stdint.h>, which <ladder.h> includes";
+	return NULL;
 }
 
 /* One byte of a string literal. `prev` is the byte before it in the same
@@ -174,15 +212,15 @@ static void put_string(out_buf *b, const char *text, const char *indent)
 	buf_puts(b, "\"");
 }
 
-/* Text for a comment: printable ASCII only, and never a comment end or a
- * trigraph. */
+/* Text for a comment: printable ASCII only, and never a comment end, a
+ * comment start (-Wcomment) or a trigraph. */
 static void put_comment_text(out_buf *b, const char *text, size_t len)
 {
 	char prev = 0;
 	for (size_t i = 0; i < len; i++) {
 		char c = text[i];
 		if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f || (prev == '*' && c == '/') ||
-		    (prev == '?' && c == '?'))
+		    (prev == '/' && c == '*') || (prev == '?' && c == '?'))
 			c = '_';
 		buf_put(b, &c, 1);
 		prev = c;
@@ -370,9 +408,22 @@ static int write_file(const char *out_path, const out_buf *b)
 {
 	char *tmp = NULL;
 	size_t tmp_len = strlen(out_path) + 32;
+	struct stat st;
 	int fd = -1;
 	int error = 0;
 
+	/* The rename would replace a device node or a symlink rather than write
+	 * through it: only ever replace a regular file. */
+	if (out_path[0] == '\0') {
+		error = ladder_error_set(LADDER_EINVALID, "cannot write '': no output file name given");
+		goto done;
+	}
+	if (lstat(out_path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		error = ladder_error_set(LADDER_EIO, "refusing to write '%s': it is not a regular file (write to standard "
+		                                     "output and redirect instead)",
+		                         out_path);
+		goto done;
+	}
 	if ((tmp = malloc(tmp_len)) == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory writing '%s'", out_path);
 		goto done;
@@ -417,17 +468,16 @@ done:
 int ladder_plan_write_c(const ladder_plan *plan, const char *symbol, const char *out_path)
 {
 	const ladder_migration_def *baseline;
+	const char *problem;
 	out_buf b = {0};
 	size_t count;
 	int error = 0;
 
 	if (plan == NULL)
 		return ladder_error_set(LADDER_EINVALID, "ladder_plan_write_c: plan is NULL");
-	if (!is_identifier(symbol))
-		return ladder_error_set(LADDER_EINVALID,
-		                        "symbol '%s' is not a C identifier (letters, digits and '_', not a keyword): "
-		                        "it names the generated variable",
-		                        symbol ? symbol : "(null)");
+	if ((problem = symbol_problem(symbol)) != NULL)
+		return ladder_error_set(LADDER_EINVALID, "symbol '%s' %s: it names the generated variable",
+		                        symbol ? symbol : "(null)", problem);
 	count = ladder_plan_count(plan);
 	baseline = ladder_plan_baseline(plan);
 	for (size_t i = 0; i <= count; i++) {

@@ -1,0 +1,916 @@
+/*
+ * test_plan_dir.c — plans from migrations directories: golang-migrate pairs
+ * and dbmate single files load with the right versions, names, text, lines,
+ * sources and annotations; a baseline brings its floor; other files are
+ * ignored; and every bad input (empty, blank, NUL bytes, bad UTF-8, too
+ * large, bad names, unreadable, dangling, duplicate, orphan, mismatched,
+ * neither format) is refused with its own message naming the file(s).
+ */
+#define _GNU_SOURCE
+#include "testutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MIB ((size_t)1024 * 1024)
+#define FILE_LIMIT (64 * MIB)
+#define NOBODY 65534
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* A fresh directory holding one file. */
+static const char *dir_with(const char *name, const char *content)
+{
+	const char *dir = tu_tmpdir();
+	tu_write(dir, name, content);
+	return dir;
+}
+
+/* dir/name, kept. */
+static const char *in(const char *dir, const char *name)
+{
+	return tu_keep(tu_fmt("%s/%s", dir, name));
+}
+
+/* Hex SHA-256 of text with CRLF folded to LF, computed here, independently
+ * of the library. */
+static void sha256_folded(const char *text, char hex[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	size_t len = strlen(text);
+
+	assert_non_null(ctx);
+	assert_int_equal(EVP_DigestInit_ex(ctx, EVP_sha256(), NULL), 1);
+	for (size_t i = 0; i < len; i++)
+		if (!(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n'))
+			EVP_DigestUpdate(ctx, text + i, 1);
+	EVP_DigestFinal_ex(ctx, md, &md_len);
+	EVP_MD_CTX_free(ctx);
+	for (unsigned int i = 0; i < md_len; i++)
+		sprintf(hex + 2 * i, "%02x", md[i]);
+}
+
+/* Loading dir fails with code, leaves *out NULL, and the message holds
+ * needle (and needle2 unless NULL). */
+static void assert_load_fails(const char *dir, int code, const char *needle, const char *needle2)
+{
+	ladder_plan *plan = (ladder_plan *)&plan; /* a sentinel the call must clear */
+	int error = ladder_plan_load_dir(&plan, dir);
+
+	if (error == 0) {
+		ladder_plan_free(plan);
+		fail_msg("%s loaded; expected %d (%s) mentioning \"%s\"", dir, code, ladder_strerror(code), needle);
+	}
+	assert_null(plan);
+	tu_assert_error(error, code, needle);
+	if (needle2 != NULL)
+		tu_assert_error(error, code, needle2);
+}
+
+static void assert_str_or_null(const char *got, const char *expected)
+{
+	if (expected == NULL)
+		assert_null(got);
+	else {
+		assert_non_null(got);
+		assert_string_equal(got, expected);
+	}
+}
+
+/* Every field a directory load sets, for migration `index` of plan. */
+static void assert_step(const ladder_plan *plan, size_t index, int64_t version, const char *name, const char *up,
+                        const char *down, unsigned int up_flags, unsigned int down_flags, const char *source,
+                        int up_line, const char *down_source, int down_line)
+{
+	const ladder_migration_def *def = ladder_plan_at(plan, index);
+	char hex[65];
+
+	assert_non_null(def);
+	assert_int_equal(def->version, version);
+	assert_string_equal(def->name, name);
+	assert_string_equal(def->up_sql, up);
+	assert_str_or_null(def->down_sql, down);
+	assert_int_equal(def->up_flags, up_flags);
+	assert_int_equal(def->down_flags, down_flags);
+	assert_string_equal(def->source, source);
+	assert_int_equal(def->up_line, up_line);
+	assert_str_or_null(def->down_source, down_source);
+	if (down != NULL)
+		assert_int_equal(def->down_line, down_line);
+	assert_null(def->up_fn);
+	assert_null(def->down_fn);
+	assert_null(def->check_sql);
+	/* the recorded checksum is the SHA-256 of the up text */
+	sha256_folded(up, hex);
+	assert_string_equal(ladder_plan_checksum(plan, index), hex);
+}
+
+/* Write a file of exactly `size` bytes: `head`, then a hole of zeros the
+ * file system does not store (so a 64 MiB file costs nothing). */
+static void write_sparse(const char *path, const char *head, off_t size)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, head, strlen(head)), (ssize_t)strlen(head));
+	assert_int_equal(ftruncate(fd, size), 0);
+	assert_int_equal(close(fd), 0);
+}
+
+/*
+ * Load dir in a child that chmod cannot fool: as nobody (65534) when the
+ * suite runs as root (root reads mode 000 files), as ourselves otherwise.
+ * Returns the code; the message comes back through a pipe.
+ */
+static int load_as_nobody(const char *dir, char *message, size_t size)
+{
+	int fds[2];
+	pid_t pid;
+	int status = 0;
+	size_t len = 0;
+	ssize_t n;
+
+	assert_int_equal(pipe(fds), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		ladder_plan *plan = NULL;
+		int code;
+
+		close(fds[0]);
+		if (geteuid() == 0 && (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0))
+			_exit(100);
+		code = ladder_plan_load_dir(&plan, dir);
+		ladder_plan_free(plan);
+		if (code < 0) {
+			const char *m = ladder_error_last()->message;
+			if (write(fds[1], m, strlen(m)) < 0)
+				_exit(101);
+		}
+		close(fds[1]);
+		_exit(code < 0 ? -code : 0);
+	}
+	close(fds[1]);
+	while (len + 1 < size && (n = read(fds[0], message + len, size - 1 - len)) > 0)
+		len += (size_t)n;
+	message[len] = '\0';
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status))
+		fail_msg("the loading child died (status %d)", status);
+	if (WEXITSTATUS(status) >= 100)
+		fail_msg("the loading child could not become nobody (%d) or report back", NOBODY);
+	return -WEXITSTATUS(status);
+}
+
+static void assert_child_error(int code, int expected, const char *message, const char *needle)
+{
+	if (code != expected)
+		fail_msg("expected code %d (%s), got %d: %s", expected, ladder_strerror(expected), code, message);
+	if (strstr(message, needle) == NULL)
+		fail_msg("error message lacks \"%s\": %s", needle, message);
+}
+
+/* ---- both formats load -------------------------------------------------- */
+
+static void golang_migrate_pairs_load_in_version_order(void **state)
+{
+	const char *dir = tu_tmpdir();
+	ladder_plan *plan;
+	(void)state;
+
+	tu_write(dir, "1_create_users.up.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
+	tu_write(dir, "1_create_users.down.sql", "DROP TABLE users;\n");
+	tu_write(dir, "2_add_email.up.sql", "ALTER TABLE users ADD COLUMN email TEXT;\n");
+	/* "10" sorts before "2" as text: the order must be numeric */
+	tu_write(dir, "10_index_email.up.sql", "CREATE INDEX users_email ON users (email);");
+	tu_write(dir, "10_index_email.down.sql", "DROP INDEX users_email;");
+	/* leading zeros are the same number */
+	tu_write(dir, "0003_padded.up.sql", "CREATE TABLE p (x);\n");
+	/* an empty or comment-only down means "cannot be reverted" */
+	tu_write(dir, "4_irreversible.up.sql", "DELETE FROM users WHERE email IS NULL;\n");
+	tu_write(dir, "4_irreversible.down.sql", "-- the rows are gone for good\n\n");
+	tu_write(dir, "5_empty_down.up.sql", "CREATE TABLE e (x);\n");
+	tu_write(dir, "5_empty_down.down.sql", "");
+
+	plan = tu_plan(dir);
+	assert_int_equal(ladder_plan_count(plan), 6);
+	assert_int_equal(ladder_plan_head(plan), 10);
+	assert_null(ladder_plan_baseline(plan));
+	assert_null(ladder_plan_baseline_checksum(plan));
+	assert_int_equal(ladder_plan_floor(plan), 0);
+	assert_step(plan, 0, 1, "create_users", "CREATE TABLE users (id INTEGER PRIMARY KEY);\n", "DROP TABLE users;\n", 0,
+	            0, in(dir, "1_create_users.up.sql"), 1, in(dir, "1_create_users.down.sql"), 1);
+	assert_step(plan, 1, 2, "add_email", "ALTER TABLE users ADD COLUMN email TEXT;\n", NULL, 0, 0,
+	            in(dir, "2_add_email.up.sql"), 1, NULL, 0);
+	assert_step(plan, 2, 3, "padded", "CREATE TABLE p (x);\n", NULL, 0, 0, in(dir, "0003_padded.up.sql"), 1, NULL, 0);
+	assert_step(plan, 3, 4, "irreversible", "DELETE FROM users WHERE email IS NULL;\n", NULL, 0, 0,
+	            in(dir, "4_irreversible.up.sql"), 1, NULL, 0);
+	assert_step(plan, 4, 5, "empty_down", "CREATE TABLE e (x);\n", NULL, 0, 0, in(dir, "5_empty_down.up.sql"), 1,
+	            NULL, 0);
+	assert_step(plan, 5, 10, "index_email", "CREATE INDEX users_email ON users (email);", "DROP INDEX users_email;", 0,
+	            0, in(dir, "10_index_email.up.sql"), 1, in(dir, "10_index_email.down.sql"), 1);
+	assert_null(ladder_plan_at(plan, 6));
+	ladder_plan_free(plan);
+}
+
+static void dbmate_files_load_with_their_sections_and_lines(void **state)
+{
+	const char *dir = tu_tmpdir();
+	ladder_plan *plan;
+	(void)state;
+
+	tu_write(dir, "20240101120000_create_posts.sql",
+	         "-- migrate:up\n"
+	         "CREATE TABLE posts (id INTEGER);\n"
+	         "CREATE INDEX posts_id ON posts (id);\n"
+	         "\n"
+	         "-- migrate:down\n"
+	         "DROP TABLE posts;\n");
+	/* down before up, a comment above both, dbmate's `--migrate:` spelling */
+	tu_write(dir, "20240102000000_reversed.sql",
+	         "-- a header comment is fine\n"
+	         "--migrate:down\n"
+	         "DROP TABLE r;\n"
+	         "--\tmigrate:up\n"
+	         "CREATE TABLE r (x);\n");
+	/* up only, no final newline; `-- migrate:upgrade` is a comment */
+	tu_write(dir, "20240103000000_up_only.sql",
+	         "-- migrate:up\n"
+	         "-- migrate:upgrade is just a comment\n"
+	         "CREATE TABLE u (x);");
+	/* an empty down section: cannot be reverted */
+	tu_write(dir, "20240104000000_empty_down.sql", "-- migrate:up\nCREATE TABLE e (x);\n-- migrate:down\n\n");
+
+	plan = tu_plan(dir);
+	assert_int_equal(ladder_plan_count(plan), 4);
+	assert_int_equal(ladder_plan_head(plan), INT64_C(20240104000000));
+	assert_step(plan, 0, INT64_C(20240101120000), "create_posts",
+	            "CREATE TABLE posts (id INTEGER);\nCREATE INDEX posts_id ON posts (id);\n\n", "DROP TABLE posts;\n", 0,
+	            0, in(dir, "20240101120000_create_posts.sql"), 2, NULL, 6);
+	assert_step(plan, 1, INT64_C(20240102000000), "reversed", "CREATE TABLE r (x);\n", "DROP TABLE r;\n", 0, 0,
+	            in(dir, "20240102000000_reversed.sql"), 5, NULL, 3);
+	assert_step(plan, 2, INT64_C(20240103000000), "up_only", "-- migrate:upgrade is just a comment\nCREATE TABLE u (x);",
+	            NULL, 0, 0, in(dir, "20240103000000_up_only.sql"), 2, NULL, 0);
+	assert_step(plan, 3, INT64_C(20240104000000), "empty_down", "CREATE TABLE e (x);\n", NULL, 0, 0,
+	            in(dir, "20240104000000_empty_down.sql"), 2, NULL, 0);
+	ladder_plan_free(plan);
+}
+
+static void both_formats_mix_and_crlf_files_keep_their_sections(void **state)
+{
+	const char *dir = tu_tmpdir();
+	ladder_plan *plan;
+	char lf[65];
+	(void)state;
+
+	tu_write(dir, "1_a.up.sql", "CREATE TABLE a (x);\n");
+	tu_write(dir, "1_a.down.sql", "DROP TABLE a;\n");
+	tu_write(dir, "2_b.sql", "-- migrate:up\r\nCREATE TABLE b (x);\r\n-- migrate:down\r\nDROP TABLE b;\r\n");
+	tu_write(dir, "3_c.up.sql", "CREATE TABLE c (x);\r\n");
+
+	plan = tu_plan(dir);
+	assert_int_equal(ladder_plan_count(plan), 3);
+	assert_step(plan, 0, 1, "a", "CREATE TABLE a (x);\n", "DROP TABLE a;\n", 0, 0, in(dir, "1_a.up.sql"), 1,
+	            in(dir, "1_a.down.sql"), 1);
+	/* the CR of a marker line is not part of either section */
+	assert_step(plan, 1, 2, "b", "CREATE TABLE b (x);\r\n", "DROP TABLE b;\r\n", 0, 0, in(dir, "2_b.sql"), 2, NULL,
+	            4);
+	assert_step(plan, 2, 3, "c", "CREATE TABLE c (x);\r\n", NULL, 0, 0, in(dir, "3_c.up.sql"), 1, NULL, 0);
+	/* a CRLF checkout checksums like the LF original */
+	sha256_folded("CREATE TABLE b (x);\n", lf);
+	assert_string_equal(ladder_plan_checksum(plan, 1), lf);
+	ladder_plan_free(plan);
+}
+
+static void annotations_land_on_their_side(void **state)
+{
+	const char *dir = tu_tmpdir();
+	ladder_plan *plan;
+	(void)state;
+
+	tu_write(dir, "1_a.up.sql", "-- ladder:no-transaction\nCREATE TABLE a (x);\n");
+	tu_write(dir, "1_a.down.sql", "-- undo a\n\n--   ladder:foreign-keys off  \nDROP TABLE a;\n");
+	tu_write(dir, "2_b.sql",
+	         "-- migrate:up transaction:false\n"
+	         "CREATE TABLE b (x);\n"
+	         "-- migrate:down\n"
+	         "-- ladder:foreign-keys off\n"
+	         "DROP TABLE b;\n");
+	tu_write(dir, "3_c.sql",
+	         "-- migrate:up\n"
+	         "-- ladder:foreign-keys off\n"
+	         "-- ladder:no-transaction\n"
+	         "CREATE TABLE c (x);\n"
+	         "-- migrate:down transaction:false\n"
+	         "DROP TABLE c;\n");
+	/* only the leading comment counts: after a statement it is a comment */
+	tu_write(dir, "4_d.sql",
+	         "-- migrate:up transaction:true\n"
+	         "CREATE TABLE d (x);\n"
+	         "-- ladder:no-transaction\n"
+	         "-- migrate:down\n"
+	         "DROP TABLE d;\n");
+	tu_write(dir, "5_e.up.sql", "CREATE TABLE e (x);\n");
+	tu_write(dir, "5_e.down.sql", "-- ladder:no-transaction\nDROP TABLE e;\n");
+
+	plan = tu_plan(dir);
+	assert_int_equal(ladder_plan_count(plan), 5);
+	assert_int_equal(ladder_plan_at(plan, 0)->up_flags, LADDER_NO_TRANSACTION);
+	assert_int_equal(ladder_plan_at(plan, 0)->down_flags, LADDER_FOREIGN_KEYS_OFF);
+	assert_int_equal(ladder_plan_at(plan, 1)->up_flags, LADDER_NO_TRANSACTION);
+	assert_int_equal(ladder_plan_at(plan, 1)->down_flags, LADDER_FOREIGN_KEYS_OFF);
+	assert_int_equal(ladder_plan_at(plan, 2)->up_flags, LADDER_NO_TRANSACTION | LADDER_FOREIGN_KEYS_OFF);
+	assert_int_equal(ladder_plan_at(plan, 2)->down_flags, LADDER_NO_TRANSACTION);
+	assert_int_equal(ladder_plan_at(plan, 3)->up_flags, 0);
+	assert_int_equal(ladder_plan_at(plan, 3)->down_flags, 0);
+	assert_int_equal(ladder_plan_at(plan, 4)->up_flags, 0);
+	assert_int_equal(ladder_plan_at(plan, 4)->down_flags, LADDER_NO_TRANSACTION);
+	/* annotations stay in the text (and so in the checksum) */
+	assert_string_equal(ladder_plan_at(plan, 0)->up_sql, "-- ladder:no-transaction\nCREATE TABLE a (x);\n");
+	assert_string_equal(ladder_plan_at(plan, 2)->up_sql,
+	                    "-- ladder:foreign-keys off\n-- ladder:no-transaction\nCREATE TABLE c (x);\n");
+	ladder_plan_free(plan);
+}
+
+static void unknown_annotations_and_options_are_refused_with_file_and_line(void **state)
+{
+	const char *dir;
+	(void)state;
+
+	dir = dir_with("1_a.up.sql", "-- header\n-- ladder:no-transactions\nCREATE TABLE a (x);\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/1_a.up.sql:2: unknown annotation 'ladder:no-transactions'", dir),
+	                  NULL);
+
+	dir = dir_with("1_a.up.sql", "CREATE TABLE a (x);\n");
+	tu_write(dir, "1_a.down.sql", "\n\n-- ladder:foreign-keys of\nDROP TABLE a;\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/1_a.down.sql:3: unknown annotation 'ladder:foreign-keys of'", dir),
+	                  NULL);
+
+	/* in a dbmate down section, the line counts from the top of the file */
+	dir = dir_with("2_b.sql", "-- migrate:up\nCREATE TABLE b (x);\n\n-- migrate:down\n-- ladder:fk off\nDROP TABLE b;\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/2_b.sql:5: unknown annotation 'ladder:fk off'", dir), NULL);
+
+	dir = dir_with("2_b.sql", "-- migrate:up\n-- ladder:NO-TRANSACTION\nCREATE TABLE b (x);\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/2_b.sql:2: unknown annotation", dir), NULL);
+
+	/* a misspelt dbmate option must not silently keep the transaction */
+	dir = dir_with("3_c.sql", "-- migrate:up transaction:flase\nCREATE INDEX i ON t (x);\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/3_c.sql:1: unknown option 'transaction:flase'", dir), NULL);
+	dir = dir_with("3_c.sql", "-- migrate:up\nCREATE TABLE c (x);\n-- migrate:down notransaction\nDROP TABLE c;\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/3_c.sql:3: unknown option 'notransaction'", dir), NULL);
+
+	/* an annotation above both markers applies to nothing */
+	dir = dir_with("4_d.sql", "-- about d\n-- ladder:no-transaction\n-- migrate:up\nCREATE INDEX i ON t (x);\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/4_d.sql:2: this annotation is above the first", dir), NULL);
+	dir = dir_with("4_d.sql", "-- see the ladder: docs\n\n-- ladder:foreign-keys off\n-- migrate:up\nSELECT 1;\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/4_d.sql:3: this annotation is above the first", dir), NULL);
+	dir = dir_with("4_d.sql", "-- ladder:sometimes\n-- migrate:up\nCREATE INDEX i ON t (x);\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/4_d.sql:1: unknown annotation 'ladder:sometimes'", dir), NULL);
+
+	dir = dir_with("5_base.baseline.sql", "-- ladder:flor 3\nCREATE TABLE t (x);\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/5_base.baseline.sql:1: unknown annotation 'ladder:flor 3'", dir),
+	                  NULL);
+}
+
+static void baseline_loads_with_its_floor(void **state)
+{
+	const char *dir = tu_tmpdir();
+	const char *baseline_sql = "-- ladder:floor 2\n-- the whole schema as of 3\n"
+	                           "CREATE TABLE a (x);\nCREATE TABLE b (x);\nCREATE TABLE c (x);\n";
+	const ladder_migration_def *base;
+	ladder_plan *plan;
+	char hex[65];
+	(void)state;
+
+	tu_write(dir, "1_a.up.sql", "CREATE TABLE a (x);\n");
+	tu_write(dir, "2_b.up.sql", "CREATE TABLE b (x);\n");
+	tu_write(dir, "3_c.sql", "-- migrate:up\nCREATE TABLE c (x);\n");
+	tu_write(dir, "3_schema.baseline.sql", baseline_sql);
+	tu_write(dir, "4_d.up.sql", "CREATE TABLE d (x);\n");
+
+	plan = tu_plan(dir);
+	/* the baseline shares version 3 without clashing and is not a step */
+	assert_int_equal(ladder_plan_count(plan), 4);
+	assert_int_equal(ladder_plan_head(plan), 4);
+	assert_int_equal(ladder_plan_at(plan, 2)->version, 3);
+	assert_string_equal(ladder_plan_at(plan, 2)->name, "c");
+	base = ladder_plan_baseline(plan);
+	assert_non_null(base);
+	assert_int_equal(base->version, 3);
+	assert_string_equal(base->name, "schema");
+	assert_string_equal(base->up_sql, baseline_sql);
+	assert_null(base->down_sql);
+	assert_string_equal(base->source, in(dir, "3_schema.baseline.sql"));
+	assert_int_equal(base->up_line, 1);
+	assert_int_equal(base->up_flags, 0);
+	assert_int_equal(ladder_plan_floor(plan), 2);
+	sha256_folded(baseline_sql, hex);
+	assert_string_equal(ladder_plan_baseline_checksum(plan), hex);
+	ladder_plan_free(plan);
+
+	/* a baseline alone is a plan; without a floor line the floor is 0 */
+	dir = dir_with("7_all.baseline.sql", "-- ladder:no-transaction\nCREATE TABLE t (x);\n");
+	plan = tu_plan(dir);
+	assert_int_equal(ladder_plan_count(plan), 0);
+	assert_int_equal(ladder_plan_head(plan), 7);
+	assert_int_equal(ladder_plan_floor(plan), 0);
+	assert_int_equal(ladder_plan_baseline(plan)->up_flags, LADDER_NO_TRANSACTION);
+	ladder_plan_free(plan);
+}
+
+static void bad_baselines_are_refused(void **state)
+{
+	const char *dir;
+	(void)state;
+
+	dir = dir_with("3_a.baseline.sql", "CREATE TABLE a (x);\n");
+	tu_write(dir, "5_b.baseline.sql", "CREATE TABLE b (x);\n");
+	assert_load_fails(dir, LADDER_EPLAN, "two baseline files",
+	                  tu_fmt("'%s/3_a.baseline.sql' and '%s/5_b.baseline.sql'", dir, dir));
+
+	dir = dir_with("3_a.baseline.sql", "\n-- nothing\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/3_a.baseline.sql:1: empty baseline", dir), NULL);
+
+	dir = dir_with("3_a.baseline.sql", "-- ladder:floor soon\nCREATE TABLE a (x);\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/3_a.baseline.sql:1: 'ladder:floor soon'", dir),
+	                  "the floor must be a version number");
+
+	dir = dir_with("3_a.baseline.sql", "-- ladder:floor -1\nCREATE TABLE a (x);\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/3_a.baseline.sql:1:", dir), "the floor must be a version number");
+}
+
+static void other_files_and_subdirectories_are_ignored(void **state)
+{
+	const char *dir = tu_tmpdir();
+	const char *elsewhere = tu_tmpdir();
+	ladder_plan *plan;
+	(void)state;
+
+	tu_write(dir, "1_a.up.sql", "CREATE TABLE a (x);\n");
+	tu_write(dir, "README.md", "# migrations\n\nNot SQL \xff\x00.\n");
+	tu_write(dir, "notes.txt", "1_a.up.sql is the first\n");
+	tu_write(dir, "Makefile", "all:\n");
+	tu_write(dir, "1_a.up.sql.orig", "an editor's backup\n");
+	tu_write(dir, "2_b.up.sql~", "another backup\n");
+	/* dotfiles: editor swap files, a hidden migration-looking file */
+	tu_write(dir, ".1_a.up.sql.swp", "\x00\x01");
+	tu_write(dir, ".2_hidden.up.sql", "CREATE TABLE hidden (x);\n");
+	tu_write(dir, ".sql", "garbage");
+	/* subdirectories, even one named like a migration, are not descended */
+	assert_int_equal(mkdir(in(dir, "archive"), 0755), 0);
+	tu_write(in(dir, "archive"), "1_old.up.sql", "CREATE TABLE old (x);\n");
+	tu_write(in(dir, "archive"), "bad name.sql", "\xff");
+	assert_int_equal(mkdir(in(dir, "2_looks_like_one.sql"), 0755), 0);
+	assert_int_equal(mkdir(in(dir, ".git"), 0755), 0);
+	/* a symlink to a directory is a directory */
+	assert_int_equal(symlink(elsewhere, in(dir, "3_linked_dir.sql")), 0);
+
+	plan = tu_plan(dir);
+	assert_int_equal(ladder_plan_count(plan), 1);
+	assert_string_equal(ladder_plan_at(plan, 0)->name, "a");
+	assert_int_equal(ladder_plan_head(plan), 1);
+	ladder_plan_free(plan);
+
+	/* an empty directory is an empty plan */
+	plan = tu_plan(tu_tmpdir());
+	assert_int_equal(ladder_plan_count(plan), 0);
+	assert_int_equal(ladder_plan_head(plan), 0);
+	assert_null(ladder_plan_baseline(plan));
+	ladder_plan_free(plan);
+
+	/* a symlink to a migration file is followed */
+	tu_write(elsewhere, "shared.sql.txt", "CREATE TABLE shared (x);\n");
+	dir = tu_tmpdir();
+	assert_int_equal(symlink(in(elsewhere, "shared.sql.txt"), in(dir, "5_shared.up.sql")), 0);
+	plan = tu_plan(dir);
+	assert_int_equal(ladder_plan_count(plan), 1);
+	assert_string_equal(ladder_plan_at(plan, 0)->up_sql, "CREATE TABLE shared (x);\n");
+	assert_string_equal(ladder_plan_at(plan, 0)->source, in(dir, "5_shared.up.sql"));
+	ladder_plan_free(plan);
+}
+
+/* ---- every bad input is refused, naming the file ---------------------- */
+
+static void empty_and_blank_up_sections_are_refused(void **state)
+{
+	const char *dir;
+	(void)state;
+
+	dir = dir_with("1_a.up.sql", "");
+	tu_write(dir, "1_a.down.sql", "DROP TABLE a;\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/1_a.up.sql:1: empty migration", dir), NULL);
+
+	dir = dir_with("1_a.up.sql", "  \n\t\n-- only a comment\n/* and a\n   block comment */\n\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/1_a.up.sql:1: empty migration", dir), NULL);
+
+	/* an unterminated block comment is no SQL either */
+	dir = dir_with("1_a.up.sql", "/* CREATE TABLE a (x);\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/1_a.up.sql:1: empty migration", dir), NULL);
+
+	/* dbmate: the line is where the up section begins */
+	dir = dir_with("2_b.sql", "-- migrate:up\n-- nothing yet\n\n-- migrate:down\nDROP TABLE b;\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/2_b.sql:2: empty migration", dir), NULL);
+	dir = dir_with("2_b.sql", "-- migrate:down\nDROP TABLE b;\n-- migrate:up\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/2_b.sql:4: empty migration", dir), NULL);
+
+	/* an empty dbmate file has no markers at all */
+	dir = dir_with("2_b.sql", "");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/2_b.sql: neither format", dir), NULL);
+}
+
+static void nul_bytes_are_refused_with_their_line(void **state)
+{
+	static const char up[] = "CREATE TABLE a (x);\n-- two\nINSERT INTO a VALUES ('\0');\n";
+	static const char dbmate[] = "-- migrate:up\nCREATE TABLE b (x);\n-- migrate:down\n\0DROP TABLE b;\n";
+	const char *dir;
+	(void)state;
+
+	dir = tu_tmpdir();
+	tu_write(dir, "0_ignored.txt", "");
+	tu_write(dir, "1_ok.up.sql", "CREATE TABLE ok (x);\n");
+	tu_write_bytes(in(dir, "2_a.up.sql"), up, sizeof(up) - 1);
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/2_a.up.sql:3: the file holds a NUL byte", dir), NULL);
+
+	dir = dir_with("1_a.up.sql", "CREATE TABLE a (x);\n");
+	tu_write_bytes(in(dir, "1_a.down.sql"), "\0", 1);
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/1_a.down.sql:1: the file holds a NUL byte (byte 1)", dir), NULL);
+
+	dir = tu_tmpdir();
+	tu_write_bytes(in(dir, "3_b.sql"), dbmate, sizeof(dbmate) - 1);
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/3_b.sql:4: the file holds a NUL byte", dir), NULL);
+
+	/* a NUL after the last newline, at the very end */
+	dir = tu_tmpdir();
+	tu_write_bytes(in(dir, "4_c.up.sql"), "SELECT 1;\n\0", 11);
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/4_c.up.sql:2: the file holds a NUL byte (byte 11)", dir), NULL);
+}
+
+static void invalid_utf8_is_refused_with_its_line(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *where;
+	} cases[] = {
+		{"SELECT 1;\nSELECT 'caf\xe9';\n", ":2: invalid UTF-8 (byte 22 is 0xe9)"}, /* Latin-1 */
+		{"\xff\xfe" "S\0E\0", ":1: invalid UTF-8 (byte 1 is 0xff)"},            /* UTF-16 */
+		{"SELECT 1;\n\n\nSELECT '\xc0\xaf';\n", ":4: invalid UTF-8"},            /* overlong '/' */
+		{"SELECT '\xed\xa0\x80';\n", ":1: invalid UTF-8"},                       /* a surrogate */
+		{"SELECT '\xf4\x90\x80\x80';\n", ":1: invalid UTF-8"},                   /* past U+10FFFF */
+		{"SELECT 1;\nSELECT '\xe2\x82", ":2: invalid UTF-8"},                    /* cut at the end */
+		{"SELECT '\x80';\n", ":1: invalid UTF-8 (byte 9 is 0x80)"},              /* a lone continuation */
+	};
+	const char *dir;
+	ladder_plan *plan;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		dir = dir_with("1_a.up.sql", cases[i].text);
+		assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/1_a.up.sql%s", dir, cases[i].where), NULL);
+	}
+	dir = dir_with("1_a.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT '\xe9t\xe9';\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/1_a.sql:4: invalid UTF-8", dir), NULL);
+
+	/* real UTF-8, four-byte sequences included, loads */
+	dir = dir_with("1_a.up.sql", "INSERT INTO t VALUES ('caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf');\n");
+	plan = tu_plan(dir);
+	assert_string_equal(ladder_plan_at(plan, 0)->up_sql,
+	                    "INSERT INTO t VALUES ('caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf');\n");
+	ladder_plan_free(plan);
+}
+
+static void files_over_64_mib_are_refused_and_64_mib_loads(void **state)
+{
+	const char *dir;
+	const char *head = "CREATE TABLE big (x);\n";
+	char *text;
+	ladder_plan *plan;
+	FILE *f;
+	(void)state;
+
+	/* sparse: refused from its size, before a byte is read */
+	dir = tu_tmpdir();
+	write_sparse(in(dir, "1_big.up.sql"), head, (off_t)FILE_LIMIT + 1);
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/1_big.up.sql: file is too large (67108865 bytes", dir),
+	                  "the limit is 64 MiB");
+	dir = dir_with("1_a.up.sql", "CREATE TABLE a (x);\n");
+	/* 4 GiB + 1: a size cut to 32 bits would read as 1 byte */
+	write_sparse(in(dir, "1_a.down.sql"), head, (off_t)4 * 1024 * MIB + 1);
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/1_a.down.sql: file is too large", dir), NULL);
+	dir = tu_tmpdir();
+	write_sparse(in(dir, "2_big.sql"), "-- migrate:up\n", (off_t)FILE_LIMIT + 4096);
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/2_big.sql: file is too large", dir), NULL);
+
+	/* exactly at the limit: real text (zeros would be NUL bytes) loads whole */
+	text = malloc(FILE_LIMIT + 1);
+	assert_non_null(text);
+	memset(text, ' ', FILE_LIMIT);
+	memcpy(text, head, strlen(head));
+	for (size_t i = 4096; i < FILE_LIMIT; i += 4096)
+		text[i] = '\n';
+	text[FILE_LIMIT - 1] = '\n';
+	text[FILE_LIMIT] = '\0';
+	dir = tu_tmpdir();
+	f = fopen(in(dir, "1_big.up.sql"), "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, FILE_LIMIT, f), FILE_LIMIT);
+	assert_int_equal(fclose(f), 0);
+	plan = tu_plan(dir);
+	assert_int_equal(ladder_plan_count(plan), 1);
+	assert_int_equal(strlen(ladder_plan_at(plan, 0)->up_sql), FILE_LIMIT);
+	assert_memory_equal(ladder_plan_at(plan, 0)->up_sql, text, FILE_LIMIT);
+	ladder_plan_free(plan);
+	free(text);
+}
+
+static void names_without_a_usable_version_are_refused(void **state)
+{
+	static const char *const unreadable[] = {
+		"create_users.sql", "create_users.up.sql", "V1_init.sql", "1.up.sql", "1.sql", "1_.up.sql", "1_.sql",
+		"1-init.up.sql", "1 init.up.sql", "_1_init.sql", "1_a.up.down.sql", "1_a.txt.sql", "1_a.UP.sql",
+	};
+	const char *dir;
+	ladder_plan *plan;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(unreadable) / sizeof(unreadable[0]); i++) {
+		dir = dir_with(unreadable[i], "CREATE TABLE a (x);\n");
+		assert_load_fails(dir, LADDER_EPLAN,
+		                  tu_fmt("%s/%s: cannot read a version from the file name", dir, unreadable[i]),
+		                  "expected VERSION_name.up.sql");
+	}
+
+	dir = dir_with("0_init.up.sql", "CREATE TABLE a (x);\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/0_init.up.sql: version 0 is not allowed", dir), NULL);
+	dir = dir_with("0000_init.sql", "-- migrate:up\nCREATE TABLE a (x);\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/0000_init.sql: version 0 is not allowed", dir), NULL);
+
+	dir = dir_with("9223372036854775808_a.up.sql", "CREATE TABLE a (x);\n");
+	assert_load_fails(dir, LADDER_EPLAN,
+	                  tu_fmt("%s/9223372036854775808_a.up.sql: version 9223372036854775808 is too large", dir),
+	                  "the largest is 9223372036854775807");
+	dir = dir_with("123456789012345678901234567890_a.sql", "-- migrate:up\nCREATE TABLE a (x);\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/123456789012345678901234567890_a.sql: version", dir),
+	                  "is too large");
+
+	/* the largest version there is loads, as does a dotted name */
+	dir = dir_with("9223372036854775807_max.up.sql", "CREATE TABLE a (x);\n");
+	tu_write(dir, "00000000000000000000000000001_first.up.sql", "CREATE TABLE f (x);\n");
+	plan = tu_plan(dir);
+	assert_int_equal(ladder_plan_count(plan), 2);
+	assert_int_equal(ladder_plan_at(plan, 0)->version, 1);
+	assert_string_equal(ladder_plan_at(plan, 0)->name, "first");
+	assert_int_equal(ladder_plan_at(plan, 1)->version, INT64_MAX);
+	assert_string_equal(ladder_plan_at(plan, 1)->name, "max");
+	assert_int_equal(ladder_plan_head(plan), INT64_MAX);
+	ladder_plan_free(plan);
+}
+
+static void missing_directory_and_file_path_are_refused(void **state)
+{
+	const char *dir = tu_tmpdir();
+	const char *file;
+	ladder_plan *plan = NULL;
+	(void)state;
+
+	assert_load_fails(in(dir, "nope"), LADDER_EIO, tu_fmt("migrations directory '%s/nope' does not exist", dir),
+	                  NULL);
+	assert_load_fails(in(dir, "nope/deeper"), LADDER_EIO,
+	                  tu_fmt("migrations directory '%s/nope/deeper' does not exist", dir), NULL);
+
+	tu_write(dir, "1_a.up.sql", "CREATE TABLE a (x);\n");
+	file = in(dir, "1_a.up.sql");
+	assert_load_fails(file, LADDER_EIO, tu_fmt("migrations directory '%s': %s", file, strerror(ENOTDIR)), NULL);
+
+	tu_assert_error(ladder_plan_load_dir(&plan, NULL), LADDER_EINVALID, "NULL argument");
+	tu_assert_error(ladder_plan_load_dir(NULL, dir), LADDER_EINVALID, "NULL argument");
+
+	/* a trailing slash is fine, and messages do not double it */
+	plan = tu_plan(tu_fmt("%s/", dir));
+	assert_string_equal(ladder_plan_at(plan, 0)->source, file);
+	ladder_plan_free(plan);
+}
+
+static void unreadable_files_and_directories_are_refused(void **state)
+{
+	char message[4096];
+	const char *dir;
+	int code;
+	(void)state;
+
+	/* nobody must reach the scratch directories at all */
+	dir = dir_with("1_a.up.sql", "CREATE TABLE a (x);\n");
+	assert_int_equal(chmod(dir, 0755), 0);
+	code = load_as_nobody(dir, message, sizeof(message));
+	if (code != 0)
+		fail_msg("a readable directory did not load as nobody (is TMPDIR world-searchable?): %s", message);
+
+	/* an unreadable up file, after a readable one */
+	dir = dir_with("1_a.up.sql", "CREATE TABLE a (x);\n");
+	tu_write(dir, "2_b.up.sql", "CREATE TABLE b (x);\n");
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(chmod(in(dir, "2_b.up.sql"), 0), 0);
+	code = load_as_nobody(dir, message, sizeof(message));
+	assert_child_error(code, LADDER_EIO, message, tu_fmt("%s/2_b.up.sql: cannot read: %s", dir, strerror(EACCES)));
+
+	/* an unreadable down file */
+	dir = dir_with("1_a.up.sql", "CREATE TABLE a (x);\n");
+	tu_write(dir, "1_a.down.sql", "DROP TABLE a;\n");
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(chmod(in(dir, "1_a.down.sql"), 0), 0);
+	code = load_as_nobody(dir, message, sizeof(message));
+	assert_child_error(code, LADDER_EIO, message, tu_fmt("%s/1_a.down.sql: cannot read: %s", dir, strerror(EACCES)));
+
+	/* an unreadable dbmate file and baseline */
+	dir = dir_with("1_a.sql", "-- migrate:up\nCREATE TABLE a (x);\n");
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(chmod(in(dir, "1_a.sql"), 0), 0);
+	code = load_as_nobody(dir, message, sizeof(message));
+	assert_child_error(code, LADDER_EIO, message, tu_fmt("%s/1_a.sql: cannot read: %s", dir, strerror(EACCES)));
+	dir = dir_with("1_a.baseline.sql", "CREATE TABLE a (x);\n");
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(chmod(in(dir, "1_a.baseline.sql"), 0), 0);
+	code = load_as_nobody(dir, message, sizeof(message));
+	assert_child_error(code, LADDER_EIO, message, tu_fmt("%s/1_a.baseline.sql: cannot read", dir));
+
+	/* an unreadable directory */
+	dir = dir_with("1_a.up.sql", "CREATE TABLE a (x);\n");
+	assert_int_equal(chmod(dir, 0), 0);
+	code = load_as_nobody(dir, message, sizeof(message));
+	assert_int_equal(chmod(dir, 0700), 0); /* so the cleanup can remove it */
+	assert_child_error(code, LADDER_EIO, message, tu_fmt("migrations directory '%s': %s", dir, strerror(EACCES)));
+
+	/* a directory nobody can list but not enter: the files cannot be stat'ed */
+	dir = dir_with("1_a.up.sql", "CREATE TABLE a (x);\n");
+	assert_int_equal(chmod(dir, 0644), 0);
+	code = load_as_nobody(dir, message, sizeof(message));
+	assert_int_equal(chmod(dir, 0700), 0);
+	assert_child_error(code, LADDER_EIO, message, tu_fmt("%s/1_a.up.sql: cannot read: %s", dir, strerror(EACCES)));
+}
+
+static void dangling_symlinks_and_special_files_are_refused(void **state)
+{
+	const char *dir;
+	(void)state;
+
+	dir = dir_with("1_a.up.sql", "CREATE TABLE a (x);\n");
+	assert_int_equal(symlink("missing-target.sql", in(dir, "2_b.up.sql")), 0);
+	assert_load_fails(dir, LADDER_EIO, tu_fmt("%s/2_b.up.sql: cannot read: %s", dir, strerror(ENOENT)), NULL);
+
+	dir = dir_with("1_a.up.sql", "CREATE TABLE a (x);\n");
+	assert_int_equal(symlink("1_a.down.sql", in(dir, "1_a.down.sql")), 0); /* a loop */
+	assert_load_fails(dir, LADDER_EIO, tu_fmt("%s/1_a.down.sql: cannot read: %s", dir, strerror(ELOOP)), NULL);
+
+	/* a FIFO would block a reader forever: refused without opening it */
+	dir = dir_with("1_a.up.sql", "CREATE TABLE a (x);\n");
+	assert_int_equal(mkfifo(in(dir, "2_b.sql"), 0644), 0);
+	assert_load_fails(dir, LADDER_EIO, tu_fmt("%s/2_b.sql: cannot read: not a regular file", dir), NULL);
+}
+
+static void duplicate_versions_are_refused_naming_both_files(void **state)
+{
+	static const struct {
+		const char *first, *second;
+		const char *version;
+	} cases[] = {
+		{"1_a.up.sql", "1_b.sql", "1"},          /* across formats */
+		{"1_a.sql", "1_a.up.sql", "1"},          /* same name, both formats */
+		{"1_a.down.sql", "1_a.sql", "1"},        /* a dbmate file and a down */
+		{"01_b.up.sql", "1_a.up.sql", "1"},      /* same number, two spellings */
+		{"005_y.sql", "5_x.sql", "5"},           /* two dbmate files */
+		{"20240101_a.up.sql", "20240101_b.up.sql", "20240101"},
+	};
+	const char *dir;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		dir = tu_tmpdir();
+		tu_write(dir, "0100_other.up.sql", "CREATE TABLE other (x);\n");
+		tu_write(dir, cases[i].first, "-- migrate:up\nCREATE TABLE a (x);\n");
+		tu_write(dir, cases[i].second, "-- migrate:up\nCREATE TABLE b (x);\n");
+		assert_load_fails(dir, LADDER_EPLAN, tu_fmt("duplicate version %s:", cases[i].version),
+		                  tu_fmt("'%s/%s' and '%s/%s'", dir, cases[i].first, dir, cases[i].second));
+	}
+
+	/* two downs for one up */
+	dir = tu_tmpdir();
+	tu_write(dir, "2_a.up.sql", "CREATE TABLE a (x);\n");
+	tu_write(dir, "2_a.down.sql", "DROP TABLE a;\n");
+	tu_write(dir, "02_a.down.sql", "DROP TABLE a;\n");
+	assert_load_fails(dir, LADDER_EPLAN, "duplicate version 2:",
+	                  tu_fmt("'%s/02_a.down.sql' and '%s/2_a.down.sql'", dir, dir));
+}
+
+static void orphan_downs_and_mismatched_names_are_refused(void **state)
+{
+	const char *dir;
+	(void)state;
+
+	dir = dir_with("1_a.up.sql", "CREATE TABLE a (x);\n");
+	tu_write(dir, "2_b.down.sql", "DROP TABLE b;\n");
+	assert_load_fails(dir, LADDER_EPLAN,
+	                  tu_fmt("%s/2_b.down.sql: a down migration without its up (expected 2_b.up.sql beside it)", dir),
+	                  NULL);
+
+	/* a baseline at the same version is not the down's up */
+	dir = dir_with("3_schema.baseline.sql", "CREATE TABLE a (x);\n");
+	tu_write(dir, "3_schema.down.sql", "DROP TABLE a;\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/3_schema.down.sql: a down migration without its up", dir), NULL);
+
+	dir = dir_with("3_add_users.up.sql", "CREATE TABLE users (x);\n");
+	tu_write(dir, "3_add_user.down.sql", "DROP TABLE users;\n");
+	assert_load_fails(dir, LADDER_EPLAN,
+	                  tu_fmt("'%s/3_add_users.up.sql' and '%s/3_add_user.down.sql': the up and down of version 3 "
+	                         "have different names",
+	                         dir, dir),
+	                  NULL);
+}
+
+static void single_files_in_neither_format_are_refused(void **state)
+{
+	const char *dir;
+	(void)state;
+
+	dir = dir_with("4_x.sql", "CREATE TABLE x (id INTEGER);\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/4_x.sql: neither format", dir), "'-- migrate:up'");
+
+	/* a down section alone is not a migration */
+	dir = dir_with("4_x.sql", "-- migrate:down\nDROP TABLE x;\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/4_x.sql: neither format", dir), NULL);
+
+	/* near misses are not markers */
+	dir = dir_with("4_x.sql", "-- migrate:upgrade\nCREATE TABLE x (x);\n-- migrate: up\n-- MIGRATE:UP\n- migrate:up\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/4_x.sql: neither format", dir), NULL);
+
+	/* SQL above the first marker belongs to neither section */
+	dir = dir_with("4_x.sql", "-- hello\n\nCREATE TABLE early (x);\n-- migrate:up\nCREATE TABLE x (x);\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/4_x.sql:3: SQL before the first '-- migrate:' line", dir), NULL);
+
+	/* one migration per file */
+	dir = dir_with("4_x.sql", "-- migrate:up\nCREATE TABLE x (x);\n-- migrate:down\nDROP TABLE x;\n-- migrate:up\n"
+	                          "CREATE TABLE y (x);\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/4_x.sql:5: a second '-- migrate:up' line", dir),
+	                  "(the first is line 1)");
+	dir = dir_with("4_x.sql", "-- migrate:down\nDROP TABLE x;\n-- migrate:up\nCREATE TABLE x (x);\n--migrate:down\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/4_x.sql:5: a second '-- migrate:down' line", dir),
+	                  "(the first is line 1)");
+}
+
+static void the_first_problem_is_reported_the_same_way_every_time(void **state)
+{
+	const char *dir = tu_tmpdir();
+	char first[4096];
+	(void)state;
+
+	/* several bad files: the one reported must not depend on readdir order */
+	for (int i = 30; i >= 1; i--)
+		tu_write(dir, tu_fmt("%d_bad.up.sql", i), "");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/1_bad.up.sql:1: empty migration", dir), NULL);
+	snprintf(first, sizeof(first), "%s", ladder_error_last()->message);
+	for (int i = 0; i < 3; i++) {
+		assert_load_fails(dir, LADDER_EPLAN, "empty migration", NULL);
+		assert_string_equal(ladder_error_last()->message, first);
+	}
+	/* names are checked before any file is read */
+	tu_write(dir, "zz_no_version.sql", "");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/zz_no_version.sql: cannot read a version", dir), NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(golang_migrate_pairs_load_in_version_order),
+		cmocka_unit_test(dbmate_files_load_with_their_sections_and_lines),
+		cmocka_unit_test(both_formats_mix_and_crlf_files_keep_their_sections),
+		cmocka_unit_test(annotations_land_on_their_side),
+		cmocka_unit_test(unknown_annotations_and_options_are_refused_with_file_and_line),
+		cmocka_unit_test(baseline_loads_with_its_floor),
+		cmocka_unit_test(bad_baselines_are_refused),
+		cmocka_unit_test(other_files_and_subdirectories_are_ignored),
+		cmocka_unit_test(empty_and_blank_up_sections_are_refused),
+		cmocka_unit_test(nul_bytes_are_refused_with_their_line),
+		cmocka_unit_test(invalid_utf8_is_refused_with_its_line),
+		cmocka_unit_test(files_over_64_mib_are_refused_and_64_mib_loads),
+		cmocka_unit_test(names_without_a_usable_version_are_refused),
+		cmocka_unit_test(missing_directory_and_file_path_are_refused),
+		cmocka_unit_test(unreadable_files_and_directories_are_refused),
+		cmocka_unit_test(dangling_symlinks_and_special_files_are_refused),
+		cmocka_unit_test(duplicate_versions_are_refused_naming_both_files),
+		cmocka_unit_test(orphan_downs_and_mismatched_names_are_refused),
+		cmocka_unit_test(single_files_in_neither_format_are_refused),
+		cmocka_unit_test(the_first_problem_is_reported_the_same_way_every_time),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
