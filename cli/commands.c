@@ -696,8 +696,19 @@ int cli_cmd_embed(const cli_options *o)
 	ladder_plan *plan = NULL;
 	/* NULL and "-" both mean standard output to ladder_plan_write_c(). */
 	int to_stdout = o->output == NULL || strcmp(o->output, "-") == 0;
+	struct stat sb;
 	int rc;
 
+	/* The library writes FILE through a temporary file renamed over it:
+	 * over /dev/stdout, a FIFO or a device that would replace the node
+	 * itself (as root, /dev/null or /dev/full), so only a regular file or
+	 * a new name is accepted; anything else goes through stdout. */
+	if (!to_stdout && stat(o->output, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		rc = cli_error("'%s' is not a regular file: 'ladder embed' replaces the file it writes; "
+		               "use -o - (standard output) and redirect that instead",
+		               o->output);
+		goto done;
+	}
 	if ((rc = load_plan(o, &plan)) != CLI_EXIT_OK)
 		goto done;
 	if (ladder_plan_write_c(plan, o->symbol, to_stdout ? NULL : o->output) < 0) {

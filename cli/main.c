@@ -381,10 +381,14 @@ static int check_command(const cli_options *o, const command *cmd, const parsed 
 		return cli_usage_error("invalid migration name '%s': use letters, digits, '_' and '-'", o->name);
 	if ((o->given & CLI_OPT_TO) && (o->given & CLI_OPT_STEPS))
 		return cli_usage_error("'down' takes --to or --steps, not both");
+	/* The library reads target 0 as "the head": `up --to 0` would apply
+	 * everything, the opposite of what it says. */
+	if (strcmp(cmd->name, "up") == 0 && (o->given & CLI_OPT_TO) && o->to == 0)
+		return cli_usage_error("invalid version '0' for 'up --to': omit --to to apply everything");
 	if (strcmp(cmd->name, "repair") == 0 && repair_actions != CLI_OPT_APPLIED &&
 	    repair_actions != CLI_OPT_PENDING && repair_actions != CLI_OPT_CHECKSUMS)
 		return cli_usage_error("'repair' needs exactly one of --applied V, --pending V or --checksums");
-	if (cmd->needs_db && o->database == NULL)
+	if (cmd->needs_db && (o->database == NULL || o->database[0] == '\0'))
 		return cli_usage_error("no database: pass -d URL or set DATABASE_URL");
 	return 0;
 }

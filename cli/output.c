@@ -12,13 +12,50 @@
 #include <string.h>
 #include <unistd.h>
 
+static int is_control(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+/* Messages echo file names, URLs and argv: a control character in one
+ * (an escape sequence, a newline) must not reach the terminal, nor split
+ * the one-line message. Each becomes '?', as out_text() does. */
+static void vprint_message(FILE *f, const char *fmt, va_list ap)
+{
+	char small[512];
+	char *text = small;
+	va_list copy;
+	int n;
+
+	va_copy(copy, ap);
+	n = vsnprintf(small, sizeof(small), fmt, copy);
+	va_end(copy);
+	if (n < 0) {
+		fputs("(unprintable message)", f);
+		return;
+	}
+	if ((size_t)n >= sizeof(small)) {
+		if ((text = malloc((size_t)n + 1)) == NULL) {
+			text = small; /* out of memory: the truncated text still helps */
+		} else {
+			va_copy(copy, ap);
+			vsnprintf(text, (size_t)n + 1, fmt, copy);
+			va_end(copy);
+		}
+	}
+	for (const char *p = text; *p; p++)
+		fputc(is_control((unsigned char)*p) ? '?' : *p, f);
+	if (text != small)
+		free(text);
+}
+
 int cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
 	fputs("ladder: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vprint_message(stderr, fmt, ap);
 	va_end(ap);
 	fputs("\nTry 'ladder --help'.\n", stderr);
 	return 2;
@@ -33,7 +70,7 @@ int cli_error(const char *fmt, ...)
 	fflush(stdout);
 	fputs("ladder: error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vprint_message(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return 1;
@@ -67,11 +104,6 @@ static const char *colour_code(out_colour colour)
 	case OUT_PLAIN: break;
 	}
 	return "";
-}
-
-static int is_control(unsigned char c)
-{
-	return c < 0x20 || c == 0x7f;
 }
 
 void out_text(FILE *f, const char *s)

@@ -99,6 +99,10 @@ int ladder_db_from_conn(ladder_db **out, ladder_conn *conn, const char *display,
 		error = ladder_error_set(LADDER_EUNSUPPORTED, "the user_version store is SQLite-only");
 		goto fail;
 	}
+	if (db->store.schema[0] != '\0' && strcmp(conn->ops->engine, "postgres") != 0) {
+		error = ladder_error_set(LADDER_EINVALID, "a schema ('%s') is PostgreSQL-only", db->store.schema);
+		goto fail;
+	}
 	if (db->store.kind == LADDER_STORE_COMMENT && strcmp(conn->ops->engine, "postgres") != 0) {
 		error = ladder_error_set(LADDER_EUNSUPPORTED, "the comment store is PostgreSQL-only");
 		goto fail;

@@ -47,7 +47,7 @@ static int compare_text(const void *a, const void *b)
 /* Append the lines sorted, each indented, then free them. */
 static void lines_flush(lines *l, ladder_buf *out, const char *indent)
 {
-	if (!l->failed)
+	if (!l->failed && l->count > 1)
 		qsort(l->items, l->count, sizeof(*l->items), compare_text);
 	for (size_t i = 0; i < l->count; i++) {
 		if (!l->failed)

@@ -56,7 +56,14 @@ static int prepare_for(ladder_sqlite_conn *conn, const char *fmt, const char *ta
 		goto done;
 	}
 	rc = sqlite3_prepare_v3(conn->db, sql, -1, prep_flags, stmt, NULL);
-	if (rc != SQLITE_OK && !(missing_ok && ladder_sqlite__no_such_table(conn->db, rc)))
+	if (rc == SQLITE_OK || (missing_ok && ladder_sqlite__no_such_table(conn->db, rc)))
+		goto done;
+	if ((rc & 0xff) == SQLITE_ERROR && strncmp(sqlite3_errmsg(conn->db), "no such column", 14) == 0)
+		error = ladder_error_set(LADDER_ESTORE,
+		                         "'%s': table '%s' is not a ladder history table (%s); name another with "
+		                         "--store history:TABLE",
+		                         conn->path, table, sqlite3_errmsg(conn->db));
+	else
 		error = ladder_sqlite__error(conn, rc);
 done:
 	sqlite3_free(sql);
