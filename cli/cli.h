@@ -29,6 +29,7 @@
 #define CLI_OPT_CHECKSUMS (1u << 8)
 #define CLI_OPT_OUTPUT (1u << 9)
 #define CLI_OPT_SYMBOL (1u << 10)
+#define CLI_OPT_SEED (1u << 11)
 
 typedef struct cli_options {
 	/* global */
@@ -51,6 +52,7 @@ typedef struct cli_options {
 	int64_t repair_version; /* repair --applied/--pending */
 	const char *output;     /* embed -o, NULL: stdout */
 	const char *symbol;     /* embed --symbol */
+	const char *seed;       /* verify --seed FILE */
 } cli_options;
 
 /* The commands; each returns the process exit code. */
@@ -62,5 +64,7 @@ int cli_cmd_new(const cli_options *o);
 int cli_cmd_adopt(const cli_options *o);
 int cli_cmd_repair(const cli_options *o);
 int cli_cmd_embed(const cli_options *o);
+int cli_cmd_dump(const cli_options *o);
+int cli_cmd_verify(const cli_options *o);
 
 #endif /* LADDER_CLI_H */

@@ -4,6 +4,7 @@
  * line a person can act on (or JSON for a program), frees every handle on
  * every path and returns the process exit code.
  */
+#define _GNU_SOURCE /* asprintf */
 #include "cli.h"
 #include "output.h"
 
@@ -694,21 +695,11 @@ done:
 int cli_cmd_embed(const cli_options *o)
 {
 	ladder_plan *plan = NULL;
-	/* NULL and "-" both mean standard output to ladder_plan_write_c(). */
+	/* NULL and "-" both mean standard output to ladder_plan_write_c(),
+	 * which refuses to replace anything but a regular file. */
 	int to_stdout = o->output == NULL || strcmp(o->output, "-") == 0;
-	struct stat sb;
 	int rc;
 
-	/* The library writes FILE through a temporary file renamed over it:
-	 * over /dev/stdout, a FIFO or a device that would replace the node
-	 * itself (as root, /dev/null or /dev/full), so only a regular file or
-	 * a new name is accepted; anything else goes through stdout. */
-	if (!to_stdout && stat(o->output, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-		rc = cli_error("'%s' is not a regular file: 'ladder embed' replaces the file it writes; "
-		               "use -o - (standard output) and redirect that instead",
-		               o->output);
-		goto done;
-	}
 	if ((rc = load_plan(o, &plan)) != CLI_EXIT_OK)
 		goto done;
 	if (ladder_plan_write_c(plan, o->symbol, to_stdout ? NULL : o->output) < 0) {
@@ -724,6 +715,130 @@ int cli_cmd_embed(const cli_options *o)
 	}
 
 done:
+	close_both(plan, NULL);
+	return rc;
+}
+
+/* Write text to path (0640, through a temporary file and a rename, so a
+ * reviewer's checked-in dump is never left half written), or stdout. */
+static int write_text(const char *path, const char *text)
+{
+	char *tmp = NULL;
+	FILE *f = NULL;
+	int fd, rc = CLI_EXIT_OK;
+
+	if (path == NULL || strcmp(path, "-") == 0) {
+		if (fputs(text, stdout) < 0 || fflush(stdout) != 0)
+			return cli_error("cannot write the dump to standard output: %s", strerror(errno));
+		return CLI_EXIT_OK;
+	}
+	if (asprintf(&tmp, "%s.tmp-%ld", path, (long)getpid()) < 0)
+		return cli_error("out of memory");
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) < 0 || (f = fdopen(fd, "w")) == NULL) {
+		rc = cli_error("cannot write '%s': %s", tmp, strerror(errno));
+		goto done;
+	}
+	if (fputs(text, f) < 0 || fclose(f) != 0) {
+		f = NULL;
+		rc = cli_error("cannot write '%s': %s", tmp, strerror(errno));
+		goto done;
+	}
+	f = NULL;
+	if (rename(tmp, path) < 0)
+		rc = cli_error("cannot write '%s': %s", path, strerror(errno));
+done:
+	if (f != NULL)
+		fclose(f);
+	if (rc != CLI_EXIT_OK)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int cli_cmd_dump(const cli_options *o)
+{
+	ladder_db *db = NULL;
+	char *text = NULL;
+	int rc;
+
+	if ((rc = open_db(o, &db, 1)) != CLI_EXIT_OK)
+		goto done;
+	if (ladder_dump(&text, db) < 0) {
+		rc = cli_lib_error();
+		goto done;
+	}
+	rc = write_text(o->output, text);
+done:
+	ladder_free(text);
+	close_both(NULL, db);
+	return rc;
+}
+
+/* Read a whole file for --seed (the library refuses what is not SQL). */
+static int read_file(const char *path, char **out)
+{
+	FILE *f = fopen(path, "rb");
+	char *text = NULL;
+	size_t len = 0, cap = 0, n;
+	char chunk[65536];
+
+	*out = NULL;
+	if (f == NULL)
+		return cli_error("cannot read '%s': %s", path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (len + n + 1 > cap) {
+			char *grown;
+			cap = (len + n + 1) * 2;
+			if ((grown = realloc(text, cap)) == NULL) {
+				free(text);
+				fclose(f);
+				return cli_error("out of memory reading '%s'", path);
+			}
+			text = grown;
+		}
+		memcpy(text + len, chunk, n);
+		len += n;
+	}
+	if (ferror(f) || memchr(text ? text : "", '\0', len) != NULL) {
+		const char *why = ferror(f) ? strerror(errno) : "it holds a NUL byte";
+		free(text);
+		fclose(f);
+		return cli_error("cannot read '%s': %s", path, why);
+	}
+	fclose(f);
+	if (text == NULL && (text = malloc(1)) == NULL)
+		return cli_error("out of memory");
+	text[len] = '\0';
+	*out = text;
+	return CLI_EXIT_OK;
+}
+
+int cli_cmd_verify(const cli_options *o)
+{
+	ladder_plan *plan = NULL;
+	ladder_verify_options opts = LADDER_VERIFY_OPTIONS_INIT;
+	ladder_verify_report *report = NULL;
+	char *seed = NULL;
+	int error, rc;
+
+	if ((rc = load_plan(o, &plan)) != CLI_EXIT_OK)
+		goto done;
+	if (o->seed != NULL && (rc = read_file(o->seed, &seed)) != CLI_EXIT_OK)
+		goto done;
+	opts.seed_sql = seed;
+	opts.seed_source = o->seed;
+	opts.store = o->store;
+	opts.schema = o->schema;
+	error = ladder_verify(&report, o->database, plan, &opts);
+	if (report != NULL && o->verbosity >= 0) {
+		fputs(report->text, stdout);
+		printf("%zu check(s): %zu passed, %zu failed, %zu skipped.\n", report->checks + report->skipped,
+		       report->checks - report->failures, report->failures, report->skipped);
+	}
+	rc = error < 0 ? cli_lib_error() : CLI_EXIT_OK;
+done:
+	ladder_verify_report_free(report);
+	free(seed);
 	close_both(plan, NULL);
 	return rc;
 }

@@ -35,6 +35,7 @@ enum {
 	OPT_PENDING,
 	OPT_CHECKSUMS,
 	OPT_SYMBOL,
+	OPT_SEED,
 };
 
 /* '+': stop at the first non-option whatever POSIXLY_CORRECT says; the loop
@@ -67,6 +68,8 @@ static const struct option long_options[] = {
 	{"checksums", no_argument, NULL, OPT_CHECKSUMS},
 	{"output", required_argument, NULL, 'o'},
 	{"symbol", required_argument, NULL, OPT_SYMBOL},
+	{"out", required_argument, NULL, 'o'},
+	{"seed", required_argument, NULL, OPT_SEED},
 	{NULL, 0, NULL, 0},
 };
 
@@ -86,6 +89,7 @@ static const struct {
 	{CLI_OPT_CHECKSUMS, "--checksums"},
 	{CLI_OPT_OUTPUT, "-o/--output"},
 	{CLI_OPT_SYMBOL, "--symbol"},
+	{CLI_OPT_SEED, "--seed"},
 };
 
 typedef struct command {
@@ -105,6 +109,8 @@ static const command commands[] = {
 	{"adopt", cli_cmd_adopt, CLI_OPT_FROM, 1, 0},
 	{"repair", cli_cmd_repair, CLI_OPT_APPLIED | CLI_OPT_PENDING | CLI_OPT_CHECKSUMS, 1, 0},
 	{"embed", cli_cmd_embed, CLI_OPT_OUTPUT | CLI_OPT_SYMBOL, 0, 0},
+	{"dump", cli_cmd_dump, CLI_OPT_OUTPUT, 1, 0},
+	{"verify", cli_cmd_verify, CLI_OPT_SEED, 0, 0},
 };
 
 static const char usage_text[] =
@@ -134,6 +140,13 @@ static const char usage_text[] =
 	"                           write the migrations as C source (to FILE, or\n"
 	"                           stdout by default or with -o -; the symbol\n"
 	"                           defaults to ladder_migrations)\n"
+	"  dump [-o|--out FILE]     a normalised description of the schema (not\n"
+	"                           ladder's store): same schema, same bytes\n"
+	"  verify [--seed FILE]     on scratch databases, check that the baseline\n"
+	"                           equals the steps and every down undoes its up;\n"
+	"                           --seed: SQL for the legacy schema the first steps\n"
+	"                           upgrade. SQLite by default; -d postgres://... to\n"
+	"                           make temporary databases on that server\n"
 	"\n"
 	"Options:\n"
 	"  -d, --database URL       sqlite:PATH, a file path, or postgres://...\n"
@@ -347,6 +360,10 @@ static int parse_args(cli_options *o, parsed *p, int argc, char *argv[])
 		case 'o':
 			o->output = optarg;
 			o->given |= CLI_OPT_OUTPUT;
+			break;
+		case OPT_SEED:
+			o->seed = optarg;
+			o->given |= CLI_OPT_SEED;
 			break;
 		case OPT_SYMBOL:
 			if (!valid_c_identifier(optarg))

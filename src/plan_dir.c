@@ -2,7 +2,8 @@
  * plan_dir.c — a plan from a migrations directory, in either of the two
  * formats people already have: golang-migrate pairs (V_name.up.sql and
  * V_name.down.sql) and dbmate single files (V_name.sql with `-- migrate:up`
- * and `-- migrate:down` sections), plus an optional V_name.baseline.sql.
+ * and `-- migrate:down` sections), plus an optional V_name.baseline.sql and
+ * V_name.check.sql post-conditions.
  *
  * Every problem is refused with the file(s) it concerns, before anything
  * runs: a directory that loads is a plan that can be trusted.
@@ -32,6 +33,7 @@ typedef enum {
 	FILE_DOWN,     /* V_name.down.sql */
 	FILE_SINGLE,   /* V_name.sql, dbmate sections */
 	FILE_BASELINE, /* V_name.baseline.sql */
+	FILE_CHECK,    /* V_name.check.sql: the post-condition query */
 } file_kind;
 
 typedef struct dir_entry {
@@ -51,6 +53,7 @@ typedef struct dir_list {
 typedef struct unit {
 	const dir_entry *up;
 	const dir_entry *down;
+	const dir_entry *check;
 } unit;
 
 static void dir_list_free(dir_list *list)
@@ -108,6 +111,7 @@ static int parse_file_name(dir_entry *e)
 		{".up.sql", FILE_UP},
 		{".down.sql", FILE_DOWN},
 		{".baseline.sql", FILE_BASELINE},
+		{".check.sql", FILE_CHECK},
 		{".sql", FILE_SINGLE},
 	};
 	const char *p = e->base, *digits = p, *name, *suffix;
@@ -366,8 +370,12 @@ done:
 
 /* Check def's sections, read their annotations and add it to the plan.
  * def's SQL is borrowed: ladder_plan_add copies it. */
-static int add_migration(ladder_plan *plan, ladder_migration_def *def)
+static int add_migration(ladder_plan *plan, ladder_migration_def *def, const dir_entry *check)
 {
+	char *check_text = NULL;
+	size_t len;
+	int error;
+
 	/* ladder_plan_add checks the up and reads both sections' annotations. */
 
 	/* An empty .down.sql or down section is how both tools spell "this
@@ -378,10 +386,21 @@ static int add_migration(ladder_plan *plan, ladder_migration_def *def)
 		def->down_line = 0;
 		def->down_flags = 0;
 	}
-	return ladder_plan_add(plan, def);
+	if (check != NULL) {
+		if ((error = read_text(check->path, &check_text, &len)) < 0)
+			return error;
+		if (ladder_text_is_blank(check_text)) {
+			free(check_text);
+			return ladder_error_set(LADDER_EPLAN, "%s:1: empty post-condition: the file holds no query", check->path);
+		}
+		def->check_sql = check_text;
+	}
+	error = ladder_plan_add(plan, def);
+	free(check_text);
+	return error;
 }
 
-static int load_pair(ladder_plan *plan, const dir_entry *up, const dir_entry *down)
+static int load_pair(ladder_plan *plan, const dir_entry *up, const dir_entry *down, const dir_entry *check)
 {
 	ladder_migration_def def;
 	char *up_text = NULL, *down_text = NULL;
@@ -403,7 +422,7 @@ static int load_pair(ladder_plan *plan, const dir_entry *up, const dir_entry *do
 		def.down_source = down->path;
 		def.down_line = 1;
 	}
-	error = add_migration(plan, &def);
+	error = add_migration(plan, &def, check);
 done:
 	free(up_text);
 	free(down_text);
@@ -548,7 +567,7 @@ static int flag_annotation_line(const char *text)
 	return 1;
 }
 
-static int load_single(ladder_plan *plan, const dir_entry *e)
+static int load_single(ladder_plan *plan, const dir_entry *e, const dir_entry *check)
 {
 	ladder_migration_def def;
 	marker up, down;
@@ -613,7 +632,7 @@ static int load_single(ladder_plan *plan, const dir_entry *e)
 	def.down_sql = down_sql;
 	def.down_line = down.found ? down.line + 1 : 0;
 	def.down_flags = down.flags;
-	error = add_migration(plan, &def);
+	error = add_migration(plan, &def, check);
 	goto done;
 oom:
 	error = ladder_error_set(LADDER_ENOMEM, "%s: out of memory reading the file", e->path);
@@ -669,7 +688,7 @@ static int group_files(const dir_list *list, unit *units, size_t *unit_count, co
 	*baseline = NULL;
 	while (i < list->count) {
 		int64_t version = list->items[i].version;
-		const dir_entry *up = NULL, *down = NULL, *single = NULL;
+		const dir_entry *up = NULL, *down = NULL, *single = NULL, *check = NULL;
 
 		for (; i < list->count && list->items[i].version == version; i++) {
 			const dir_entry *e = &list->items[i];
@@ -693,6 +712,10 @@ static int group_files(const dir_list *list, unit *units, size_t *unit_count, co
 				clash = up ? up : single ? single : down;
 				single = e;
 				break;
+			case FILE_CHECK:
+				clash = check;
+				check = e;
+				break;
 			}
 			if (clash != NULL)
 				return ladder_error_set(LADDER_EPLAN, "duplicate version %" PRId64 ": '%s' and '%s'", version,
@@ -705,9 +728,12 @@ static int group_files(const dir_list *list, unit *units, size_t *unit_count, co
 			return ladder_error_set(LADDER_EPLAN,
 			                        "'%s' and '%s': the up and down of version %" PRId64 " have different names",
 			                        up->path, down->path, version);
+		if (check != NULL && up == NULL && single == NULL)
+			return ladder_error_set(LADDER_EPLAN, "%s: a post-condition without its migration", check->path);
 		if (up != NULL || single != NULL) {
 			units[n].up = up ? up : single;
 			units[n].down = down;
+			units[n].check = check;
 			n++;
 		}
 	}
@@ -741,9 +767,9 @@ int ladder_plan_load_dir(ladder_plan **out, const char *path)
 		goto done;
 	for (size_t i = 0; i < unit_count; i++) {
 		if (units[i].up->kind == FILE_SINGLE)
-			error = load_single(plan, units[i].up);
+			error = load_single(plan, units[i].up, units[i].check);
 		else
-			error = load_pair(plan, units[i].up, units[i].down);
+			error = load_pair(plan, units[i].up, units[i].down, units[i].check);
 		if (error < 0)
 			goto done;
 	}

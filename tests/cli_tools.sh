@@ -258,11 +258,11 @@ expect_rc 1
 expect_err_has "ladder: error: cannot write 'missing/dir/gen.c'"
 run embed -o "$T"
 expect_rc 1
-expect_err "ladder: error: '$T' is not a regular file: 'ladder embed' replaces the file it writes; use -o - (standard output) and redirect that instead"
+expect_err "ladder: error: refusing to write '$T': it is not a regular file (write to standard output and redirect instead)"
 mkfifo pipe
 run embed -o pipe
 expect_rc 1
-expect_err_has "'pipe' is not a regular file"
+expect_err_has "refusing to write 'pipe': it is not a regular file"
 check "the FIFO is still a FIFO" test -p pipe
 "$LADDER" embed >/dev/full 2>"$T/.err" && RC=0 || RC=$?
 OUT="" ERR=$(cat "$T/.err") CMD="ladder embed >/dev/full"
