@@ -9,6 +9,10 @@ packages=(
   libsqlite3-dev sqlite3             # SQLite engine; the sqlite3 shell for tests and benchmarks
   libssl-dev                         # libcrypto: SHA-256 checksums
   libcmocka-dev                      # the unit-test runner
+  libpq-dev                          # PostgreSQL client library
+  libpg-query-dev                    # PostgreSQL's own parser: split and inspect SQL
+  postgresql                         # a real server for the PostgreSQL tests (started by the harness)
+  openssh-client                     # ssh-keygen makes the vault example's test keys
 )
 
 missing=()

@@ -319,7 +319,7 @@ int analysis_refuse_up(const analysis *a, const ladder_plan *plan, int64_t targe
 			return ladder_error_set(LADDER_ENEWER,
 			                        "the database is newer than this program: it has version %" PRId64
 			                        " %s applied, and this plan ends at %" PRId64
-			                        "; upgrade the program (or pass --allow-newer to run anyway)",
+			                        "; upgrade the program (an operator who knows the newer steps are harmless can allow it: --allow-newer, LADDER_ALLOW_NEWER)",
 			                        found->version, entry_name(found), head);
 		return ladder_error_set(LADDER_ENEWER,
 		                        "applied migration %" PRId64 " %s is not in this plan (its file was removed or "

@@ -257,7 +257,7 @@ rm n/3_*
 before=$(fingerprint newer.db)
 run -m n -d newer.db up
 expect_rc 1
-expect_err "ladder: error: the database is newer than this program: it has version 3 t3 applied, and this plan ends at 2; upgrade the program (or pass --allow-newer to run anyway)"
+expect_err "ladder: error: the database is newer than this program: it has version 3 t3 applied, and this plan ends at 2; upgrade the program (an operator who knows the newer steps are harmless can allow it: --allow-newer, LADDER_ALLOW_NEWER)"
 run -m n -d newer.db status --exit-code
 expect_rc 1
 expect_out_has "  3  t3    unknown  "

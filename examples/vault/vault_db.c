@@ -1,0 +1,302 @@
+/*
+ * vault_db.c — vault_open (see vault_db.h) and the migration plan compiled
+ * into both programs. user_version is the version store, so files written by
+ * the original system open unchanged:
+ *
+ *   baseline (v2): the whole current schema, for empty files, in one step;
+ *   v1: a C data migration: every OpenSSH private key re-encoded as PKCS#8
+ *       DER, fingerprints recomputed as SHA256:base64, column renamed;
+ *   v2: proxy_tokens.task renamed subject, the orphan counter table dropped.
+ *
+ * ladder runs all pending steps and the new user_version in one
+ * transaction under its lock, so of many processes opening one old file at
+ * once exactly one converts the keys and the others find nothing to do; a
+ * current file costs one read of user_version and writes nothing.
+ */
+#include "vault_db.h"
+
+#include "sshkey.h"
+
+#include <ladder.h>
+#include <ladder/sqlite.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The v2 schema exactly as the original system declares it (same text, so
+ * files created by either program have one shape in sqlite_schema). */
+static const char schema_v2[] =
+	"\n"
+	"        CREATE TABLE IF NOT EXISTS credentials (\n"
+	"            credential_set TEXT NOT NULL,\n"
+	"            provider       TEXT NOT NULL,\n"
+	"            data           TEXT NOT NULL,\n"
+	"            PRIMARY KEY (credential_set, provider)\n"
+	"        );\n"
+	"        CREATE TABLE IF NOT EXISTS ssh_keys (\n"
+	"            id           INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"            key_type     TEXT    NOT NULL CHECK (key_type IN ('ed25519','rsa')),\n"
+	"            private_der  BLOB    NOT NULL,\n"
+	"            public_blob  BLOB    NOT NULL,\n"
+	"            comment      TEXT    NOT NULL DEFAULT '',\n"
+	"            fingerprint  TEXT    NOT NULL UNIQUE,\n"
+	"            created_at   TEXT    NOT NULL DEFAULT (datetime('now'))\n"
+	"        );\n"
+	"        CREATE TABLE IF NOT EXISTS ssh_key_assignments (\n"
+	"            scope        TEXT    NOT NULL,\n"
+	"            key_id       INTEGER NOT NULL REFERENCES ssh_keys(id) ON DELETE CASCADE,\n"
+	"            assigned_at  TEXT    NOT NULL DEFAULT (datetime('now')),\n"
+	"            PRIMARY KEY (scope, key_id)\n"
+	"        );\n"
+	"        CREATE TABLE IF NOT EXISTS proxy_tokens (\n"
+	"            token          TEXT PRIMARY KEY,\n"
+	"            scope          TEXT NOT NULL,\n"
+	"            subject        TEXT NOT NULL,\n"
+	"            credential_set TEXT NOT NULL,\n"
+	"            provider       TEXT NOT NULL\n"
+	"        );\n";
+
+static char error_text[2048];
+
+const char *vault_errmsg(void)
+{
+	return error_text;
+}
+
+/* --- v0 -> v1: OpenSSH private keys become PKCS#8 DER ------------------------- */
+
+static int sql_failed(sqlite3 *db, const char *doing)
+{
+	return ladder_error_set(LADDER_EDB, "%s: %s", doing, sqlite3_errmsg(db));
+}
+
+/* One key: parse, check against its row, write DER and the new fingerprint.
+ * The row's values are read before `next` is reset (they die with it). */
+static int convert_key(sqlite3 *db, sqlite3_stmt *next, sqlite3_stmt *update, sqlite3_int64 *id)
+{
+	const unsigned char *pem = sqlite3_column_blob(next, 2);
+	size_t pem_len = (size_t)sqlite3_column_bytes(next, 2);
+	const unsigned char *stored_pub = sqlite3_column_blob(next, 3);
+	size_t stored_pub_len = (size_t)sqlite3_column_bytes(next, 3);
+	const unsigned char *column_type = sqlite3_column_text(next, 1);
+	const unsigned char *stored_fp = sqlite3_column_text(next, 4);
+	char fp[160], why[600];
+	vault_key key;
+	int error = 0;
+
+	*id = sqlite3_column_int64(next, 0);
+	snprintf(fp, sizeof(fp), "%.128s", stored_fp ? (const char *)stored_fp : "(none)");
+	if (vault_key_from_openssh(&key, pem ? pem : (const unsigned char *)"", pem_len, why, sizeof(why)) < 0)
+		return ladder_error_set(LADDER_EMIGRATION, "key %lld (fingerprint %s): %s", (long long)*id, fp, why);
+	if (column_type == NULL || strcmp((const char *)column_type, key.type) != 0)
+		error = ladder_error_set(LADDER_EMIGRATION, "key %lld (fingerprint %s): key_type says '%.16s' but the key is %s",
+		                         (long long)*id, fp, column_type ? (const char *)column_type : "NULL", key.type);
+	else if (stored_pub == NULL || stored_pub_len != key.pub_len || memcmp(stored_pub, key.pub, key.pub_len) != 0)
+		error = ladder_error_set(LADDER_EMIGRATION,
+		                         "key %lld (fingerprint %s): the private key does not match the stored public_blob",
+		                         (long long)*id, fp);
+	sqlite3_reset(next);
+	if (error == 0) {
+		sqlite3_bind_blob(update, 1, key.der, (int)key.der_len, SQLITE_STATIC);
+		sqlite3_bind_text(update, 2, key.fingerprint, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(update, 3, *id);
+		if (sqlite3_step(update) != SQLITE_DONE)
+			error = sql_failed(db, "updating ssh_keys");
+		sqlite3_reset(update);
+		sqlite3_clear_bindings(update);
+	}
+	vault_key_clear(&key);
+	return error;
+}
+
+static int up_keys_to_pkcs8(void *native, void *user)
+{
+	sqlite3 *db = native;
+	sqlite3_stmt *next = NULL, *update = NULL;
+	sqlite3_int64 id = 0;
+	int first = 1, rc, error = 0;
+	(void)user;
+
+	/* Key by key in id order, one row in memory at a time. */
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT id, key_type, private_pem, public_blob, fingerprint FROM ssh_keys "
+	                       "WHERE ?1 IS NULL OR id > ?1 ORDER BY id LIMIT 1",
+	                       -1, &next, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "UPDATE ssh_keys SET private_pem = ?1, fingerprint = ?2 WHERE id = ?3", -1, &update,
+	                       NULL) != SQLITE_OK) {
+		error = sql_failed(db, "reading ssh_keys");
+		goto done;
+	}
+	for (;;) {
+		if (first)
+			sqlite3_bind_null(next, 1);
+		else
+			sqlite3_bind_int64(next, 1, id);
+		first = 0;
+		rc = sqlite3_step(next);
+		if (rc == SQLITE_DONE)
+			break;
+		if (rc != SQLITE_ROW) {
+			error = sql_failed(db, "reading ssh_keys");
+			goto done;
+		}
+		if ((error = convert_key(db, next, update, &id)) < 0)
+			goto done;
+	}
+	if (sqlite3_exec(db, "ALTER TABLE ssh_keys RENAME COLUMN private_pem TO private_der", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		error = sql_failed(db, "renaming ssh_keys.private_pem");
+done:
+	sqlite3_finalize(next);
+	sqlite3_finalize(update);
+	return error;
+}
+
+/* --- the plan -------------------------------------------------------------------- */
+
+static const ladder_migration_def vault_steps[] = {
+	{
+		.version = 1,
+		.name = "ssh_keys_pkcs8_der",
+		.up_fn = up_keys_to_pkcs8,
+		.revision = "1",
+		.source = "examples/vault/vault_db.c",
+	},
+	{
+		.version = 2,
+		.name = "token_subject",
+		.up_sql = "ALTER TABLE proxy_tokens RENAME COLUMN task TO subject;\n"
+		          "DROP TABLE IF EXISTS ssh_keys_version;\n",
+		.source = "examples/vault/vault_db.c",
+	},
+};
+
+static const ladder_migration_def vault_baseline = {
+	.version = 2,
+	.name = "vault_schema",
+	.up_sql = schema_v2,
+	.source = "examples/vault/vault_db.c",
+};
+
+static const ladder_plan_def vault_plan_def = {vault_steps, sizeof(vault_steps) / sizeof(vault_steps[0]),
+                                               &vault_baseline, 0};
+
+static ladder_plan *vault_plan;
+
+void vault_plan_release(void)
+{
+	ladder_plan_free(vault_plan);
+	vault_plan = NULL;
+}
+
+/* --- opening --------------------------------------------------------------------- */
+
+static void on_progress(void *ctx, ladder_event event, ladder_direction dir, int64_t version, const char *name,
+                        double seconds)
+{
+	vault_open_info *info = ctx;
+	(void)version, (void)name, (void)seconds;
+	if (event == LADDER_EVENT_DONE && dir == LADDER_BASELINE)
+		info->baseline = 1;
+}
+
+/* New files are made here, owner-only, before SQLite sees the path: SQLite
+ * would create them 0644, and its journal inherits the file's mode. */
+static int make_file(const char *path, int create)
+{
+	struct stat st;
+	int fd;
+
+	if (!create) {
+		if (stat(path, &st) == 0)
+			return 0;
+		snprintf(error_text, sizeof(error_text), "cannot open vault '%s': %s", path, strerror(errno));
+		return LADDER_EIO;
+	}
+	fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno == EEXIST) /* there already, or a racing opener just made it */
+		return 0;
+	snprintf(error_text, sizeof(error_text), "cannot create vault '%s': %s", path, strerror(errno));
+	return LADDER_EIO;
+}
+
+int vault_open(sqlite3 **out, const char *path, int create, vault_open_info *info)
+{
+	ladder_open_options open_opts = LADDER_OPEN_OPTIONS_INIT;
+	ladder_run_options run_opts = LADDER_RUN_OPTIONS_INIT;
+	vault_open_info local;
+	ladder_result result = {0, 0, 0, 0};
+	ladder_db *ldb = NULL;
+	sqlite3 *db = NULL;
+	int rc, error;
+
+	*out = NULL;
+	error_text[0] = '\0';
+	if (info == NULL)
+		info = &local;
+	memset(info, 0, sizeof(*info));
+	if (vault_plan == NULL && (error = ladder_plan_from_def(&vault_plan, &vault_plan_def)) < 0) {
+		snprintf(error_text, sizeof(error_text), "the vault's migration plan: %s", ladder_error_last()->message);
+		return error;
+	}
+	if ((error = make_file(path, create)) < 0)
+		return error;
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(error_text, sizeof(error_text), "cannot open vault '%s': %s", path,
+		         db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		error = LADDER_EIO;
+		goto done;
+	}
+	/* The version store is PRAGMA user_version, as the original used. */
+	open_opts.store = "user_version";
+	run_opts.progress = on_progress;
+	run_opts.progress_ctx = info;
+	if ((error = ladder_sqlite_wrap(&ldb, db, &open_opts)) < 0 ||
+	    (error = ladder_migrate(&result, ldb, vault_plan, &run_opts)) < 0) {
+		/* ladder's own advice (--allow-newer) is not the vault's to give. */
+		if (error == LADDER_ENEWER)
+			snprintf(error_text, sizeof(error_text),
+			         "vault '%s' is at schema version %" PRId64 ", newer than this program understands (%d): "
+			         "upgrade the vault programs; the file was not changed",
+			         path, result.from_version, VAULT_SCHEMA_VERSION);
+		else
+			snprintf(error_text, sizeof(error_text), "cannot open vault '%s': %s", path,
+			         ladder_error_last()->message);
+		goto done;
+	}
+	info->from_version = result.from_version;
+	info->to_version = result.to_version;
+	info->applied = result.applied;
+	if (sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(error_text, sizeof(error_text), "cannot open vault '%s': %s", path, sqlite3_errmsg(db));
+		error = LADDER_EDB;
+		goto done;
+	}
+	*out = db;
+	db = NULL;
+done:
+	ladder_db_close(ldb); /* leaves the wrapped handle open */
+	sqlite3_close(db);
+	return error;
+}
+
+void vault_report_open(const char *prog, const char *path, const vault_open_info *info)
+{
+	if (info->applied == 0)
+		return;
+	if (info->baseline)
+		fprintf(stderr, "%s: created vault '%s' at schema version %" PRId64 "\n", prog, path, info->to_version);
+	else
+		fprintf(stderr, "%s: upgraded vault '%s' from schema version %" PRId64 " to %" PRId64 "\n", prog, path,
+		        info->from_version, info->to_version);
+}
