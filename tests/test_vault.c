@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "testutil.h"
+#include "vault_db.h"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -687,6 +688,54 @@ static void programs_work_and_refuse_bad_input(void **state)
 	free_key(&rsa);
 }
 
+/* ladder verify on the vault's own plan: its baseline (the seed's v2
+ * schema) equals v0 -> v1 -> v2 walked on a v0 file holding keys, tokens
+ * and assignments. The v0 file is handed to verify as its SQL dump. */
+static void baseline_equals_the_steps_on_a_v0_file_with_data(void **state)
+{
+	testkey keys[2];
+	ladder_verify_options opts = LADDER_VERIFY_OPTIONS_INIT;
+	ladder_verify_report *report = NULL;
+	const char *path;
+	FILE *dump;
+	char *seed = NULL;
+	size_t seed_len = 0;
+	char chunk[4096];
+	size_t n;
+	(void)state;
+
+	make_key(&keys[0], "ed25519", "alice@laptop");
+	make_key(&keys[1], "rsa", "deploy@ci");
+	path = legacy_file(0, keys, 2);
+	dump = popen(tu_fmt("sqlite3 '%s' .dump", path), "r");
+	assert_non_null(dump);
+	while ((n = fread(chunk, 1, sizeof(chunk), dump)) > 0) {
+		seed = realloc(seed, seed_len + n + 1);
+		assert_non_null(seed);
+		memcpy(seed + seed_len, chunk, n);
+		seed_len += n;
+	}
+	assert_int_equal(pclose(dump), 0);
+	assert_non_null(seed);
+	seed[seed_len] = '\0';
+	assert_non_null(strstr(seed, "private_pem"));
+
+	opts.seed_sql = seed;
+	opts.seed_source = "v0 dump";
+	opts.store = "user_version";
+	assert_non_null(vault_plan_get());
+	if (ladder_verify(&report, NULL, vault_plan_get(), &opts) < 0)
+		fail_msg("verify: %s\n%s", ladder_error_last()->message, report ? report->text : "");
+	assert_contains(report->text, "ok    baseline at 2 equals the steps up to 2");
+	assert_contains(report->text, "ok    1 ssh_keys_pkcs8_der: up");
+	assert_int_equal(report->failures, 0);
+	ladder_verify_report_free(report);
+	vault_plan_release();
+	free(seed);
+	for (int i = 0; i < 2; i++)
+		free_key(&keys[i]);
+}
+
 static void v0_file_is_upgraded_in_place(void **state)
 {
 	testkey keys[3];
@@ -1102,6 +1151,7 @@ int main(void)
 		cmocka_unit_test(agent_first_on_missing_and_empty_files),
 		cmocka_unit_test(programs_work_and_refuse_bad_input),
 		cmocka_unit_test(v0_file_is_upgraded_in_place),
+		cmocka_unit_test(baseline_equals_the_steps_on_a_v0_file_with_data),
 		cmocka_unit_test(v1_file_gets_the_token_rename),
 		cmocka_unit_test(current_file_open_writes_nothing),
 		cmocka_unit_test(newer_file_is_refused_untouched),

@@ -188,6 +188,15 @@ static const ladder_plan_def vault_plan_def = {vault_steps, sizeof(vault_steps) 
 
 static ladder_plan *vault_plan;
 
+const ladder_plan *vault_plan_get(void)
+{
+	if (vault_plan == NULL && ladder_plan_from_def(&vault_plan, &vault_plan_def) < 0) {
+		snprintf(error_text, sizeof(error_text), "the vault's migration plan: %s", ladder_error_last()->message);
+		return NULL;
+	}
+	return vault_plan;
+}
+
 void vault_plan_release(void)
 {
 	ladder_plan_free(vault_plan);
@@ -244,10 +253,8 @@ int vault_open(sqlite3 **out, const char *path, int create, vault_open_info *inf
 	if (info == NULL)
 		info = &local;
 	memset(info, 0, sizeof(*info));
-	if (vault_plan == NULL && (error = ladder_plan_from_def(&vault_plan, &vault_plan_def)) < 0) {
-		snprintf(error_text, sizeof(error_text), "the vault's migration plan: %s", ladder_error_last()->message);
-		return error;
-	}
+	if (vault_plan_get() == NULL)
+		return ladder_error_last()->code;
 	if ((error = make_file(path, create)) < 0)
 		return error;
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), NULL);

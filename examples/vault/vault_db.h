@@ -35,6 +35,11 @@ const char *vault_errmsg(void);
  * changed the file; nothing on the fast path. */
 void vault_report_open(const char *prog, const char *path, const vault_open_info *info);
 
+/* The vault's compiled-in plan, built once per process (for ladder_verify
+ * in the tests); NULL on failure, with vault_errmsg() saying why. */
+struct ladder_plan;
+const struct ladder_plan *vault_plan_get(void);
+
 /* Free the plan vault_open builds once per process (call before exit). */
 void vault_plan_release(void);
 
