@@ -786,6 +786,33 @@ static void v0_file_is_upgraded_in_place(void **state)
 		free_key(&keys[i]);
 }
 
+/* The original declared the current shape (CREATE TABLE IF NOT EXISTS) on
+ * every open and stamped user_version only after its migration: a crash in
+ * between, or its check-then-migrate race, left v2-shaped files at
+ * user_version 0. They open and are stamped, rows untouched. */
+static void unstamped_current_shape_file_opens(void **state)
+{
+	const char *path = tu_keep(tu_fmt("%s/unstamped-%d.db", scratch(), rand()));
+	sqlite3 *db = tu_sqlite(path);
+	char *before;
+	proc p;
+	(void)state;
+
+	exec_sql(db, schema_v2);
+	exec_sql(db, "INSERT INTO proxy_tokens VALUES ('tok-9', 'scope-z', 'job', 'set9', 'gh')");
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	assert_int_equal(tu_int(path, "PRAGMA user_version"), 0);
+	before = tu_text(path, "SELECT * FROM proxy_tokens");
+
+	p = expect(0, RUN("token tok-9\n", AGENT, "--db", path));
+	assert_contains(p.out, "\"subject\":\"job\"");
+	proc_free(&p);
+	assert_int_equal(tu_int(path, "PRAGMA user_version"), 2);
+	tu_assert_text(path, "SELECT * FROM proxy_tokens", before);
+	assert_schema_is_fresh(path);
+	free(before);
+}
+
 static void v1_file_gets_the_token_rename(void **state)
 {
 	testkey keys[2];
@@ -1152,6 +1179,7 @@ int main(void)
 		cmocka_unit_test(programs_work_and_refuse_bad_input),
 		cmocka_unit_test(v0_file_is_upgraded_in_place),
 		cmocka_unit_test(baseline_equals_the_steps_on_a_v0_file_with_data),
+		cmocka_unit_test(unstamped_current_shape_file_opens),
 		cmocka_unit_test(v1_file_gets_the_token_rename),
 		cmocka_unit_test(current_file_open_writes_nothing),
 		cmocka_unit_test(newer_file_is_refused_untouched),

@@ -114,6 +114,22 @@ static int convert_key(sqlite3 *db, sqlite3_stmt *next, sqlite3_stmt *update, sq
 	return error;
 }
 
+/* 1 if table has column, 0 if not, negative on error. */
+static int has_column(sqlite3 *db, const char *table, const char *column)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc, found;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &stmt, NULL) != SQLITE_OK)
+		return sql_failed(db, "reading the table layout");
+	sqlite3_bind_text(stmt, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, column, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : sql_failed(db, "reading the table layout");
+	sqlite3_finalize(stmt);
+	return found;
+}
+
 static int up_keys_to_pkcs8(void *native, void *user)
 {
 	sqlite3 *db = native;
@@ -121,6 +137,12 @@ static int up_keys_to_pkcs8(void *native, void *user)
 	sqlite3_int64 id = 0;
 	int first = 1, rc, error = 0;
 	(void)user;
+
+	/* The original created the current shape before it stamped the version,
+	 * so a file it left unstamped (a crash, or its check-then-migrate race)
+	 * may already hold DER keys: nothing to convert then. */
+	if ((error = has_column(db, "ssh_keys", "private_pem")) <= 0)
+		return error;
 
 	/* Key by key in id order, one row in memory at a time. */
 	if (sqlite3_prepare_v2(db,
@@ -157,6 +179,21 @@ done:
 	return error;
 }
 
+static int up_token_subject(void *native, void *user)
+{
+	sqlite3 *db = native;
+	int found;
+	(void)user;
+
+	if ((found = has_column(db, "proxy_tokens", "task")) < 0)
+		return found;
+	if (found && sqlite3_exec(db, "ALTER TABLE proxy_tokens RENAME COLUMN task TO subject", NULL, NULL, NULL) != SQLITE_OK)
+		return sql_failed(db, "renaming proxy_tokens.task");
+	if (sqlite3_exec(db, "DROP TABLE IF EXISTS ssh_keys_version", NULL, NULL, NULL) != SQLITE_OK)
+		return sql_failed(db, "dropping ssh_keys_version");
+	return 0;
+}
+
 /* --- the plan -------------------------------------------------------------------- */
 
 static const ladder_migration_def vault_steps[] = {
@@ -170,8 +207,8 @@ static const ladder_migration_def vault_steps[] = {
 	{
 		.version = 2,
 		.name = "token_subject",
-		.up_sql = "ALTER TABLE proxy_tokens RENAME COLUMN task TO subject;\n"
-		          "DROP TABLE IF EXISTS ssh_keys_version;\n",
+		.up_fn = up_token_subject,
+		.revision = "1",
 		.source = "examples/vault/vault_db.c",
 	},
 };
