@@ -24,6 +24,10 @@ check: all
 
 bench: all
 	$(BUILD)/bin/ladder-bench
+	@if [ -x $(BUILD)/bin/ladder-bench-pg ]; then \
+	  bash tests/pg/server.sh start $(BUILD)/pg-bench >/dev/null && \
+	  LADDER_PG_URL_FILE=$(BUILD)/pg-bench/url $(BUILD)/bin/ladder-bench-pg; \
+	  status=$$?; bash tests/pg/server.sh stop $(BUILD)/pg-bench >/dev/null; exit $$status; fi
 
 demo: all
 	@rm -f $(BUILD)/demo.db

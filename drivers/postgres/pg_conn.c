@@ -1,0 +1,351 @@
+/*
+ * pg_conn.c — the PostgreSQL driver's connections: connecting with libpq
+ * exactly as it reads URLs and key=value strings, wrapping an application's
+ * own PGconn *, the password-free display name, session settings (schema
+ * first on the search path, lock_timeout for DDL), closing, and the ops
+ * table the core calls through.
+ */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE /* strdup under -std=c11 */
+#endif
+
+#include "pg_internal.h"
+#include "ladder/postgres.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MASK "****"
+
+static const ladder_driver_ops postgres_ops;
+
+/* --- the display name and masking ------------------------------------------ */
+
+/* Every occurrence of secret in text replaced by MASK, in malloc'd memory. */
+static char *mask_secret(const char *text, const char *secret)
+{
+	size_t secret_len = secret ? strlen(secret) : 0;
+	size_t count = 0, len;
+	const char *p;
+	char *out, *w;
+
+	if (secret_len == 0)
+		return strdup(text);
+	for (p = text; (p = strstr(p, secret)) != NULL; p += secret_len)
+		count++;
+	len = strlen(text) + count * sizeof(MASK);
+	if ((out = malloc(len + 1)) == NULL)
+		return NULL;
+	for (w = out, p = text; *p;) {
+		if (strncmp(p, secret, secret_len) == 0) {
+			memcpy(w, MASK, sizeof(MASK) - 1);
+			w += sizeof(MASK) - 1;
+			p += secret_len;
+		} else {
+			*w++ = *p++;
+		}
+	}
+	*w = '\0';
+	return out;
+}
+
+/* text with both passwords masked; NULL when out of memory. */
+static char *mask_passwords(const char *text, const char *password, const char *used_password)
+{
+	char *once = mask_secret(text, password);
+	char *twice = once ? mask_secret(once, used_password) : NULL;
+	free(once);
+	return twice;
+}
+
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+/* "postgres://user@host:port/db"; a socket directory is given as
+ * "postgres://user@:port/db?host=/dir", which libpq reads back the same. */
+static char *build_display(PGconn *pg)
+{
+	const char *user = or_empty(PQuser(pg)), *host = or_empty(PQhost(pg));
+	const char *port = or_empty(PQport(pg)), *db = or_empty(PQdb(pg));
+	size_t len = strlen(user) + strlen(host) + strlen(port) + strlen(db) + 64;
+	char *out = malloc(len);
+
+	if (out == NULL)
+		return NULL;
+	if (host[0] == '/')
+		snprintf(out, len, "postgres://%s@:%s/%s?host=%s", user, port, db, host);
+	else if (strchr(host, ':') != NULL) /* IPv6 */
+		snprintf(out, len, "postgres://%s@[%s]:%s/%s", user, host, port, db);
+	else
+		snprintf(out, len, "postgres://%s@%s:%s/%s", user, host, port, db);
+	return out;
+}
+
+/* libpq's message cut to its first line, which names the host and the cause;
+ * the rest is advice ("Is the server running...") or a repeat per host. */
+static void first_line(char *text)
+{
+	char *nl = strchr(text, '\n');
+	if (nl)
+		*nl = '\0';
+}
+
+/* --- notices ------------------------------------------------------------------ */
+
+/* Connections ladder opens drop notices ("table ... does not exist,
+ * skipping") and pass warnings on to stderr. */
+static void on_notice(void *arg, const PGresult *res)
+{
+	const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	(void)arg;
+	if (severity != NULL && strcmp(severity, "WARNING") == 0)
+		fprintf(stderr, "ladder: postgres %s", PQresultErrorMessage(res));
+}
+
+/* --- the connection -------------------------------------------------------------- */
+
+static void conn_free(ladder_pg_conn *conn)
+{
+	if (conn == NULL)
+		return;
+	ladder_pg__discard(conn);
+	if (conn->pg != NULL) {
+		ladder_pg__release(conn);
+		ladder_pg__store_close(conn);
+		if (conn->owned)
+			PQfinish(conn->pg);
+	}
+	free(conn->display);
+	free(conn->schema);
+	free(conn->saved_search_path);
+	free(conn->saved_lock_timeout);
+	free(conn);
+}
+
+static int conn_new(ladder_pg_conn **out, PGconn *pg, int owned, const ladder_open_options *opts)
+{
+	static unsigned long next_id;
+	unsigned long id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
+	ladder_pg_conn *conn = calloc(1, sizeof(*conn));
+	const char *encoding;
+	int error = 0;
+
+	*out = NULL;
+	if (conn == NULL) {
+		error = ladder_error_set(LADDER_ENOMEM, "out of memory connecting to postgres");
+		goto done;
+	}
+	conn->base.ops = &postgres_ops;
+	conn->pg = pg;
+	conn->owned = owned;
+	if (opts != NULL && opts->schema != NULL && opts->schema[0] != '\0' &&
+	    (conn->schema = strdup(opts->schema)) == NULL) {
+		error = ladder_error_set(LADDER_ENOMEM, "out of memory connecting to postgres");
+		goto done;
+	}
+	conn->ddl_lock_timeout_ms = opts != NULL && opts->ddl_lock_timeout_ms > 0 ? opts->ddl_lock_timeout_ms : 0;
+	/* Error positions count characters in the server's encoding; under
+	 * SQL_ASCII every byte is one. */
+	encoding = PQparameterStatus(pg, "server_encoding");
+	conn->byte_positions = encoding != NULL && strcmp(encoding, "SQL_ASCII") == 0;
+	snprintf(conn->head.name, sizeof(conn->head.name), "ladder_head_%lu", id);
+	snprintf(conn->put.name, sizeof(conn->put.name), "ladder_put_%lu", id);
+	if ((conn->display = build_display(pg)) == NULL) {
+		error = ladder_error_set(LADDER_ENOMEM, "out of memory connecting to postgres");
+		goto done;
+	}
+	*out = conn;
+	conn = NULL;
+done:
+	if (conn != NULL)
+		conn->pg = NULL; /* the caller still owns pg */
+	conn_free(conn);
+	return error;
+}
+
+/* Migrations read UTF-8 files: have the server send and read UTF-8, and put
+ * the schema first on the search path and DDL under lock_timeout, in one
+ * round trip (none when there is nothing to set). */
+static int apply_settings(ladder_pg_conn *conn)
+{
+	const char *utf8 = pg_encoding_to_char(PQclientEncoding(conn->pg));
+	char sql[512], timeout[32];
+	const char *params[2] = {NULL, NULL};
+	char *quoted = NULL;
+	PGresult *res = NULL;
+	int nparams = 0, error = 0;
+
+	snprintf(sql, sizeof(sql), "SELECT 1");
+	if (strcmp(utf8, "UTF8") != 0)
+		strcat(sql, ", pg_catalog.set_config('client_encoding', 'UTF8', false)");
+	if (conn->schema != NULL) {
+		if ((quoted = ladder_pg__quote_ident(conn, conn->schema)) == NULL) {
+			error = LADDER_ENOMEM;
+			goto done;
+		}
+		params[nparams++] = quoted;
+		strcat(sql, ", pg_catalog.set_config('search_path', CASE pg_catalog.current_setting('search_path') "
+		            "WHEN '' THEN $1 ELSE $1 || ', ' || pg_catalog.current_setting('search_path') END, false)");
+	}
+	if (conn->ddl_lock_timeout_ms > 0) {
+		snprintf(timeout, sizeof(timeout), "%dms", conn->ddl_lock_timeout_ms);
+		params[nparams++] = timeout;
+		strcat(sql, nparams == 2 ? ", pg_catalog.set_config('lock_timeout', $2, false)"
+		                         : ", pg_catalog.set_config('lock_timeout', $1, false)");
+	}
+	if (strcmp(sql, "SELECT 1") == 0)
+		goto done;
+	error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "setting up the session", sql, nparams, params);
+done:
+	PQclear(res);
+	PQfreemem(quoted);
+	return error;
+}
+
+int ladder_postgres_connect(ladder_conn **out, const char *conninfo, const ladder_open_options *opts)
+{
+	PQconninfoOption *options = NULL;
+	ladder_pg_conn *conn = NULL;
+	PGconn *pg = NULL;
+	char *parse_error = NULL, *display = NULL, *message = NULL;
+	const char *password = NULL;
+	int error = 0;
+
+	*out = NULL;
+	if (conninfo == NULL || conninfo[0] == '\0') {
+		error = ladder_error_set(LADDER_EINVALID, "no PostgreSQL connection string given");
+		goto done;
+	}
+	/* Parsed only to learn the password, so that it can be masked. */
+	if ((options = PQconninfoParse(conninfo, &parse_error)) == NULL) {
+		if (parse_error == NULL) {
+			error = ladder_error_set(LADDER_ENOMEM, "out of memory connecting to postgres");
+		} else {
+			first_line(parse_error);
+			error = ladder_error_set(LADDER_EINVALID, "cannot connect to postgres: invalid connection string: %s",
+			                         parse_error);
+		}
+		goto done;
+	}
+	for (PQconninfoOption *o = options; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "password") == 0)
+			password = o->val;
+
+	pg = PQconnectdb(conninfo);
+	if (pg == NULL) {
+		error = ladder_error_set(LADDER_ENOMEM, "out of memory connecting to postgres");
+		goto done;
+	}
+	if (PQstatus(pg) != CONNECTION_OK) {
+		char *raw = build_display(pg);
+		char *why = strdup(PQerrorMessage(pg));
+		if (raw == NULL || why == NULL) {
+			free(raw);
+			free(why);
+			error = ladder_error_set(LADDER_ENOMEM, "out of memory connecting to postgres");
+			goto done;
+		}
+		first_line(why);
+		display = mask_passwords(raw, password, PQpass(pg));
+		message = mask_passwords(why, password, PQpass(pg));
+		free(raw);
+		free(why);
+		if (display == NULL || message == NULL)
+			error = ladder_error_set(LADDER_ENOMEM, "out of memory connecting to postgres");
+		else
+			error = ladder_error_set(LADDER_EDB, "cannot connect to %s: %s", display, message);
+		goto done;
+	}
+	PQsetNoticeReceiver(pg, on_notice, NULL);
+	if ((error = conn_new(&conn, pg, 1, opts)) < 0)
+		goto done;
+	pg = NULL; /* conn owns it */
+	if ((error = apply_settings(conn)) < 0)
+		goto done;
+	*out = &conn->base;
+	conn = NULL;
+done:
+	conn_free(conn);
+	if (pg != NULL)
+		PQfinish(pg);
+	PQconninfoFree(options);
+	PQfreemem(parse_error);
+	free(display);
+	free(message);
+	return error;
+}
+
+int ladder_postgres_wrap(ladder_db **out, struct pg_conn *pg, const ladder_open_options *opts)
+{
+	ladder_pg_conn *conn = NULL;
+	int error;
+
+	if (out == NULL || pg == NULL) {
+		error = ladder_error_set(LADDER_EINVALID, "ladder_postgres_wrap: no connection given");
+		goto done;
+	}
+	*out = NULL;
+	if (opts != NULL && opts->version != LADDER_OPEN_OPTIONS_VERSION) {
+		error = ladder_error_set(LADDER_EINVALID, "ladder_open_options: unknown version %u", opts->version);
+		goto done;
+	}
+	if (PQstatus(pg) != CONNECTION_OK) {
+		error = ladder_error_set(LADDER_EINVALID, "ladder_postgres_wrap: the connection is not open");
+		goto done;
+	}
+	if ((error = conn_new(&conn, pg, 0, opts)) < 0)
+		goto done;
+	/* The application's session keeps its own settings; a run sets ours
+	 * while it holds the lock (pg_lock.c). */
+	conn->settings_scoped = conn->schema != NULL || conn->ddl_lock_timeout_ms > 0;
+	if ((error = ladder_db_from_conn(out, &conn->base, conn->display, opts)) < 0)
+		goto done;
+	conn = NULL; /* the ladder_db owns it now */
+done:
+	conn_free(conn);
+	return error;
+}
+
+const char *ladder_postgres_display(ladder_conn *base)
+{
+	return ((ladder_pg_conn *)base)->display;
+}
+
+static void pg_close(ladder_conn *base)
+{
+	conn_free((ladder_pg_conn *)base);
+}
+
+static void *pg_native(ladder_conn *base)
+{
+	return ((ladder_pg_conn *)base)->pg;
+}
+
+static const ladder_driver_ops postgres_ops = {
+	.engine = "postgres",
+	.lock_always = 1,
+	.close = pg_close,
+	.native = pg_native,
+	.exec = ladder_pg__exec,
+	.query_is_empty = ladder_pg__query_is_empty,
+	.begin = ladder_pg__begin,
+	.commit = ladder_pg__commit,
+	.rollback = ladder_pg__rollback,
+	.in_transaction = ladder_pg__in_transaction,
+	.lock = ladder_pg__lock,
+	.unlock = ladder_pg__unlock,
+	.is_empty = ladder_pg__is_empty,
+	.set_foreign_keys = NULL,
+	.foreign_key_check = NULL,
+	.store_head = ladder_pg__store_head,
+	.store_read = ladder_pg__store_read,
+	.store_prepare = ladder_pg__store_prepare,
+	.store_put = ladder_pg__store_put,
+	.store_remove = ladder_pg__store_remove,
+	.describe = ladder_pg__describe,
+	.scratch_create = ladder_pg__scratch_create,
+	.scratch_drop = ladder_pg__scratch_drop,
+};

@@ -1,0 +1,239 @@
+/*
+ * pg_describe.c — a normalised description of the schema ladder manages on
+ * PostgreSQL, for `ladder dump` and `ladder verify`, read from the catalogs
+ * of the target schema with the server's own pg_get_*def functions; and the
+ * scratch databases verify builds plans in.
+ */
+#include "pg_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Each query takes $1 = the schema (NULL: current_schema()), $2 = the
+ * history table to leave out, $3 = the comment-store table whose comment
+ * is the version stamp, and returns (object line, detail line) pairs in a
+ * deterministic order. Objects that belong to extensions are left out:
+ * the extension line stands for them. */
+#define SCHEMA "COALESCE($1, current_schema())"
+#define NOT_EXTENSION(oid, catalog)                                                                       \
+	"NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '" catalog "'::regclass AND e.objid = " oid \
+	" AND e.deptype = 'e')"
+
+static const char *const describe_queries[] = {
+	/* extensions installed in the schema */
+	"SELECT 'extension ' || x.extname, NULL FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace "
+	"WHERE n.nspname = " SCHEMA " ORDER BY 1",
+
+	/* types: enums, domains */
+	"SELECT 'type ' || t.typname || ' enum', "
+	"  '  values ' || (SELECT string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder) "
+	"                  FROM pg_enum e WHERE e.enumtypid = t.oid) "
+	"FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+	"WHERE n.nspname = " SCHEMA " AND t.typtype = 'e' AND " NOT_EXTENSION("t.oid", "pg_type") " "
+	"UNION ALL "
+	"SELECT 'type ' || t.typname || ' domain', '  over ' || format_type(t.typbasetype, t.typtypmod) || "
+	"  CASE WHEN t.typnotnull THEN ' not null' ELSE '' END || "
+	"  COALESCE(' default ' || t.typdefault, '') "
+	"FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+	"WHERE n.nspname = " SCHEMA " AND t.typtype = 'd' AND " NOT_EXTENSION("t.oid", "pg_type") " "
+	"ORDER BY 1, 2",
+
+	/* sequences */
+	"SELECT 'sequence ' || c.relname, '  ' || format_type(s.seqtypid, NULL) || ' start ' || s.seqstart || "
+	"  ' increment ' || s.seqincrement || ' min ' || s.seqmin || ' max ' || s.seqmax || "
+	"  CASE WHEN s.seqcycle THEN ' cycle' ELSE '' END "
+	"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_sequence s ON s.seqrelid = c.oid "
+	"WHERE n.nspname = " SCHEMA " AND c.relkind = 'S' AND " NOT_EXTENSION("c.oid", "pg_class") " ORDER BY 1",
+
+	/* tables with their columns, in column order */
+	"SELECT 'table ' || c.relname, '  column ' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || "
+	"  CASE WHEN a.attnotnull THEN ' not null' ELSE '' END || "
+	"  CASE WHEN a.attgenerated = 's' THEN ' generated ' || pg_get_expr(d.adbin, d.adrelid) "
+	"       ELSE COALESCE(' default ' || pg_get_expr(d.adbin, d.adrelid), '') END || "
+	"  CASE a.attidentity WHEN 'a' THEN ' identity always' WHEN 'd' THEN ' identity by default' ELSE '' END || "
+	"  COALESCE(' collate ' || NULLIF(co.collname, 'default'), '') "
+	"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+	"LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum "
+	"LEFT JOIN pg_collation co ON co.oid = a.attcollation AND a.attcollation <> 0 "
+	"  AND a.attcollation <> (SELECT typcollation FROM pg_type WHERE oid = a.atttypid) "
+	"WHERE n.nspname = " SCHEMA " AND c.relkind IN ('r', 'p') AND c.relname <> COALESCE($2, '') "
+	"  AND " NOT_EXTENSION("c.oid", "pg_class") " "
+	"ORDER BY c.relname, a.attnum",
+
+	/* constraints, by table then name */
+	"SELECT 'constraint ' || con.conname || ' on ' || c.relname, '  ' || pg_get_constraintdef(con.oid, true) "
+	"FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
+	"JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE n.nspname = " SCHEMA " AND c.relname <> COALESCE($2, '') AND " NOT_EXTENSION("c.oid", "pg_class") " "
+	"ORDER BY c.relname, con.conname",
+
+	/* indexes that no constraint owns */
+	"SELECT 'index ' || ic.relname || ' on ' || c.relname, '  ' || pg_get_indexdef(i.indexrelid) "
+	"FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid "
+	"JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE n.nspname = " SCHEMA " AND c.relname <> COALESCE($2, '') "
+	"  AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.conrelid = c.oid) "
+	"  AND " NOT_EXTENSION("c.oid", "pg_class") " "
+	"ORDER BY ic.relname",
+
+	/* views and materialized views */
+	"SELECT CASE c.relkind WHEN 'v' THEN 'view ' ELSE 'materialized view ' END || c.relname, "
+	"  '  ' || regexp_replace(pg_get_viewdef(c.oid, true), '\\s+', ' ', 'g') "
+	"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE n.nspname = " SCHEMA " AND c.relkind IN ('v', 'm') AND " NOT_EXTENSION("c.oid", "pg_class") " "
+	"ORDER BY c.relname",
+
+	/* functions and procedures */
+	"SELECT 'function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', "
+	"  '  ' || regexp_replace(pg_get_functiondef(p.oid), '\\s+', ' ', 'g') "
+	"FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+	"WHERE n.nspname = " SCHEMA " AND p.prokind IN ('f', 'p') AND " NOT_EXTENSION("p.oid", "pg_proc") " "
+	"ORDER BY 1",
+
+	/* triggers */
+	"SELECT 'trigger ' || t.tgname || ' on ' || c.relname, '  ' || pg_get_triggerdef(t.oid, true) "
+	"FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE n.nspname = " SCHEMA " AND NOT t.tgisinternal AND c.relname <> COALESCE($2, '') ORDER BY c.relname, t.tgname",
+
+	/* comments on tables, columns and functions, but not the comment store's
+	 * version stamp */
+	"SELECT 'comment on ' || CASE c.relkind WHEN 'r' THEN 'table ' WHEN 'p' THEN 'table ' WHEN 'v' THEN 'view ' "
+	"  ELSE 'relation ' END || c.relname || COALESCE('.' || a.attname, ''), '  ' || quote_literal(d.description) "
+	"FROM pg_description d JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid "
+	"JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0 "
+	"WHERE n.nspname = " SCHEMA " AND c.relname <> COALESCE($2, '') "
+	"  AND NOT (d.objsubid = 0 AND c.relname = COALESCE($3, '')) AND " NOT_EXTENSION("c.oid", "pg_class") " "
+	"UNION ALL "
+	"SELECT 'comment on function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', "
+	"  '  ' || quote_literal(d.description) "
+	"FROM pg_description d JOIN pg_proc p ON d.classoid = 'pg_proc'::regclass AND d.objoid = p.oid "
+	"JOIN pg_namespace n ON n.oid = p.pronamespace "
+	"WHERE n.nspname = " SCHEMA " AND " NOT_EXTENSION("p.oid", "pg_proc") " "
+	"ORDER BY 1, 2",
+};
+
+int ladder_pg__describe(ladder_conn *base, const ladder_store *store, ladder_buf *out)
+{
+	ladder_pg_conn *conn = (ladder_pg_conn *)base;
+	const char *schema = store->schema[0] ? store->schema : conn->schema;
+	const char *history = store->kind == LADDER_STORE_HISTORY ? store->table : NULL;
+	const char *stamped = store->kind == LADDER_STORE_COMMENT ? store->table : NULL;
+	const char *params[3] = {schema, history, stamped};
+	int error = 0;
+
+	if ((error = ladder_pg__flush(conn)) < 0)
+		return error;
+	for (size_t q = 0; q < sizeof(describe_queries) / sizeof(describe_queries[0]) && error == 0; q++) {
+		PGresult *res = NULL;
+		const char *last = "";
+
+		error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "describing the schema", describe_queries[q], 3, params);
+		for (int row = 0; error == 0 && row < PQntuples(res); row++) {
+			const char *object = PQgetvalue(res, row, 0);
+			/* consecutive rows of one object share its header line */
+			if (strcmp(object, last) != 0)
+				ladder_buf_printf(out, "%s\n", object);
+			last = object;
+			if (!PQgetisnull(res, row, 1))
+				ladder_buf_printf(out, "%s\n", PQgetvalue(res, row, 1));
+		}
+		PQclear(res);
+	}
+	if (error == 0 && out->failed)
+		error = ladder_error_set(LADDER_ENOMEM, "out of memory describing %s", conn->display);
+	return error;
+}
+
+/* --- scratch databases ------------------------------------------------------ */
+
+/* Append key='value' with libpq's quoting (backslash and quote escaped). */
+static void conninfo_add(ladder_buf *out, const char *key, const char *value)
+{
+	ladder_buf_printf(out, "%s%s='", out->len ? " " : "", key);
+	for (; *value; value++) {
+		if (*value == '\\' || *value == '\'')
+			ladder_buf_put(out, "\\", 1);
+		ladder_buf_put(out, value, 1);
+	}
+	ladder_buf_put(out, "'", 1);
+}
+
+int ladder_pg__scratch_create(ladder_conn *base, char **url)
+{
+	static unsigned int counter;
+	ladder_pg_conn *conn = (ladder_pg_conn *)base;
+	PQconninfoOption *options = NULL;
+	ladder_buf info = {0};
+	char name[64], *quoted = NULL, *sql = NULL;
+	PGresult *res = NULL;
+	int error;
+
+	*url = NULL;
+	snprintf(name, sizeof(name), "ladder_verify_%ld_%u_%ld", (long)getpid(), ++counter, random() % 100000);
+	if ((quoted = ladder_pg__quote_ident(conn, name)) == NULL)
+		return LADDER_ENOMEM;
+	if ((sql = malloc(strlen(quoted) + 64)) == NULL) {
+		error = ladder_error_set(LADDER_ENOMEM, "out of memory");
+		goto done;
+	}
+	sprintf(sql, "CREATE DATABASE %s TEMPLATE template0", quoted);
+	if ((error = ladder_pg__run(conn, &res, PGRES_COMMAND_OK, "creating a scratch database", sql, 0, NULL)) < 0)
+		goto done;
+	/* The same server, user and settings as this connection, as libpq
+	 * itself parsed them, with only the database changed. */
+	if ((options = PQconninfo(conn->pg)) == NULL) {
+		error = ladder_error_set(LADDER_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (PQconninfoOption *o = options; o->keyword != NULL; o++)
+		if (o->val != NULL && o->val[0] != '\0' && strcmp(o->keyword, "dbname") != 0)
+			conninfo_add(&info, o->keyword, o->val);
+	conninfo_add(&info, "dbname", name);
+	if (info.failed) {
+		error = ladder_error_set(LADDER_ENOMEM, "out of memory");
+		goto done;
+	}
+	*url = info.data;
+	info.data = NULL;
+done:
+	PQconninfoFree(options);
+	ladder_buf_free(&info);
+	PQclear(res);
+	free(quoted);
+	free(sql);
+	return error;
+}
+
+int ladder_pg__scratch_drop(ladder_conn *base, const char *url)
+{
+	ladder_pg_conn *conn = (ladder_pg_conn *)base;
+	PQconninfoOption *options = PQconninfoParse(url, NULL);
+	const char *name = NULL;
+	char *quoted = NULL, *sql = NULL;
+	PGresult *res = NULL;
+	int error = 0;
+
+	for (PQconninfoOption *o = options; o && o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "dbname") == 0)
+			name = o->val;
+	if (name == NULL || strncmp(name, "ladder_verify_", 14) != 0) {
+		error = ladder_error_set(LADDER_EINVALID, "not a scratch database");
+		goto done;
+	}
+	if ((quoted = ladder_pg__quote_ident(conn, name)) == NULL || (sql = malloc(strlen(quoted) + 64)) == NULL) {
+		error = ladder_error_set(LADDER_ENOMEM, "out of memory");
+		goto done;
+	}
+	sprintf(sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", quoted);
+	error = ladder_pg__run(conn, &res, PGRES_COMMAND_OK, "dropping a scratch database", sql, 0, NULL);
+done:
+	PQconninfoFree(options);
+	PQclear(res);
+	free(quoted);
+	free(sql);
+	return error;
+}

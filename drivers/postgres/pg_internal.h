@@ -1,0 +1,120 @@
+/*
+ * pg_internal.h — the PostgreSQL driver's private connection struct and what
+ * its files share: pg_conn.c (connecting, wrapping, the ops table),
+ * pg_exec.c (running migration text, errors), pg_lock.c (transactions, the
+ * advisory lock, emptiness), pg_store.c (the version stores) and
+ * pg_describe.c (the schema description and scratch databases verify uses).
+ */
+#ifndef LADDER_PG_INTERNAL_H
+#define LADDER_PG_INTERNAL_H
+
+#include "ladder.h"
+#include "ladder/sys/driver.h"
+
+#include <libpq-fe.h>
+
+/* A statement prepared once per connection, named uniquely so that it
+ * cannot collide with an application's own on a wrapped connection, with
+ * the qualified table it was prepared for (adopt reads one store while
+ * recording into another). */
+typedef struct ladder_pg_cached {
+	char name[32];
+	char *table; /* quoted "schema"."table", or NULL: not prepared */
+} ladder_pg_cached;
+
+typedef struct ladder_pg_conn {
+	ladder_conn base;        /* first: the core sees only this */
+	PGconn *pg;
+	int owned;               /* 0: a wrapped connection the application closes */
+	char *display;           /* postgres://user@host:port/db, never a password */
+	char *schema;            /* opts->schema, or NULL */
+	int ddl_lock_timeout_ms; /* opts->ddl_lock_timeout_ms */
+	int byte_positions;      /* server counts error positions in bytes (SQL_ASCII) */
+
+	int lock_held;
+	long long lock_key;
+	/* Wrapped connections: session settings to put back on unlock. */
+	int settings_scoped;
+	char *saved_search_path;
+	char *saved_lock_timeout;
+
+	ladder_pg_cached head;   /* history: the newest row */
+	ladder_pg_cached put;    /* history: upsert a batch of rows */
+
+	/* History rows handed to store_put, written in one statement by the
+	 * next operation on the connection (the run's COMMIT, usually): the core
+	 * records every step just before committing, and one round trip per
+	 * row would cost as much again as a small migration. */
+	ladder_row *pending;
+	size_t npending, pending_cap;
+	char *pending_table;     /* quoted "schema"."table" they go to */
+} ladder_pg_conn;
+
+/* --- pg_exec.c ----------------------------------------------------------- */
+
+/* Raise the error that `res` (or, when res carries none, the connection)
+ * reports, as one line: "ERROR SQLSTATE: message; DETAIL: ...; HINT: ...",
+ * prefixed by `what` when not NULL. Returns the ladder code (LADDER_ELOCKED
+ * for lock timeouts, LADDER_ENOMEM, else LADDER_EDB). */
+int ladder_pg__error(ladder_pg_conn *conn, const PGresult *res, const char *what);
+
+/* 1 if res failed with this SQLSTATE. */
+int ladder_pg__sqlstate_is(const PGresult *res, const char *sqlstate);
+
+/* Run one parameterized statement; 0 if its status is `expect`, else the
+ * error raised (res is still returned when not NULL, for SQLSTATE checks;
+ * the caller PQclear()s it). */
+int ladder_pg__run(ladder_pg_conn *conn, PGresult **res, ExecStatusType expect, const char *what,
+                   const char *sql, int nparams, const char *const *params);
+
+int ladder_pg__exec(ladder_conn *base, const char *sql, size_t len, unsigned int flags,
+                    size_t *err_offset);
+int ladder_pg__query_is_empty(ladder_conn *base, const char *sql, int *empty, char *first_row,
+                              size_t first_row_len);
+
+/* A quoted identifier ("my schema") or qualified name ("s"."t") in malloc'd
+ * memory; NULL after raising LADDER_ENOMEM. schema may be NULL or "". */
+char *ladder_pg__quote_ident(ladder_pg_conn *conn, const char *ident);
+char *ladder_pg__qualify(ladder_pg_conn *conn, const char *schema, const char *table);
+
+/* --- pg_lock.c ------------------------------------------------------------ */
+
+int ladder_pg__begin(ladder_conn *base, int write);
+int ladder_pg__commit(ladder_conn *base);
+int ladder_pg__rollback(ladder_conn *base);
+int ladder_pg__in_transaction(ladder_conn *base);
+int ladder_pg__lock(ladder_conn *base, const ladder_store *store, int timeout_ms);
+int ladder_pg__unlock(ladder_conn *base, const ladder_store *store);
+int ladder_pg__is_empty(ladder_conn *base, const ladder_store *store, int *empty);
+
+/* Release the advisory lock and put back scoped settings if still held
+ * (close()); errors are ignored. */
+void ladder_pg__release(ladder_pg_conn *conn);
+
+/* --- pg_store.c ----------------------------------------------------------- */
+
+int ladder_pg__store_head(ladder_conn *base, const ladder_store *store, ladder_head *out);
+int ladder_pg__store_read(ladder_conn *base, const ladder_store *store, ladder_row **rows,
+                          size_t *count);
+int ladder_pg__store_prepare(ladder_conn *base, const ladder_store *store);
+int ladder_pg__store_put(ladder_conn *base, const ladder_store *store, const ladder_row *row);
+int ladder_pg__store_remove(ladder_conn *base, const ladder_store *store, int64_t version,
+                            int64_t new_head);
+
+/* Write the pending history rows (every operation but store_put does this
+ * first), or drop them (rollback, close). */
+int ladder_pg__flush(ladder_pg_conn *conn);
+void ladder_pg__discard(ladder_pg_conn *conn);
+
+/* Deallocate the cached statements (wrapped connections, on close) and
+ * free their memory. */
+void ladder_pg__store_close(ladder_pg_conn *conn);
+
+/* --- pg_describe.c ------------------------------------------------------- */
+
+/* The normalised schema description, and scratch databases for verify. */
+int ladder_pg__describe(ladder_conn *base, const ladder_store *store, ladder_buf *out);
+int ladder_pg__scratch_create(ladder_conn *base, char **url);
+int ladder_pg__scratch_drop(ladder_conn *base, const char *url);
+
+#endif /* LADDER_PG_INTERNAL_H */

@@ -1,0 +1,335 @@
+/*
+ * pg_lock.c — transactions, the migration lock and the emptiness check on
+ * PostgreSQL. The lock is a session-level advisory lock taken with
+ * pg_try_advisory_lock and polled with backoff: a migrator blocked inside
+ * pg_advisory_lock (or waiting on a transaction-scoped lock) holds a
+ * snapshot that CREATE INDEX CONCURRENTLY in the lock holder waits for,
+ * and neither would ever finish.
+ */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE /* strdup, nanosleep under -std=c11 */
+#endif
+
+#include "pg_internal.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define POLL_FIRST_MS 5
+#define POLL_MAX_MS 200
+
+/* The key is computed by the server so that anyone can compute it the same
+ * way (see ladder/postgres.h); it is returned so that unlock names it
+ * exactly even if the search path changes meanwhile. */
+#define TRY_LOCK_SQL                                                                                       \
+	"SELECT s.k, pg_catalog.pg_try_advisory_lock(s.k) FROM (SELECT pg_catalog.hashtextextended('ladder:' " \
+	"|| COALESCE($1, pg_catalog.current_schema(), '') || ':' || $2, 0) AS k) s"
+
+#define IS_EMPTY_SQL                                                                                             \
+	"WITH s AS (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = COALESCE($1, "                          \
+	"pg_catalog.current_schema())) "                                                                             \
+	"SELECT NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN s ON c.relnamespace = s.oid "                   \
+	"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c') AND c.relname IS DISTINCT FROM $2) "               \
+	"AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN s ON p.pronamespace = s.oid) "                      \
+	"AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type t JOIN s ON t.typnamespace = s.oid "                       \
+	"WHERE t.typrelid = 0 AND t.typcategory <> 'A')"
+
+/* --- transactions ------------------------------------------------------------- */
+
+static int simple(ladder_pg_conn *conn, const char *sql)
+{
+	return ladder_pg__run(conn, NULL, PGRES_COMMAND_OK, sql, sql, 0, NULL);
+}
+
+int ladder_pg__begin(ladder_conn *base, int write)
+{
+	/* write needs nothing more: the advisory lock is the migration lock, and
+	 * row and table locks are taken by the statements themselves. */
+	ladder_pg_conn *conn = (ladder_pg_conn *)base;
+	int error;
+
+	(void)write;
+	if ((error = ladder_pg__flush(conn)) < 0)
+		return error;
+	return simple(conn, "BEGIN");
+}
+
+int ladder_pg__commit(ladder_conn *base)
+{
+	ladder_pg_conn *conn = (ladder_pg_conn *)base;
+	PGresult *res = NULL;
+	int error;
+
+	/* COMMIT of a failed transaction "succeeds" by rolling back. */
+	if (PQtransactionStatus(conn->pg) == PQTRANS_INERROR) {
+		error = ladder_error_set(LADDER_EDB, "COMMIT: the transaction failed earlier and can only be rolled back");
+		goto done;
+	}
+	if ((error = ladder_pg__flush(conn)) < 0)
+		goto done;
+	if ((error = ladder_pg__run(conn, &res, PGRES_COMMAND_OK, "COMMIT", "COMMIT", 0, NULL)) < 0)
+		goto done;
+	if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
+		error = ladder_error_set(LADDER_EDB, "COMMIT: the server rolled the transaction back");
+done:
+	PQclear(res);
+	return error;
+}
+
+int ladder_pg__rollback(ladder_conn *base)
+{
+	ladder_pg_conn *conn = (ladder_pg_conn *)base;
+
+	ladder_pg__discard(conn);
+	if (PQtransactionStatus(conn->pg) == PQTRANS_IDLE)
+		return 0;
+	return simple(conn, "ROLLBACK");
+}
+
+int ladder_pg__in_transaction(ladder_conn *base)
+{
+	PGTransactionStatusType status = PQtransactionStatus(((ladder_pg_conn *)base)->pg);
+	/* PQTRANS_UNKNOWN is a broken connection: its next query says so. */
+	return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
+}
+
+/* --- settings scoped to a run (wrapped connections) ----------------------------------- */
+
+/* Note the application's values, then set ours; both in one round trip.
+ * The MATERIALIZED CTE reads the old values before set_config runs. */
+static int scope_settings(ladder_pg_conn *conn)
+{
+	char sql[768], timeout[32];
+	const char *params[2] = {NULL, NULL};
+	char *quoted = NULL;
+	PGresult *res = NULL;
+	int nparams = 0, error = 0;
+
+	snprintf(sql, sizeof(sql),
+	         "WITH old AS MATERIALIZED (SELECT pg_catalog.current_setting('search_path') AS sp, "
+	         "pg_catalog.current_setting('lock_timeout') AS lt) SELECT old.sp, old.lt");
+	if (conn->schema != NULL) {
+		if ((quoted = ladder_pg__quote_ident(conn, conn->schema)) == NULL) {
+			error = ladder_error_last()->code;
+			goto done;
+		}
+		params[nparams++] = quoted;
+		strcat(sql, ", pg_catalog.set_config('search_path', CASE old.sp WHEN '' THEN $1 ELSE $1 || ', ' || "
+		            "old.sp END, false)");
+	}
+	if (conn->ddl_lock_timeout_ms > 0) {
+		snprintf(timeout, sizeof(timeout), "%dms", conn->ddl_lock_timeout_ms);
+		params[nparams++] = timeout;
+		strcat(sql, nparams == 2 ? ", pg_catalog.set_config('lock_timeout', $2, false)"
+		                         : ", pg_catalog.set_config('lock_timeout', $1, false)");
+	}
+	strcat(sql, " FROM old");
+	if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "saving the session's settings", sql, nparams,
+	                            params)) < 0)
+		goto done;
+	free(conn->saved_search_path);
+	free(conn->saved_lock_timeout);
+	conn->saved_search_path = strdup(PQgetvalue(res, 0, 0));
+	conn->saved_lock_timeout = strdup(PQgetvalue(res, 0, 1));
+	if (conn->saved_search_path == NULL || conn->saved_lock_timeout == NULL)
+		error = ladder_error_set(LADDER_ENOMEM, "out of memory saving the session's settings");
+done:
+	PQclear(res);
+	free(quoted);
+	return error;
+}
+
+static int restore_settings(ladder_pg_conn *conn)
+{
+	const char *params[2];
+	int error;
+
+	if (conn->saved_search_path == NULL || conn->saved_lock_timeout == NULL)
+		return 0;
+	params[0] = conn->saved_search_path;
+	params[1] = conn->saved_lock_timeout;
+	error = ladder_pg__run(conn, NULL, PGRES_TUPLES_OK, "restoring the session's settings",
+	                       "SELECT pg_catalog.set_config('search_path', $1, false), "
+	                       "pg_catalog.set_config('lock_timeout', $2, false)",
+	                       2, params);
+	if (error == 0) {
+		free(conn->saved_search_path);
+		free(conn->saved_lock_timeout);
+		conn->saved_search_path = conn->saved_lock_timeout = NULL;
+	}
+	return error;
+}
+
+/* --- the advisory lock ----------------------------------------------------------------- */
+
+static double elapsed_s(const struct timespec *start)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static void sleep_ms(double ms)
+{
+	struct timespec ts;
+	if (ms <= 0)
+		return;
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)((ms - (double)ts.tv_sec * 1000) * 1e6);
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* xorshift: jitter only, so that a fleet started at one instant does not
+ * poll in lockstep. */
+static double jitter(unsigned int *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 17;
+	*state ^= *state << 5;
+	return 0.8 + 0.4 * (double)(*state % 1000) / 1000.0;
+}
+
+/* One attempt: *got = 1 when the lock is now ours. */
+static int try_lock(ladder_pg_conn *conn, const ladder_store *store, int *got)
+{
+	char spec[LADDER_NAME_MAX + 32];
+	const char *params[2];
+	PGresult *res = NULL;
+	int error;
+
+	*got = 0;
+	params[0] = store->schema[0] ? store->schema : NULL;
+	params[1] = ladder_store_spec(store, spec, sizeof(spec));
+	if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "taking the migration lock", TRY_LOCK_SQL, 2,
+	                            params)) < 0)
+		goto done;
+	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0) {
+		conn->lock_key = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		conn->lock_held = 1;
+		*got = 1;
+	}
+done:
+	PQclear(res);
+	return error;
+}
+
+static int unlock_key(ladder_pg_conn *conn)
+{
+	char key[32];
+	const char *params[1] = {key};
+	int error;
+
+	snprintf(key, sizeof(key), "%lld", conn->lock_key);
+	/* false means it was not held (pg_advisory_unlock_all by a callback):
+	 * either way it is free now. */
+	error = ladder_pg__run(conn, NULL, PGRES_TUPLES_OK, "releasing the migration lock",
+	                       "SELECT pg_catalog.pg_advisory_unlock($1::bigint)", 1, params);
+	if (error == 0)
+		conn->lock_held = 0;
+	return error;
+}
+
+int ladder_pg__lock(ladder_conn *base, const ladder_store *store, int timeout_ms)
+{
+	ladder_pg_conn *conn = (ladder_pg_conn *)base;
+	unsigned int seed = (unsigned int)getpid() ^ (unsigned int)(uintptr_t)conn;
+	struct timespec start;
+	double delay_ms = POLL_FIRST_MS;
+	int got = 0, error;
+
+	if (conn->lock_held)
+		return 0;
+	if ((error = ladder_pg__flush(conn)) < 0)
+		return error;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	seed ^= (unsigned int)start.tv_nsec;
+	if (seed == 0)
+		seed = 1;
+	for (;;) {
+		double waited_ms, pause_ms;
+		if ((error = try_lock(conn, store, &got)) < 0 || got)
+			break;
+		waited_ms = elapsed_s(&start) * 1000;
+		if (waited_ms >= timeout_ms) {
+			error = ladder_error_set(LADDER_ELOCKED, "another migrator holds the migration lock on %s (waited %.1f s)",
+			                         conn->display, waited_ms / 1000);
+			break;
+		}
+		pause_ms = delay_ms * jitter(&seed);
+		sleep_ms(pause_ms < timeout_ms - waited_ms ? pause_ms : timeout_ms - waited_ms);
+		delay_ms = delay_ms * 2 > POLL_MAX_MS ? POLL_MAX_MS : delay_ms * 2;
+	}
+	if (error == 0 && conn->settings_scoped && (error = scope_settings(conn)) < 0) {
+		char message[1024];
+		snprintf(message, sizeof(message), "%s", ladder_error_last()->message);
+		unlock_key(conn);
+		ladder_error_set(error, "%s", message);
+	}
+	return error;
+}
+
+int ladder_pg__unlock(ladder_conn *base, const ladder_store *store)
+{
+	ladder_pg_conn *conn = (ladder_pg_conn *)base;
+	int error = 0, restored;
+
+	(void)store;
+	if (!conn->lock_held)
+		return 0;
+	if ((error = ladder_pg__flush(conn)) < 0)
+		return error;
+	/* Settings first: while the lock is ours nobody else migrates through
+	 * this session, and the lock goes even if they cannot be put back. */
+	restored = restore_settings(conn);
+	error = unlock_key(conn);
+	return error < 0 ? error : restored;
+}
+
+void ladder_pg__release(ladder_pg_conn *conn)
+{
+	ladder_error saved;
+	char message[2048];
+
+	if (!conn->lock_held && conn->saved_search_path == NULL)
+		return;
+	/* close() keeps the caller's error. A session that is gone, or inside a
+	 * failed transaction, cannot run the unlock; for our own connections
+	 * PQfinish ends the session, which frees the lock. */
+	saved = *ladder_error_last();
+	snprintf(message, sizeof(message), "%s", saved.message);
+	if (PQstatus(conn->pg) == CONNECTION_OK && PQtransactionStatus(conn->pg) == PQTRANS_IDLE) {
+		restore_settings(conn);
+		if (conn->lock_held)
+			unlock_key(conn);
+	}
+	ladder_error_set(saved.code, "%s", message);
+}
+
+/* --- emptiness ---------------------------------------------------------------------------- */
+
+int ladder_pg__is_empty(ladder_conn *base, const ladder_store *store, int *empty)
+{
+	ladder_pg_conn *conn = (ladder_pg_conn *)base;
+	const char *params[2];
+	PGresult *res = NULL;
+	int error;
+
+	*empty = 1;
+	if ((error = ladder_pg__flush(conn)) < 0)
+		return error;
+	params[0] = store != NULL && store->schema[0] ? store->schema : NULL;
+	params[1] = store != NULL && store->kind == LADDER_STORE_HISTORY ? store->table : NULL;
+	if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "checking whether the schema is empty", IS_EMPTY_SQL,
+	                            2, params)) < 0)
+		goto done;
+	*empty = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+done:
+	PQclear(res);
+	return error;
+}

@@ -1,0 +1,746 @@
+/*
+ * pg_store.c — where a PostgreSQL database records what was applied: a
+ * history table (one row per migration, chained by digest) or PhoenixKit's
+ * table comment (COMMENT ON TABLE schema.t IS 'N', the head alone).
+ * store_head is the fast path every application start takes: one round
+ * trip to a statement prepared once per connection.
+ *
+ * A missing table reads as version 0 (no rows). Outside a transaction the
+ * query is simply tried and SQLSTATE 42P01 taken as "missing"; inside one an
+ * error would abort the transaction, so the table is looked up first.
+ */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE /* strdup under -std=c11 */
+#endif
+
+#include "pg_internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define UNDEFINED_TABLE "42P01"
+#define UNDEFINED_STATEMENT "26000" /* an application's DEALLOCATE ALL */
+
+#define HEAD_SQL "SELECT version, chain, state FROM %s ORDER BY version DESC LIMIT 1"
+#define READ_SQL \
+	"SELECT version, name, kind, checksum, chain, state, applied_at, duration_ms FROM %s ORDER BY version"
+/* A batch of rows in one statement: one array per column. */
+#define PUT_SQL                                                                                                \
+	"INSERT INTO %s (version, name, kind, checksum, chain, state, applied_at, duration_ms) SELECT * FROM ROWS " \
+	"FROM (pg_catalog.unnest($1::bigint[]), pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[]), "    \
+	"pg_catalog.unnest($4::text[]), pg_catalog.unnest($5::text[]), pg_catalog.unnest($6::text[]), "            \
+	"pg_catalog.unnest($7::text[]), pg_catalog.unnest($8::bigint[])) ON CONFLICT (version) DO UPDATE SET "     \
+	"name = EXCLUDED.name, kind = EXCLUDED.kind, checksum = EXCLUDED.checksum, chain = EXCLUDED.chain, state "  \
+	"= EXCLUDED.state, applied_at = EXCLUDED.applied_at, duration_ms = EXCLUDED.duration_ms"
+#define PUT_COLUMNS 8
+#define REMOVE_SQL "DELETE FROM %s WHERE version = $1"
+#define CREATE_SQL                                                                                               \
+	"CREATE TABLE IF NOT EXISTS %s (version bigint PRIMARY KEY, name text NOT NULL, kind text NOT NULL, "       \
+	"checksum text NOT NULL, chain text NOT NULL, state text NOT NULL CHECK (state IN ('started', 'done')), " \
+	"applied_at text NOT NULL, duration_ms bigint NOT NULL)"
+#define EXISTS_SQL                                                                                      \
+	"SELECT $1::text IS NULL OR EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1), "   \
+	"pg_catalog.to_regclass($2) IS NOT NULL"
+#define COMMENT_HEAD_SQL                                                                                        \
+	"SELECT c.oid IS NOT NULL, pg_catalog.obj_description(c.oid, 'pg_class'), n.nspname FROM (SELECT "         \
+	"pg_catalog.to_regclass($1) AS oid) c LEFT JOIN pg_catalog.pg_class r ON r.oid = c.oid LEFT JOIN "          \
+	"pg_catalog.pg_namespace n ON n.oid = r.relnamespace"
+
+/* Anything printf'd into SQL here is a quoted identifier or an integer. */
+static char *format_sql(const char *fmt, const char *table)
+{
+	size_t len = strlen(fmt) + strlen(table) + 1;
+	char *sql = malloc(len);
+	if (sql == NULL) {
+		ladder_error_set(LADDER_ENOMEM, "out of memory building a query");
+		return NULL;
+	}
+	snprintf(sql, len, fmt, table);
+	return sql;
+}
+
+static const char *schema_of(const ladder_store *store)
+{
+	return store->schema[0] ? store->schema : NULL;
+}
+
+/* For messages: schema.table as the user named them. */
+static const char *display_name(const ladder_store *store, char *buf, size_t len)
+{
+	if (store->schema[0])
+		snprintf(buf, len, "%s.%s", store->schema, store->table);
+	else
+		snprintf(buf, len, "%s", store->table);
+	return buf;
+}
+
+/* Do the store's schema and table exist? */
+static int lookup(ladder_pg_conn *conn, const ladder_store *store, const char *qualified, int *schema_exists,
+                  int *table_exists)
+{
+	const char *params[2] = {schema_of(store), qualified};
+	PGresult *res = NULL;
+	int error;
+
+	if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "looking up the version store", EXISTS_SQL, 2,
+	                            params)) < 0)
+		goto done;
+	if (schema_exists)
+		*schema_exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	if (table_exists)
+		*table_exists = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+done:
+	PQclear(res);
+	return error;
+}
+
+static int in_transaction(ladder_pg_conn *conn)
+{
+	return PQtransactionStatus(conn->pg) != PQTRANS_IDLE;
+}
+
+/* --- prepared statements ------------------------------------------------------------ */
+
+static void forget(ladder_pg_conn *conn, ladder_pg_cached *slot, int deallocate)
+{
+	if (slot->table != NULL && deallocate && PQstatus(conn->pg) == CONNECTION_OK &&
+	    PQtransactionStatus(conn->pg) != PQTRANS_INERROR) {
+		char sql[64];
+		snprintf(sql, sizeof(sql), "DEALLOCATE %s", slot->name);
+		PQclear(PQexec(conn->pg, sql));
+	}
+	free(slot->table);
+	slot->table = NULL;
+}
+
+/* Prepare fmt for the table `qualified` in slot unless it already is. With
+ * missing_ok, a missing table leaves the slot empty and *missing = 1. */
+static int prepared(ladder_pg_conn *conn, ladder_pg_cached *slot, const char *fmt, const char *qualified,
+                    int missing_ok, int *missing)
+{
+	PGresult *res = NULL;
+	char *sql = NULL;
+	int error = 0;
+
+	if (missing)
+		*missing = 0;
+	if (slot->table != NULL && strcmp(slot->table, qualified) == 0)
+		return 0;
+	forget(conn, slot, 1);
+	if ((sql = format_sql(fmt, qualified)) == NULL) {
+		error = LADDER_ENOMEM;
+		goto done;
+	}
+	res = PQprepare(conn->pg, slot->name, sql, 0, NULL);
+	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+		if (missing_ok && ladder_pg__sqlstate_is(res, UNDEFINED_TABLE))
+			*missing = 1;
+		else
+			error = ladder_pg__error(conn, res, "preparing a version store query");
+		goto done;
+	}
+	if ((slot->table = strdup(qualified)) == NULL) {
+		/* prepared but unknown to us: deallocate it so the name is free */
+		PQclear(res);
+		res = NULL;
+		snprintf(sql, strlen(sql) + 1, "DEALLOCATE %s", slot->name);
+		PQclear(PQexec(conn->pg, sql));
+		error = ladder_error_set(LADDER_ENOMEM, "out of memory preparing a query");
+	}
+done:
+	PQclear(res);
+	free(sql);
+	return error;
+}
+
+/* Run the statement in slot. A statement the application deallocated under
+ * us (DISCARD ALL on a pooled connection) is prepared again, once. */
+static int run_prepared(ladder_pg_conn *conn, ladder_pg_cached *slot, const char *fmt, const char *qualified,
+                        int nparams, const char *const *params, ExecStatusType expect, PGresult **out)
+{
+	PGresult *res = NULL;
+	int error = 0;
+
+	*out = NULL;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int missing = 0;
+		if ((error = prepared(conn, slot, fmt, qualified, 0, &missing)) < 0)
+			break;
+		res = PQexecPrepared(conn->pg, slot->name, nparams, params, NULL, NULL, 0);
+		if (res != NULL && PQresultStatus(res) == expect)
+			break;
+		if (attempt == 0 && ladder_pg__sqlstate_is(res, UNDEFINED_STATEMENT) && !in_transaction(conn)) {
+			forget(conn, slot, 0);
+			PQclear(res);
+			res = NULL;
+			continue;
+		}
+		break;
+	}
+	*out = res;
+	return error;
+}
+
+void ladder_pg__store_close(ladder_pg_conn *conn)
+{
+	/* Our own sessions end with PQfinish; an application's keeps going, so
+	 * leave no statements behind in it. */
+	forget(conn, &conn->head, !conn->owned);
+	forget(conn, &conn->put, !conn->owned);
+}
+
+/* --- reading rows ------------------------------------------------------------------------ */
+
+static int malformed(const ladder_store *store, const char *version, const char *why)
+{
+	char name[2 * LADDER_NAME_MAX + 2];
+	return ladder_error_set(LADDER_ESTORE, "the history table %s holds a malformed row at version %s (%s)",
+	                        display_name(store, name, sizeof(name)), version, why);
+}
+
+static int parse_int64(const char *text, int64_t *out)
+{
+	char *end = NULL;
+	long long value;
+
+	errno = 0;
+	value = strtoll(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0')
+		return -1;
+	*out = (int64_t)value;
+	return 0;
+}
+
+static int copy_text(const PGresult *res, int row, int col, char *buf, size_t size)
+{
+	int len = PQgetlength(res, row, col);
+	if (PQgetisnull(res, row, col) || (size_t)len >= size)
+		return -1;
+	memcpy(buf, PQgetvalue(res, row, col), (size_t)len);
+	buf[len] = '\0';
+	return 0;
+}
+
+static int parse_state(const char *state, int *started)
+{
+	if (strcmp(state, "started") == 0)
+		*started = 1;
+	else if (strcmp(state, "done") == 0)
+		*started = 0;
+	else
+		return -1;
+	return 0;
+}
+
+/* version, name, kind, checksum, chain, state, applied_at, duration_ms */
+static int parse_row(const ladder_store *store, const PGresult *res, int i, ladder_row *row)
+{
+	const char *version = PQgetvalue(res, i, 0);
+	const char *why = NULL;
+
+	memset(row, 0, sizeof(*row));
+	if (parse_int64(version, &row->version) < 0 || row->version <= 0)
+		why = "the version is not a positive integer";
+	else if (copy_text(res, i, 2, row->kind, sizeof(row->kind)) < 0)
+		why = "the kind is not a short text";
+	else if (copy_text(res, i, 3, row->checksum, sizeof(row->checksum)) < 0)
+		why = "the checksum is not text of at most 64 characters";
+	else if (copy_text(res, i, 4, row->chain, sizeof(row->chain)) < 0)
+		why = "the chain is not text of at most 64 characters";
+	else if (parse_state(PQgetvalue(res, i, 5), &row->started) < 0)
+		why = "the state is neither 'started' nor 'done'";
+	if (why != NULL)
+		return malformed(store, version, why);
+	/* Informational only: kept as stored, cut to fit. */
+	snprintf(row->applied_at, sizeof(row->applied_at), "%s", PQgetvalue(res, i, 6));
+	if (parse_int64(PQgetvalue(res, i, 7), &row->duration_ms) < 0)
+		row->duration_ms = 0;
+	/* Last, so that a refused row owns nothing. */
+	if ((row->name = strdup(PQgetvalue(res, i, 1))) == NULL)
+		return ladder_error_set(LADDER_ENOMEM, "out of memory reading the history table");
+	return 0;
+}
+
+/* --- the history table ------------------------------------------------------------------ */
+
+static int history_head(ladder_pg_conn *conn, const ladder_store *store, const char *qualified, ladder_head *out)
+{
+	PGresult *res = NULL;
+	int exists = 1, missing = 0, error;
+
+	if (in_transaction(conn) && ((error = lookup(conn, store, qualified, NULL, &exists)) < 0 || !exists))
+		goto done;
+	/* Prepared here rather than in run_prepared, so that a missing table is
+	 * version 0 and not an error. */
+	if ((error = prepared(conn, &conn->head, HEAD_SQL, qualified, !in_transaction(conn), &missing)) < 0 || missing)
+		goto done;
+	if ((error = run_prepared(conn, &conn->head, HEAD_SQL, qualified, 0, NULL, PGRES_TUPLES_OK, &res)) < 0)
+		goto done;
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		/* Dropped since it was prepared: nothing applied. */
+		if (!in_transaction(conn) && ladder_pg__sqlstate_is(res, UNDEFINED_TABLE))
+			goto done;
+		error = ladder_pg__error(conn, res, "reading the history table");
+		goto done;
+	}
+	if (PQntuples(res) == 0)
+		goto done;
+	if (parse_int64(PQgetvalue(res, 0, 0), &out->version) < 0 || out->version <= 0)
+		error = malformed(store, PQgetvalue(res, 0, 0), "the version is not a positive integer");
+	else if (copy_text(res, 0, 1, out->chain, sizeof(out->chain)) < 0)
+		error = malformed(store, PQgetvalue(res, 0, 0), "the chain is not text of at most 64 characters");
+	else if (parse_state(PQgetvalue(res, 0, 2), &out->started) < 0)
+		error = malformed(store, PQgetvalue(res, 0, 0), "the state is neither 'started' nor 'done'");
+	if (error < 0)
+		memset(out, 0, sizeof(*out));
+done:
+	PQclear(res);
+	return error;
+}
+
+static int history_read(ladder_pg_conn *conn, const ladder_store *store, const char *qualified, ladder_row **rows,
+                        size_t *count)
+{
+	PGresult *res = NULL;
+	ladder_row *list = NULL;
+	char *sql = NULL;
+	size_t n = 0;
+	int exists = 1, error = 0;
+
+	if (in_transaction(conn) && ((error = lookup(conn, store, qualified, NULL, &exists)) < 0 || !exists))
+		goto done;
+	if ((sql = format_sql(READ_SQL, qualified)) == NULL) {
+		error = LADDER_ENOMEM;
+		goto done;
+	}
+	res = PQexecParams(conn->pg, sql, 0, NULL, NULL, NULL, NULL, 0);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		if (!in_transaction(conn) && ladder_pg__sqlstate_is(res, UNDEFINED_TABLE))
+			goto done; /* no table yet: no rows */
+		error = ladder_pg__error(conn, res, "reading the history table");
+		goto done;
+	}
+	if (PQntuples(res) > 0 && (list = calloc((size_t)PQntuples(res), sizeof(*list))) == NULL) {
+		error = ladder_error_set(LADDER_ENOMEM, "out of memory reading the history table");
+		goto done;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		if ((error = parse_row(store, res, i, &list[n])) < 0)
+			goto done;
+		n++;
+	}
+	*rows = list;
+	*count = n;
+	list = NULL;
+	n = 0;
+done:
+	ladder_rows_free(list, n);
+	PQclear(res);
+	free(sql);
+	return error;
+}
+
+/* Create the schema (when one is set) and the table, inside the run's
+ * transaction. Looked up first: CREATE SCHEMA IF NOT EXISTS still needs the
+ * CREATE privilege on the database, and IF NOT EXISTS on an existing table
+ * would print a notice. */
+/* Create the store's schema when one is set and missing. Looked up first:
+ * CREATE SCHEMA IF NOT EXISTS still needs the CREATE privilege on the
+ * database, and IF NOT EXISTS on an existing object prints a notice. */
+static int create_schema(ladder_pg_conn *conn, const ladder_store *store)
+{
+	char *schema = NULL, *sql = NULL;
+	int error = 0;
+
+	if ((schema = ladder_pg__quote_ident(conn, store->schema)) == NULL) {
+		error = ladder_error_last()->code;
+		goto done;
+	}
+	if ((sql = format_sql("CREATE SCHEMA IF NOT EXISTS %s", schema)) == NULL) {
+		error = LADDER_ENOMEM;
+		goto done;
+	}
+	error = ladder_pg__run(conn, NULL, PGRES_COMMAND_OK, "creating the schema", sql, 0, NULL);
+done:
+	free(schema);
+	free(sql);
+	return error;
+}
+
+/* Create the schema (when one is set) and the table, inside the run's
+ * transaction. */
+static int history_prepare(ladder_pg_conn *conn, const ladder_store *store, const char *qualified)
+{
+	char *create = NULL;
+	int schema_exists = 1, table_exists = 1, error;
+
+	if ((error = lookup(conn, store, qualified, &schema_exists, &table_exists)) < 0 || table_exists)
+		goto done;
+	if (!schema_exists && (error = create_schema(conn, store)) < 0)
+		goto done;
+	if ((create = format_sql(CREATE_SQL, qualified)) == NULL) {
+		error = LADDER_ENOMEM;
+		goto done;
+	}
+	error = ladder_pg__run(conn, NULL, PGRES_COMMAND_OK, "creating the history table", create, 0, NULL);
+done:
+	free(create);
+	return error;
+}
+
+/* The comment store's table is the migrations' to create; its schema is
+ * created here, as for the history store, should the core ask. */
+static int comment_prepare(ladder_pg_conn *conn, const ladder_store *store, const char *qualified)
+{
+	int schema_exists = 1, error;
+
+	if ((error = lookup(conn, store, qualified, &schema_exists, NULL)) < 0 || schema_exists)
+		return error;
+	return create_schema(conn, store);
+}
+
+/* --- batched puts ------------------------------------------------------------------------ */
+
+typedef struct text_buf {
+	char *data;
+	size_t len, cap;
+	int failed;
+} text_buf;
+
+static void buf_putc(text_buf *b, char c)
+{
+	if (b->failed)
+		return;
+	if (b->len + 2 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 256;
+		char *grown = realloc(b->data, cap);
+		if (grown == NULL) {
+			b->failed = 1;
+			return;
+		}
+		b->data = grown;
+		b->cap = cap;
+	}
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+}
+
+/* One element of an array literal: double-quoted, with " and \ escaped. */
+static void buf_element(text_buf *b, const char *value, int first)
+{
+	buf_putc(b, first ? '{' : ',');
+	buf_putc(b, '"');
+	for (const char *p = value; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_putc(b, '\\');
+		buf_putc(b, *p);
+	}
+	buf_putc(b, '"');
+}
+
+static void discard_rows(ladder_pg_conn *conn)
+{
+	for (size_t i = 0; i < conn->npending; i++)
+		free(conn->pending[i].name);
+	conn->npending = 0;
+}
+
+void ladder_pg__discard(ladder_pg_conn *conn)
+{
+	discard_rows(conn);
+	free(conn->pending);
+	conn->pending = NULL;
+	conn->pending_cap = 0;
+	free(conn->pending_table);
+	conn->pending_table = NULL;
+}
+
+int ladder_pg__flush(ladder_pg_conn *conn)
+{
+	text_buf columns[PUT_COLUMNS];
+	const char *params[PUT_COLUMNS];
+	PGresult *res = NULL;
+	int error = 0;
+
+	if (conn->npending == 0)
+		return 0;
+	memset(columns, 0, sizeof(columns));
+	for (size_t i = 0; i < conn->npending; i++) {
+		const ladder_row *row = &conn->pending[i];
+		char version[32], duration[32];
+		snprintf(version, sizeof(version), "%" PRId64, row->version);
+		snprintf(duration, sizeof(duration), "%" PRId64, row->duration_ms);
+		buf_element(&columns[0], version, i == 0);
+		buf_element(&columns[1], row->name, i == 0);
+		buf_element(&columns[2], row->kind, i == 0);
+		buf_element(&columns[3], row->checksum, i == 0);
+		buf_element(&columns[4], row->chain, i == 0);
+		buf_element(&columns[5], row->started ? "started" : "done", i == 0);
+		buf_element(&columns[6], row->applied_at, i == 0);
+		buf_element(&columns[7], duration, i == 0);
+	}
+	for (int c = 0; c < PUT_COLUMNS; c++) {
+		buf_putc(&columns[c], '}');
+		if (columns[c].failed && error == 0)
+			error = ladder_error_set(LADDER_ENOMEM, "out of memory recording in the history table");
+		params[c] = columns[c].data;
+	}
+	/* Written or not, they are gone: a failure aborts the transaction. */
+	discard_rows(conn);
+	if (error < 0)
+		goto done;
+	if ((error = run_prepared(conn, &conn->put, PUT_SQL, conn->pending_table, PUT_COLUMNS, params,
+	                          PGRES_COMMAND_OK, &res)) < 0)
+		goto done;
+	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
+		error = ladder_pg__error(conn, res, "recording in the history table");
+done:
+	for (int c = 0; c < PUT_COLUMNS; c++)
+		free(columns[c].data);
+	PQclear(res);
+	return error;
+}
+
+/* Queue the row; a later row for the same version replaces it, as one
+ * statement may not update a row twice. */
+static int history_put(ladder_pg_conn *conn, const char *qualified, const ladder_row *row)
+{
+	ladder_row *slot = NULL;
+	char *name;
+	int error;
+
+	if (conn->pending_table != NULL && strcmp(conn->pending_table, qualified) != 0 &&
+	    (error = ladder_pg__flush(conn)) < 0)
+		return error;
+	if (conn->pending_table == NULL || strcmp(conn->pending_table, qualified) != 0) {
+		free(conn->pending_table);
+		if ((conn->pending_table = strdup(qualified)) == NULL)
+			return ladder_error_set(LADDER_ENOMEM, "out of memory recording in the history table");
+	}
+	if ((name = strdup(row->name ? row->name : "")) == NULL)
+		return ladder_error_set(LADDER_ENOMEM, "out of memory recording in the history table");
+	/* rows mostly come in ascending order: search only when one does not */
+	if (conn->npending > 0 && row->version <= conn->pending[conn->npending - 1].version)
+		for (size_t i = 0; i < conn->npending && slot == NULL; i++)
+			if (conn->pending[i].version == row->version)
+				slot = &conn->pending[i];
+	if (slot == NULL) {
+		if (conn->npending == conn->pending_cap) {
+			size_t cap = conn->pending_cap ? conn->pending_cap * 2 : 16;
+			ladder_row *grown = realloc(conn->pending, cap * sizeof(*grown));
+			if (grown == NULL) {
+				free(name);
+				return ladder_error_set(LADDER_ENOMEM, "out of memory recording in the history table");
+			}
+			conn->pending = grown;
+			conn->pending_cap = cap;
+		}
+		slot = &conn->pending[conn->npending++];
+	} else {
+		free(slot->name);
+	}
+	*slot = *row;
+	slot->name = name;
+	return 0;
+}
+
+static int history_remove(ladder_pg_conn *conn, const char *qualified, int64_t version)
+{
+	char number[32];
+	const char *params[1] = {number};
+	char *sql = NULL;
+	int error;
+
+	snprintf(number, sizeof(number), "%" PRId64, version);
+	if ((sql = format_sql(REMOVE_SQL, qualified)) == NULL)
+		return LADDER_ENOMEM;
+	error = ladder_pg__run(conn, NULL, PGRES_COMMAND_OK, "removing from the history table", sql, 1, params);
+	free(sql);
+	return error;
+}
+
+/* --- the table comment ------------------------------------------------------------------- */
+
+/* A plain non-negative integer: digits only, as COMMENT ... IS 'N' writes. */
+static int comment_version(const char *comment, int64_t *version)
+{
+	size_t len = strlen(comment);
+	if (len == 0 || len > 18)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if (!isdigit((unsigned char)comment[i]))
+			return -1;
+	return parse_int64(comment, version);
+}
+
+static int comment_head(ladder_pg_conn *conn, const ladder_store *store, const char *qualified, ladder_head *out)
+{
+	const char *params[1] = {qualified};
+	const char *schema;
+	char name[2 * LADDER_NAME_MAX + 2];
+	PGresult *res = NULL;
+	int error;
+
+	if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "reading the version comment", COMMENT_HEAD_SQL, 1,
+	                            params)) < 0)
+		goto done;
+	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+		goto done; /* no table: version 0 */
+	/* Name the table where it was found (the search path's choice). */
+	schema = PQgetisnull(res, 0, 2) ? "" : PQgetvalue(res, 0, 2);
+	snprintf(name, sizeof(name), "%s%s%s", schema, schema[0] ? "." : "", store->table);
+	if (PQgetisnull(res, 0, 1))
+		error = ladder_error_set(LADDER_ESTORE,
+		                         "table %s has no comment: refusing to guess its version (the comment store "
+		                         "reads COMMENT ON TABLE %s IS 'N')",
+		                         name, name);
+	else if (comment_version(PQgetvalue(res, 0, 1), &out->version) < 0)
+		error = ladder_error_set(LADDER_ESTORE,
+		                         "table %s has the comment '%.200s', which is not a version (a plain "
+		                         "non-negative integer): refusing to guess",
+		                         name, PQgetvalue(res, 0, 1));
+	if (error < 0)
+		out->version = 0;
+done:
+	PQclear(res);
+	return error;
+}
+
+static int comment_put(ladder_pg_conn *conn, const ladder_store *store, const char *qualified, int64_t version)
+{
+	char name[2 * LADDER_NAME_MAX + 2], what[3 * LADDER_NAME_MAX];
+	char *sql = NULL;
+	int error;
+
+	if (version < 0)
+		return ladder_error_set(LADDER_EINVALID, "version %" PRId64 " is negative", version);
+	if ((sql = malloc(strlen(qualified) + 64)) == NULL)
+		return ladder_error_set(LADDER_ENOMEM, "out of memory recording the version");
+	/* DDL takes no parameters; the value is a checked integer. */
+	sprintf(sql, "COMMENT ON TABLE %s IS '%" PRId64 "'", qualified, version);
+	snprintf(what, sizeof(what), "recording version %" PRId64 " in the comment of table %s", version,
+	         display_name(store, name, sizeof(name)));
+	error = ladder_pg__run(conn, NULL, PGRES_COMMAND_OK, what, sql, 0, NULL);
+	free(sql);
+	return error;
+}
+
+static int comment_remove(ladder_pg_conn *conn, const ladder_store *store, const char *qualified, int64_t new_head)
+{
+	int exists = 0, error;
+
+	/* The down just run may have dropped the table: then there is nothing
+	 * to stamp, and its absence reads as version 0. */
+	if ((error = lookup(conn, store, qualified, NULL, &exists)) < 0 || !exists)
+		return error;
+	return comment_put(conn, store, qualified, new_head);
+}
+
+/* --- the ops ---------------------------------------------------------------------------------- */
+
+static int unsupported(const ladder_store *store)
+{
+	if (store->kind == LADDER_STORE_USER_VERSION)
+		return ladder_error_set(LADDER_EUNSUPPORTED, "the user_version store is SQLite-only");
+	return ladder_error_set(LADDER_EINVALID, "unknown version store kind %d", (int)store->kind);
+}
+
+typedef enum { OP_HEAD, OP_READ, OP_PREPARE, OP_PUT, OP_REMOVE } store_op;
+
+typedef struct op_args {
+	ladder_head *head;
+	ladder_row **rows;
+	size_t *count;
+	const ladder_row *row;
+	int64_t version, new_head;
+} op_args;
+
+/* One place that quotes the store's name and dispatches on its kind. */
+static int store_op_run(ladder_conn *base, const ladder_store *store, store_op op, op_args *a)
+{
+	ladder_pg_conn *conn = (ladder_pg_conn *)base;
+	char *qualified = NULL;
+	int error = 0;
+
+	if (store->kind != LADDER_STORE_HISTORY && store->kind != LADDER_STORE_COMMENT)
+		return unsupported(store);
+	if (op != OP_PUT && (error = ladder_pg__flush(conn)) < 0)
+		return error;
+	if ((qualified = ladder_pg__qualify(conn, store->schema, store->table)) == NULL)
+		return ladder_error_last()->code;
+	if (store->kind == LADDER_STORE_HISTORY) {
+		switch (op) {
+		case OP_HEAD:
+			error = history_head(conn, store, qualified, a->head);
+			break;
+		case OP_READ:
+			error = history_read(conn, store, qualified, a->rows, a->count);
+			break;
+		case OP_PREPARE:
+			error = history_prepare(conn, store, qualified);
+			break;
+		case OP_PUT:
+			error = history_put(conn, qualified, a->row);
+			break;
+		case OP_REMOVE:
+			error = history_remove(conn, qualified, a->version);
+			break;
+		}
+	} else {
+		switch (op) {
+		case OP_HEAD:
+			error = comment_head(conn, store, qualified, a->head);
+			break;
+		case OP_READ:
+			break; /* the head alone: no rows */
+		case OP_PREPARE:
+			error = comment_prepare(conn, store, qualified);
+			break;
+		case OP_PUT:
+			error = comment_put(conn, store, qualified, a->row->version);
+			break;
+		case OP_REMOVE:
+			error = comment_remove(conn, store, qualified, a->new_head);
+			break;
+		}
+	}
+	free(qualified);
+	return error;
+}
+
+int ladder_pg__store_head(ladder_conn *base, const ladder_store *store, ladder_head *out)
+{
+	op_args a = {.head = out};
+	memset(out, 0, sizeof(*out));
+	return store_op_run(base, store, OP_HEAD, &a);
+}
+
+int ladder_pg__store_read(ladder_conn *base, const ladder_store *store, ladder_row **rows, size_t *count)
+{
+	op_args a = {.rows = rows, .count = count};
+	*rows = NULL;
+	*count = 0;
+	return store_op_run(base, store, OP_READ, &a);
+}
+
+int ladder_pg__store_prepare(ladder_conn *base, const ladder_store *store)
+{
+	op_args a = {0};
+	return store_op_run(base, store, OP_PREPARE, &a);
+}
+
+int ladder_pg__store_put(ladder_conn *base, const ladder_store *store, const ladder_row *row)
+{
+	op_args a = {.row = row};
+	return store_op_run(base, store, OP_PUT, &a);
+}
+
+int ladder_pg__store_remove(ladder_conn *base, const ladder_store *store, int64_t version, int64_t new_head)
+{
+	op_args a = {.version = version, .new_head = new_head};
+	return store_op_run(base, store, OP_REMOVE, &a);
+}

@@ -1,0 +1,236 @@
+/*
+ * test_pg_connect.c — connecting to PostgreSQL: URLs, key=value strings and
+ * Unix sockets as libpq reads them, one clear line per failure (wrong port,
+ * bad password, unknown database, invalid string) with the password never
+ * shown, the display name, and wrapping an application's PGconn * (left
+ * open, its settings put back, no statements left behind).
+ */
+#define _GNU_SOURCE
+#include "pgutil.h"
+
+#include <ladder/postgres.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WRONG_PASSWORD "Wr0ng-Secret-77"
+
+/* Open must fail with code; the message is one line holding needle and
+ * never the secret. Returns the message. */
+static const char *refused(const char *url, int code, const char *needle, const char *secret)
+{
+	ladder_db *db = NULL;
+	const char *message;
+
+	tu_assert_error(ladder_db_open(&db, url, NULL), code, needle);
+	assert_null(db);
+	message = ladder_error_last()->message;
+	if (strchr(message, '\n') != NULL)
+		fail_msg("the message is more than one line: %s", message);
+	if (secret != NULL && strstr(message, secret) != NULL)
+		fail_msg("the message shows the password: %s", message);
+	return tu_keep(message);
+}
+
+static void wrong_port(void **state)
+{
+	(void)state;
+	refused("postgres://postgres@127.0.0.1:1/postgres", LADDER_EDB,
+	        "cannot connect to postgres://postgres@127.0.0.1:1/postgres: connection to server at \"127.0.0.1\", "
+	        "port 1 failed: Connection refused",
+	        NULL);
+}
+
+static void bad_password_is_masked(void **state)
+{
+	const char *expect = tu_keep(tu_fmt("cannot connect to postgres://%s@127.0.0.1:%d/postgres: ", PGU_PW_USER,
+	                                    pgu_port()));
+	const char *m;
+	(void)state;
+
+	m = refused(pgu_url(PGU_PW_USER, WRONG_PASSWORD, "postgres"), LADDER_EDB, expect, WRONG_PASSWORD);
+	assert_non_null(strstr(m, "password authentication failed for user \"ladder_pw\""));
+	m = refused(tu_fmt("host=127.0.0.1 port=%d user=%s password=%s dbname=postgres", pgu_port(), PGU_PW_USER,
+	                   WRONG_PASSWORD),
+	            LADDER_EDB, expect, WRONG_PASSWORD);
+	assert_non_null(strstr(m, "password authentication failed"));
+	/* a password libpq found elsewhere is masked too */
+	setenv("PGPASSWORD", "Env-Secret-99", 1);
+	refused(pgu_url(PGU_PW_USER, NULL, "postgres"), LADDER_EDB, "password authentication failed", "Env-Secret-99");
+	unsetenv("PGPASSWORD");
+	/* no password at all */
+	refused(pgu_url(PGU_PW_USER, NULL, "postgres"), LADDER_EDB, expect, NULL);
+}
+
+static void unknown_database(void **state)
+{
+	(void)state;
+	refused(pgu_url("postgres", NULL, "no_such_db_here"), LADDER_EDB, "database \"no_such_db_here\" does not exist",
+	        NULL);
+}
+
+static void invalid_connection_string(void **state)
+{
+	(void)state;
+	refused("host=127.0.0.1 bogus=1", LADDER_EINVALID, "invalid connection option \"bogus\"", NULL);
+	refused(tu_fmt("postgres://%s:%s@127.0.0.1:%d/postgres?bogus=1", PGU_PW_USER, WRONG_PASSWORD, pgu_port()),
+	        LADDER_EINVALID, "bogus", WRONG_PASSWORD);
+}
+
+static void display_never_shows_the_password(void **state)
+{
+	const char *dir = tu_tmpdir();
+	ladder_db *db = pgu_open(pgu_url(PGU_PW_USER, PGU_PW_PASSWORD, "postgres"), NULL, NULL);
+	ladder_status *status = NULL;
+	ladder_plan *plan;
+	(void)state;
+
+	assert_string_equal(ladder_db_display_name(db),
+	                    tu_fmt("postgres://%s@127.0.0.1:%d/postgres", PGU_PW_USER, pgu_port()));
+	/* a run that fails (ladder_pw may not create in public) shows no password */
+	tu_write(dir, "1_a.up.sql", "CREATE TABLE pw_a (id integer);\n");
+	plan = tu_plan(dir);
+	tu_assert_error(tu_up(db, plan, 0), LADDER_EDB, "42501");
+	assert_null(strstr(ladder_error_last()->message, PGU_PW_PASSWORD));
+	assert_int_equal(ladder_status_get(&status, db, plan), 0);
+	ladder_status_free(status);
+	ladder_db_close(db);
+	ladder_plan_free(plan);
+}
+
+/* The data folder server.sh wrote beside the URL file: its socket lives there. */
+static const char *socket_dir(void)
+{
+	char *file = strdup(getenv("LADDER_PG_URL_FILE"));
+	char line[512] = "";
+	FILE *f;
+
+	assert_non_null(file);
+	f = fopen(tu_fmt("%s/datadir", dirname(file)), "r");
+	free(file);
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	return tu_keep(line);
+}
+
+static void key_value_and_socket_forms(void **state)
+{
+	ladder_db *db = NULL;
+	const char *sock = socket_dir();
+	(void)state;
+
+	db = pgu_open(tu_fmt("host=127.0.0.1 port=%d user=postgres dbname=postgres", pgu_port()), NULL, NULL);
+	assert_string_equal(ladder_db_display_name(db), tu_fmt("postgres://postgres@127.0.0.1:%d/postgres", pgu_port()));
+	ladder_db_close(db);
+
+	db = pgu_open(tu_fmt("postgresql:///postgres?host=%s&port=%d&user=postgres", sock, pgu_port()), NULL, NULL);
+	assert_string_equal(ladder_db_display_name(db),
+	                    tu_fmt("postgres://postgres@:%d/postgres?host=%s", pgu_port(), sock));
+	ladder_db_close(db);
+
+	/* and the display name is itself a URL libpq reads back */
+	db = pgu_open(tu_fmt("postgres://postgres@:%d/postgres?host=%s", pgu_port(), sock), NULL, NULL);
+	ladder_db_close(db);
+}
+
+static void user_version_store_is_sqlite_only(void **state)
+{
+	ladder_open_options opts = LADDER_OPEN_OPTIONS_INIT;
+	ladder_db *db = NULL;
+	(void)state;
+
+	opts.store = "user_version";
+	tu_assert_error(ladder_db_open(&db, pgu_server_url(), &opts), LADDER_EUNSUPPORTED, "SQLite-only");
+	assert_null(db);
+}
+
+static int callback_sees_the_application_handle(void *native, void *user)
+{
+	PGresult *res;
+	int error = 0;
+
+	if (native != user)
+		return ladder_error_set(LADDER_EMIGRATION, "the callback got another handle");
+	res = PQexec(native, "INSERT INTO w VALUES (42)");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		error = ladder_error_set(LADDER_EMIGRATION, "%s", PQerrorMessage(native));
+	PQclear(res);
+	return error;
+}
+
+static void wrapped_connection(void **state)
+{
+	ladder_migration_def steps[] = {
+		{.version = 1, .name = "w", .up_sql = "CREATE TABLE w (id integer);", .down_sql = "DROP TABLE w;"},
+		{.version = 2, .name = "fill", .up_fn = callback_sees_the_application_handle},
+	};
+	const ladder_plan_def def = {steps, 2, NULL, 0};
+	const char *url = pgu_new_db("wrap", NULL);
+	ladder_open_options opts = LADDER_OPEN_OPTIONS_INIT;
+	PGconn *raw = pgu_connect(url);
+	ladder_plan *plan = NULL;
+	ladder_db *db = NULL;
+	ladder_result result;
+	char *settings;
+	(void)state;
+
+	steps[1].user = raw;
+	assert_int_equal(ladder_plan_from_def(&plan, &def), 0);
+	opts.schema = "app schema";
+	opts.ddl_lock_timeout_ms = 250;
+	assert_int_equal(ladder_postgres_wrap(&db, raw, &opts), 0);
+	assert_ptr_equal(ladder_db_native(db), raw);
+	assert_string_equal(ladder_db_engine(db), "postgres");
+	assert_string_equal(ladder_db_display_name(db), tu_fmt("postgres://postgres@127.0.0.1:%d/%s", pgu_port(),
+	                                                       strrchr(url, '/') + 1));
+	pgu_exec(raw, "BEGIN");
+	tu_assert_error(tu_up(db, plan, 0), LADDER_EINVALID, "open transaction");
+	pgu_exec(raw, "COMMIT");
+	pgu_exec(raw, "SET lock_timeout = '7s'");
+	if (ladder_migrate(&result, db, plan, NULL) < 0)
+		fail_msg("%s", ladder_error_last()->message);
+	assert_int_equal(result.applied, 2);
+	assert_int_equal(ladder_migrate(&result, db, plan, NULL), 0);
+	assert_int_equal(result.fast_path, 1);
+	ladder_db_close(db);
+
+	/* the migrations ran in the schema; the application's session is as it was */
+	assert_int_equal(pgu_conn_int(raw, "SELECT id FROM \"app schema\".w"), 42);
+	assert_int_equal(pgu_conn_int(raw, "SELECT count(*) FROM pg_prepared_statements"), 0);
+	assert_int_equal(pgu_conn_int(raw, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), 0);
+	{
+		PGresult *res = PQexec(raw, "SELECT current_setting('search_path') || ' / ' || current_setting('lock_timeout')");
+		settings = strdup(PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	assert_string_equal(settings, "\"$user\", public / 7s");
+	free(settings);
+
+	/* a broken handle is refused, and a refused wrap leaves it alone */
+	opts.store = "nonsense";
+	tu_assert_error(ladder_postgres_wrap(&db, raw, &opts), LADDER_EINVALID, "unknown version store");
+	assert_int_equal(pgu_conn_int(raw, "SELECT 1"), 1);
+	PQfinish(raw);
+	raw = PQconnectdb("postgres://postgres@127.0.0.1:1/postgres");
+	tu_assert_error(ladder_postgres_wrap(&db, raw, NULL), LADDER_EINVALID, "not open");
+	PQfinish(raw);
+	ladder_plan_free(plan);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(wrong_port),
+		cmocka_unit_test(bad_password_is_masked),
+		cmocka_unit_test(unknown_database),
+		cmocka_unit_test(invalid_connection_string),
+		cmocka_unit_test(display_never_shows_the_password),
+		cmocka_unit_test(key_value_and_socket_forms),
+		cmocka_unit_test(user_version_store_is_sqlite_only),
+		cmocka_unit_test(wrapped_connection),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
