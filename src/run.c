@@ -535,7 +535,9 @@ static int run_locked(run *r, int force_session_lock, int first_attempt)
 		return error;
 	if ((error = plan_run(r)) != 0)
 		return error;
-	if (r->nactions > 0 && !r->st.light && (error = r->conn->ops->store_prepare(r->conn, &r->db->store)) < 0)
+	/* Create the store (and a PostgreSQL schema) before the steps, so they
+	 * land in it whatever the store's kind. */
+	if (r->nactions > 0 && (error = r->conn->ops->store_prepare(r->conn, &r->db->store)) < 0)
 		return error;
 	if (r->st.light) {
 		for (size_t i = 0; i < r->nactions; i++)
