@@ -43,6 +43,7 @@ static int open_db(const cli_options *o, ladder_db **db, int must_exist)
 	opts.store = o->store;
 	opts.schema = o->schema;
 	opts.lock_timeout_ms = o->lock_timeout_ms;
+	opts.ddl_lock_timeout_ms = o->ddl_lock_timeout_ms;
 	if (ladder_db_open(db, o->database, &opts) < 0)
 		return cli_lib_error();
 	return CLI_EXIT_OK;

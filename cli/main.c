@@ -22,6 +22,7 @@ enum {
 	OPT_STORE = 256,
 	OPT_SCHEMA,
 	OPT_LOCK_TIMEOUT,
+	OPT_DDL_LOCK_TIMEOUT,
 	OPT_ALLOW_NEWER,
 	OPT_ALLOW_OUT_OF_ORDER,
 	OPT_TX_PER_MIGRATION,
@@ -50,6 +51,7 @@ static const struct option long_options[] = {
 	{"store", required_argument, NULL, OPT_STORE},
 	{"schema", required_argument, NULL, OPT_SCHEMA},
 	{"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
+	{"ddl-lock-timeout", required_argument, NULL, OPT_DDL_LOCK_TIMEOUT},
 	{"allow-newer", no_argument, NULL, OPT_ALLOW_NEWER},
 	{"allow-out-of-order", no_argument, NULL, OPT_ALLOW_OUT_OF_ORDER},
 	{"tx-per-migration", no_argument, NULL, OPT_TX_PER_MIGRATION},
@@ -158,6 +160,9 @@ static const char usage_text[] =
 	"      --schema NAME        PostgreSQL schema for the store and search path\n"
 	"      --lock-timeout SECONDS\n"
 	"                           wait this long for the migration lock (default 60)\n"
+	"      --ddl-lock-timeout SECONDS\n"
+	"                           PostgreSQL: a step waiting longer than this for a\n"
+	"                           table lock fails instead of queueing (default: wait)\n"
 	"      --allow-newer        accept applied versions the plan does not know\n"
 	"      --allow-out-of-order apply pending versions below the applied head\n"
 	"      --tx-per-migration   one transaction per migration, not one per run\n"
@@ -319,6 +324,10 @@ static int parse_args(cli_options *o, parsed *p, int argc, char *argv[])
 		case OPT_LOCK_TIMEOUT:
 			if (parse_seconds(optarg, &o->lock_timeout_ms) < 0)
 				return cli_usage_error("invalid --lock-timeout '%s': expected seconds, e.g. 30 or 2.5", optarg);
+			break;
+		case OPT_DDL_LOCK_TIMEOUT:
+			if (parse_seconds(optarg, &o->ddl_lock_timeout_ms) < 0)
+				return cli_usage_error("invalid --ddl-lock-timeout '%s': expected seconds, e.g. 5 or 0.5", optarg);
 			break;
 		case OPT_ALLOW_NEWER: o->run_flags |= LADDER_ALLOW_NEWER; break;
 		case OPT_ALLOW_OUT_OF_ORDER: o->run_flags |= LADDER_ALLOW_OUT_OF_ORDER; break;

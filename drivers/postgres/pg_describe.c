@@ -16,18 +16,21 @@
  * is the version stamp, and returns (object line, detail line) pairs in a
  * deterministic order. Objects that belong to extensions are left out:
  * the extension line stands for them. */
-#define SCHEMA "COALESCE($1, current_schema())"
+#define PARAMS "WITH p AS (SELECT $1::text AS schema, $2::text AS history, $3::text AS stamped) "
+#define SCHEMA "(SELECT COALESCE(p.schema, current_schema()) FROM p)"
+#define HISTORY "(SELECT COALESCE(p.history, '') FROM p)"
+#define STAMPED "(SELECT COALESCE(p.stamped, '') FROM p)"
 #define NOT_EXTENSION(oid, catalog)                                                                       \
 	"NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '" catalog "'::regclass AND e.objid = " oid \
 	" AND e.deptype = 'e')"
 
 static const char *const describe_queries[] = {
 	/* extensions installed in the schema */
-	"SELECT 'extension ' || x.extname, NULL FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace "
+	PARAMS "SELECT 'extension ' || x.extname, NULL FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace "
 	"WHERE n.nspname = " SCHEMA " ORDER BY 1",
 
 	/* types: enums, domains */
-	"SELECT 'type ' || t.typname || ' enum', "
+	PARAMS "SELECT 'type ' || t.typname || ' enum', "
 	"  '  values ' || (SELECT string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder) "
 	"                  FROM pg_enum e WHERE e.enumtypid = t.oid) "
 	"FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
@@ -41,14 +44,14 @@ static const char *const describe_queries[] = {
 	"ORDER BY 1, 2",
 
 	/* sequences */
-	"SELECT 'sequence ' || c.relname, '  ' || format_type(s.seqtypid, NULL) || ' start ' || s.seqstart || "
+	PARAMS "SELECT 'sequence ' || c.relname, '  ' || format_type(s.seqtypid, NULL) || ' start ' || s.seqstart || "
 	"  ' increment ' || s.seqincrement || ' min ' || s.seqmin || ' max ' || s.seqmax || "
 	"  CASE WHEN s.seqcycle THEN ' cycle' ELSE '' END "
 	"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_sequence s ON s.seqrelid = c.oid "
 	"WHERE n.nspname = " SCHEMA " AND c.relkind = 'S' AND " NOT_EXTENSION("c.oid", "pg_class") " ORDER BY 1",
 
 	/* tables with their columns, in column order */
-	"SELECT 'table ' || c.relname, '  column ' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || "
+	PARAMS "SELECT 'table ' || c.relname, '  column ' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || "
 	"  CASE WHEN a.attnotnull THEN ' not null' ELSE '' END || "
 	"  CASE WHEN a.attgenerated = 's' THEN ' generated ' || pg_get_expr(d.adbin, d.adrelid) "
 	"       ELSE COALESCE(' default ' || pg_get_expr(d.adbin, d.adrelid), '') END || "
@@ -59,54 +62,54 @@ static const char *const describe_queries[] = {
 	"LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum "
 	"LEFT JOIN pg_collation co ON co.oid = a.attcollation AND a.attcollation <> 0 "
 	"  AND a.attcollation <> (SELECT typcollation FROM pg_type WHERE oid = a.atttypid) "
-	"WHERE n.nspname = " SCHEMA " AND c.relkind IN ('r', 'p') AND c.relname <> COALESCE($2, '') "
+	"WHERE n.nspname = " SCHEMA " AND c.relkind IN ('r', 'p') AND c.relname <> " HISTORY " "
 	"  AND " NOT_EXTENSION("c.oid", "pg_class") " "
 	"ORDER BY c.relname, a.attnum",
 
 	/* constraints, by table then name */
-	"SELECT 'constraint ' || con.conname || ' on ' || c.relname, '  ' || pg_get_constraintdef(con.oid, true) "
+	PARAMS "SELECT 'constraint ' || con.conname || ' on ' || c.relname, '  ' || pg_get_constraintdef(con.oid, true) "
 	"FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
 	"JOIN pg_namespace n ON n.oid = c.relnamespace "
-	"WHERE n.nspname = " SCHEMA " AND c.relname <> COALESCE($2, '') AND " NOT_EXTENSION("c.oid", "pg_class") " "
+	"WHERE n.nspname = " SCHEMA " AND c.relname <> " HISTORY " AND " NOT_EXTENSION("c.oid", "pg_class") " "
 	"ORDER BY c.relname, con.conname",
 
 	/* indexes that no constraint owns */
-	"SELECT 'index ' || ic.relname || ' on ' || c.relname, '  ' || pg_get_indexdef(i.indexrelid) "
+	PARAMS "SELECT 'index ' || ic.relname || ' on ' || c.relname, '  ' || pg_get_indexdef(i.indexrelid) "
 	"FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid "
 	"JOIN pg_namespace n ON n.oid = c.relnamespace "
-	"WHERE n.nspname = " SCHEMA " AND c.relname <> COALESCE($2, '') "
+	"WHERE n.nspname = " SCHEMA " AND c.relname <> " HISTORY " "
 	"  AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.conrelid = c.oid) "
 	"  AND " NOT_EXTENSION("c.oid", "pg_class") " "
 	"ORDER BY ic.relname",
 
 	/* views and materialized views */
-	"SELECT CASE c.relkind WHEN 'v' THEN 'view ' ELSE 'materialized view ' END || c.relname, "
+	PARAMS "SELECT CASE c.relkind WHEN 'v' THEN 'view ' ELSE 'materialized view ' END || c.relname, "
 	"  '  ' || regexp_replace(pg_get_viewdef(c.oid, true), '\\s+', ' ', 'g') "
 	"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 	"WHERE n.nspname = " SCHEMA " AND c.relkind IN ('v', 'm') AND " NOT_EXTENSION("c.oid", "pg_class") " "
 	"ORDER BY c.relname",
 
 	/* functions and procedures */
-	"SELECT 'function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', "
+	PARAMS "SELECT 'function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', "
 	"  '  ' || regexp_replace(pg_get_functiondef(p.oid), '\\s+', ' ', 'g') "
 	"FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
 	"WHERE n.nspname = " SCHEMA " AND p.prokind IN ('f', 'p') AND " NOT_EXTENSION("p.oid", "pg_proc") " "
 	"ORDER BY 1",
 
 	/* triggers */
-	"SELECT 'trigger ' || t.tgname || ' on ' || c.relname, '  ' || pg_get_triggerdef(t.oid, true) "
+	PARAMS "SELECT 'trigger ' || t.tgname || ' on ' || c.relname, '  ' || pg_get_triggerdef(t.oid, true) "
 	"FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-	"WHERE n.nspname = " SCHEMA " AND NOT t.tgisinternal AND c.relname <> COALESCE($2, '') ORDER BY c.relname, t.tgname",
+	"WHERE n.nspname = " SCHEMA " AND NOT t.tgisinternal AND c.relname <> " HISTORY " ORDER BY c.relname, t.tgname",
 
 	/* comments on tables, columns and functions, but not the comment store's
 	 * version stamp */
-	"SELECT 'comment on ' || CASE c.relkind WHEN 'r' THEN 'table ' WHEN 'p' THEN 'table ' WHEN 'v' THEN 'view ' "
+	PARAMS "SELECT 'comment on ' || CASE c.relkind WHEN 'r' THEN 'table ' WHEN 'p' THEN 'table ' WHEN 'v' THEN 'view ' "
 	"  ELSE 'relation ' END || c.relname || COALESCE('.' || a.attname, ''), '  ' || quote_literal(d.description) "
 	"FROM pg_description d JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid "
 	"JOIN pg_namespace n ON n.oid = c.relnamespace "
 	"LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0 "
-	"WHERE n.nspname = " SCHEMA " AND c.relname <> COALESCE($2, '') "
-	"  AND NOT (d.objsubid = 0 AND c.relname = COALESCE($3, '')) AND " NOT_EXTENSION("c.oid", "pg_class") " "
+	"WHERE n.nspname = " SCHEMA " AND c.relname <> " HISTORY " "
+	"  AND NOT (d.objsubid = 0 AND c.relname = " STAMPED ") AND " NOT_EXTENSION("c.oid", "pg_class") " "
 	"UNION ALL "
 	"SELECT 'comment on function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', "
 	"  '  ' || quote_literal(d.description) "
