@@ -6,6 +6,7 @@ BUILD    ?= build
 SANITIZE ?= OFF
 PREFIX   ?= /usr/local
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+SETTINGS_ROWS ?= 1000000
 CMAKE_FLAGS = -DLADDER_SANITIZE=$(SANITIZE) -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 
 .PHONY: all deps configure check bench install clean demo
@@ -27,7 +28,11 @@ bench: all
 	@if [ -x $(BUILD)/bin/ladder-bench-pg ]; then \
 	  bash tests/pg/server.sh start $(BUILD)/pg-bench >/dev/null && \
 	  LADDER_PG_URL_FILE=$(BUILD)/pg-bench/url $(BUILD)/bin/ladder-bench-pg; \
-	  status=$$?; bash tests/pg/server.sh stop $(BUILD)/pg-bench >/dev/null; exit $$status; fi
+	  status=$$?; bash tests/pg/server.sh stop $(BUILD)/pg-bench >/dev/null; [ $$status -eq 0 ] || exit $$status; fi
+	@if [ -x $(BUILD)/bin/ladder-bench-settings ]; then \
+	  bash tests/pg/server.sh start $(BUILD)/pg-bench-settings >/dev/null && \
+	  LADDER_PG_URL_FILE=$(BUILD)/pg-bench-settings/url $(BUILD)/bin/ladder-bench-settings $(SETTINGS_ROWS); \
+	  status=$$?; bash tests/pg/server.sh stop $(BUILD)/pg-bench-settings >/dev/null; exit $$status; fi
 
 demo: all
 	@rm -f $(BUILD)/demo.db
