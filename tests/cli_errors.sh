@@ -9,105 +9,11 @@
 # Usage: bash tests/cli_errors.sh PATH/TO/ladder REPO_ROOT   (ctest runs it)
 set -euo pipefail
 
-LADDER=$(realpath "$1")
-ROOT=$(realpath "$2")
-T=$(mktemp -d "${TMPDIR:-/tmp}/ladder-cli-errors.XXXXXX")
+. "$(dirname "${BASH_SOURCE[0]}")/clitest.bash"
+cli_setup cli-errors "$@"
 HOLDER=""
-cleanup() {
-	if [ -n "$HOLDER" ]; then kill "$HOLDER" 2>/dev/null || true; wait "$HOLDER" 2>/dev/null || true; fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
-cd "$T"
-umask 022
-unset DATABASE_URL NO_COLOR
-
-# --- helpers (each cli_*.sh carries its own copy) ----------------------------
-PASS=0 FAIL=0 RC=0 OUT="" ERR="" CMD=""
-trap 'echo "ABORTED at line $LINENO (after $PASS passed, $FAIL failed): $BASH_COMMAND" >&2' ERR
-
-# run ARGS...: run ladder; keep its exit code, stdout and stderr. Never trips
-# set -e. Sanitizer reports (ASan, UBSan, LSan) are failures on their own.
-run() {
-	CMD="ladder $*"
-	RC=0
-	"$LADDER" "$@" >"$T/.out" 2>"$T/.err" </dev/null || RC=$?
-	OUT=$(cat "$T/.out")
-	ERR=$(cat "$T/.err")
-	if grep -Eq 'Sanitizer|runtime error:' "$T/.err"; then
-		fail "sanitizer report"
-	fi
-}
-
-fail() {
-	FAIL=$((FAIL + 1))
-	{
-		printf 'FAIL: %s\n  command: %s\n  exit code: %s\n  stdout:\n' "$1" "$CMD" "$RC"
-		printf '%s\n' "$OUT" | sed 's/^/    | /'
-		printf '  stderr:\n'
-		printf '%s\n' "$ERR" | sed 's/^/    | /'
-		if [ $# -gt 1 ]; then printf '%s\n' "${@:2}" | sed 's/^/  /'; fi
-	} >&2
-}
-pass() { PASS=$((PASS + 1)); }
-
-expect_rc() { if [ "$RC" -eq "$1" ]; then pass; else fail "exit code: want $1"; fi; }
-expect_out() { if [ "$OUT" == "$1" ]; then pass; else fail "stdout differs" "want:" "$1"; fi; }
-expect_err() { if [ "$ERR" == "$1" ]; then pass; else fail "stderr differs" "want:" "$1"; fi; }
-expect_out_has() { if [[ $OUT == *"$1"* ]]; then pass; else fail "stdout lacks: ${1@Q}"; fi; }
-expect_out_lacks() { if [[ $OUT != *"$1"* ]]; then pass; else fail "stdout has: ${1@Q}"; fi; }
-expect_err_has() { if [[ $ERR == *"$1"* ]]; then pass; else fail "stderr lacks: ${1@Q}"; fi; }
-expect_out_re() { if [[ $OUT =~ $1 ]]; then pass; else fail "stdout does not match: $1"; fi; }
-# eq WHAT GOT WANT
-eq() { if [ "$2" == "$3" ]; then pass; else fail "$1" "got:  $2" "want: $3"; fi; }
-# check WHAT COMMAND...: the command must succeed
-check() {
-	local what=$1
-	shift
-	if "$@"; then pass; else fail "$what"; fi
-}
-# json WHAT PYTHON: run PYTHON with `d` = stdout parsed as JSON (duplicate
-# keys refused), eq(got, want, what) comparing value and type, and E =
-# os.environ. Output must be exactly one line.
-cat >"$T/.json_check.py" <<'PY'
-import json, os, re, sys
-class Fail(Exception):
-    pass
-def pairs(kv):
-    keys = [k for k, _ in kv]
-    if len(keys) != len(set(keys)):
-        raise Fail("duplicate keys: %r" % keys)
-    return dict(kv)
-def eq(got, want, what="value"):
-    if got != want or type(got) is not type(want):
-        raise Fail("%s: got %r, want %r" % (what, got, want))
-def keys(obj, want, what="object"):
-    eq(list(obj), want, what + " keys in order")
-E = os.environ
-text = sys.stdin.read()
-try:
-    if text.count("\n") != 1 or not text.endswith("\n"):
-        raise Fail("JSON output must be exactly one line")
-    d = json.loads(text, object_pairs_hook=pairs)
-    exec(sys.argv[1])
-except Fail as e:
-    print(e)
-    sys.exit(1)
-except Exception as e:
-    print("%s: %s" % (type(e).__name__, e))
-    sys.exit(1)
-PY
-json() {
-	local msg
-	if msg=$(python3 "$T/.json_check.py" "$2" <"$T/.out" 2>&1); then pass; else fail "$1" "$msg"; fi
-}
-# sql FILE QUERY: what the sqlite3 shell prints
-sql() { sqlite3 -batch "$1" "$2"; }
-finish() {
-	echo "$PASS passed, $FAIL failed"
-	[ "$FAIL" -eq 0 ]
-}
-# -----------------------------------------------------------------------------
+kill_holder() { if [ -n "$HOLDER" ]; then kill "$HOLDER" 2>/dev/null || true; wait "$HOLDER" 2>/dev/null || true; fi; }
+at_exit kill_holder
 
 # usage ARGS...: a usage error: exit 2, one message, the hint, nothing on stdout
 usage() {
@@ -131,7 +37,6 @@ error() {
 	fi
 }
 fingerprint() { printf '%s %s\n' "$(sha256sum <"$1")" "$(stat -c %Y "$1")"; }
-tables() { sqlite3 -batch "$1" "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name)"; }
 recorded() { sqlite3 -batch "$1" "SELECT group_concat(version || ':' || state, ' ') FROM (SELECT * FROM ladder_history ORDER BY version)"; }
 # plan DIR VERSION...: DIR with VERSION_tVERSION.up.sql / .down.sql for each
 plan() {

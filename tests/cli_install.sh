@@ -3,20 +3,16 @@
 # scratch prefix, then build and run a program against the installed
 # headers and shared library found through pkg-config, and the installed CLI.
 set -euo pipefail
-LADDER=$(realpath "$1")
+. "$(dirname "${BASH_SOURCE[0]}")/clitest.bash"
+cli_setup install "$@"
 BUILD=$(dirname "$(dirname "$LADDER")")
-T=$(mktemp -d "${TMPDIR:-/tmp}/ladder-install.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
 
 cmake --install "$BUILD" --prefix "$T/prefix" >/dev/null
 for f in bin/ladder include/ladder.h include/ladder/sqlite.h include/ladder/sys/driver.h lib/libladder.a \
 	lib/pkgconfig/ladder.pc; do
-	if [ -e "$T/prefix/$f" ]; then ok; else bad "not installed: $f"; fi
+	check "installed: $f" test -e "$T/prefix/$f"
 done
-if ls "$T/prefix"/lib/libladder.so* >/dev/null 2>&1; then ok; else bad "no shared library installed"; fi
+if ls "$T/prefix"/lib/libladder.so* >/dev/null 2>&1; then pass; else fail "no shared library installed"; fi
 
 cat >"$T/app.c" <<'C'
 #include <ladder.h>
@@ -44,8 +40,7 @@ export PKG_CONFIG_PATH="$T/prefix/lib/pkgconfig"
 # shellcheck disable=SC2046
 cc -Wall -Wextra -Werror -o "$T/app" "$T/app.c" $(pkg-config --cflags --libs ladder) -Wl,-rpath,"$T/prefix/lib"
 out=$("$T/app" "$T/app.db")
-if [ "$out" = "1 1" ]; then ok; else bad "the installed library migrated '$out', want '1 1'"; fi
+eq "what the program on the installed library migrated" "$out" "1 1"
 out=$("$T/prefix/bin/ladder" --version)
-if [ "$out" = "ladder $(pkg-config --modversion ladder)" ]; then ok; else bad "installed CLI says '$out'"; fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+eq "the installed CLI's --version" "$out" "ladder $(pkg-config --modversion ladder)"
+finish

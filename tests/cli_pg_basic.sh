@@ -9,106 +9,10 @@
 # Usage: bash tests/cli_pg_basic.sh PATH/TO/ladder REPO_ROOT   (ctest runs it)
 set -euo pipefail
 
-LADDER=$(realpath "$1")
-[ -n "${LADDER_PG_URL_FILE:-}" ] && [ -s "$LADDER_PG_URL_FILE" ] ||
-	{ echo "LADDER_PG_URL_FILE is not set or empty: run through ctest (tests/pg/server.sh)" >&2; exit 1; }
-SERVER=$(cat "$LADDER_PG_URL_FILE")
-PORT=${SERVER##*:}
-PORT=${PORT%%/*}
-T=$(mktemp -d "${TMPDIR:-/tmp}/ladder-cli-pg.XXXXXX")
-DBS=()
-cleanup() {
-	for db in "${DBS[@]}"; do psql -X -q "$SERVER" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-cd "$T"
-unset DATABASE_URL NO_COLOR PGPASSWORD
+. "$(dirname "${BASH_SOURCE[0]}")/clitest.bash"
+cli_setup cli-pg "$@"
+pg_setup ladder_cli
 
-# --- helpers (each cli_*.sh carries its own copy) ----------------------------
-PASS=0 FAIL=0 RC=0 OUT="" ERR="" CMD=""
-trap 'echo "ABORTED at line $LINENO (after $PASS passed, $FAIL failed): $BASH_COMMAND" >&2' ERR
-
-# run ARGS...: run ladder; keep its exit code, stdout and stderr. Never trips
-# set -e. Sanitizer reports (ASan, UBSan, LSan) are failures on their own.
-run() {
-	CMD="ladder $*"
-	RC=0
-	"$LADDER" "$@" >"$T/.out" 2>"$T/.err" </dev/null || RC=$?
-	OUT=$(cat "$T/.out")
-	ERR=$(cat "$T/.err")
-	if grep -Eq 'Sanitizer|runtime error:' "$T/.err"; then
-		fail "sanitizer report"
-	fi
-}
-
-fail() {
-	FAIL=$((FAIL + 1))
-	{
-		printf 'FAIL: %s\n  command: %s\n  exit code: %s\n  stdout:\n' "$1" "$CMD" "$RC"
-		printf '%s\n' "$OUT" | sed 's/^/    | /'
-		printf '  stderr:\n'
-		printf '%s\n' "$ERR" | sed 's/^/    | /'
-		if [ $# -gt 1 ]; then printf '%s\n' "${@:2}" | sed 's/^/  /'; fi
-	} >&2
-}
-pass() { PASS=$((PASS + 1)); }
-
-expect_rc() { if [ "$RC" -eq "$1" ]; then pass; else fail "exit code: want $1"; fi; }
-expect_out() { if [ "$OUT" == "$1" ]; then pass; else fail "stdout differs" "want:" "$1"; fi; }
-expect_err() { if [ "$ERR" == "$1" ]; then pass; else fail "stderr differs" "want:" "$1"; fi; }
-expect_err_has() { if [[ $ERR == *"$1"* ]]; then pass; else fail "stderr lacks: ${1@Q}"; fi; }
-expect_err_lacks() { if [[ $ERR != *"$1"* ]]; then pass; else fail "stderr has: ${1@Q}"; fi; }
-expect_out_lacks() { if [[ $OUT != *"$1"* ]]; then pass; else fail "stdout has: ${1@Q}"; fi; }
-expect_one_line_err() { if [ "$(printf '%s\n' "$ERR" | wc -l)" -eq 1 ]; then pass; else fail "stderr is not one line"; fi; }
-# eq WHAT GOT WANT
-eq() { if [ "$2" == "$3" ]; then pass; else fail "$1" "got:  $2" "want: $3"; fi; }
-# json WHAT PYTHON: run PYTHON with `d` = stdout parsed as JSON (duplicate
-# keys refused), eq(got, want, what) comparing value and type, and E =
-# os.environ. Output must be exactly one line.
-cat >"$T/.json_check.py" <<'PY'
-import json, os, re, sys
-class Fail(Exception):
-    pass
-def pairs(kv):
-    keys = [k for k, _ in kv]
-    if len(keys) != len(set(keys)):
-        raise Fail("duplicate keys: %r" % keys)
-    return dict(kv)
-def eq(got, want, what="value"):
-    if got != want or type(got) is not type(want):
-        raise Fail("%s: got %r, want %r" % (what, got, want))
-E = os.environ
-text = sys.stdin.read()
-try:
-    if text.count("\n") != 1 or not text.endswith("\n"):
-        raise Fail("JSON output must be exactly one line")
-    d = json.loads(text, object_pairs_hook=pairs)
-    exec(sys.argv[1])
-except Fail as e:
-    print(e)
-    sys.exit(1)
-except Exception as e:
-    print("%s: %s" % (type(e).__name__, e))
-    sys.exit(1)
-PY
-json() {
-	local msg
-	if msg=$(python3 "$T/.json_check.py" "$2" <"$T/.out" 2>&1); then pass; else fail "$1" "$msg"; fi
-}
-finish() {
-	echo "$PASS passed, $FAIL failed"
-	[ "$FAIL" -eq 0 ]
-}
-# -----------------------------------------------------------------------------
-
-# newdb TAG: a fresh database; prints its URL
-newdb() {
-	local name="ladder_cli_$1_$$"
-	psql -X -q "$SERVER" -c "CREATE DATABASE \"$name\"" >/dev/null
-	DBS+=("$name")
-	echo "postgres://postgres@127.0.0.1:$PORT/$name"
-}
 # q URL QUERY: one value, as psql prints it unaligned
 q() { psql -X -q -A -t "$1" -c "$2"; }
 
@@ -123,7 +27,8 @@ printf -- '-- migrate:up\nCREATE TABLE notes (id serial PRIMARY KEY, body text);
 export PGDB PORT
 
 # --- up, the no-op, status, history, down ------------------------------------------
-DB=$(newdb basic)
+newdb basic
+DB=$URL
 PGDB=${DB##*/}
 run -d "$DB" up
 expect_rc 0
@@ -169,7 +74,8 @@ eq "rolled back" "$(q "$DB" "SELECT count(*) FROM pg_class WHERE relname = 'tags
 rm migrations/4_tags.up.sql
 
 # --- --schema --------------------------------------------------------------------------
-DB=$(newdb schema)
+newdb schema
+DB=$URL
 PGDB=${DB##*/}
 run -d "$DB" --schema "my app" up
 expect_rc 0
@@ -183,7 +89,8 @@ expect_rc 0
 json "public knows nothing" 'eq(d["current"], 0); eq(d["pending"], 3)'
 
 # --- --store comment:TABLE, then adopt into history --------------------------------------
-DB=$(newdb comment)
+newdb comment
+DB=$URL
 PGDB=${DB##*/}
 run -d "$DB" --store comment:users up --to 1
 expect_rc 0
@@ -208,7 +115,8 @@ eq "history after adopt and up" "$(q "$DB" "SELECT string_agg(version || ':' || 
 	"1:adopted,2:migration,3:migration"
 
 # --- --lock-timeout --------------------------------------------------------------------------
-DB=$(newdb lock)
+newdb lock
+DB=$URL
 PGDB=${DB##*/}
 KEY=$(q "$DB" "SELECT hashtextextended('ladder:public:history', 0)")
 psql -X -q "$DB" -c "SELECT pg_advisory_lock($KEY)" -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &

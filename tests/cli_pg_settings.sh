@@ -9,52 +9,11 @@
 # Usage: bash tests/cli_pg_settings.sh PATH/TO/ladder REPO_ROOT   (ctest runs it)
 set -euo pipefail
 
-LADDER=$(realpath "$1")
-SRC=$(realpath "$2")
-MIGRATIONS="$SRC/examples/settings/migrations"
-[ -n "${LADDER_PG_URL_FILE:-}" ] && [ -s "$LADDER_PG_URL_FILE" ] ||
-	{ echo "LADDER_PG_URL_FILE is not set or empty: run through ctest (tests/pg/server.sh)" >&2; exit 1; }
-SERVER=$(cat "$LADDER_PG_URL_FILE")
-T=$(mktemp -d "${TMPDIR:-/tmp}/ladder-settings.XXXXXX")
-DBS=()
-cleanup() {
-	for db in "${DBS[@]}"; do psql -X -q "$SERVER" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-cd "$T"
-unset DATABASE_URL PGPASSWORD
+. "$(dirname "${BASH_SOURCE[0]}")/clitest.bash"
+cli_setup settings "$@"
+pg_setup settings
+MIGRATIONS="$ROOT/examples/settings/migrations"
 
-PASS=0 FAIL=0 RC=0 OUT="" ERR="" CMD=""
-run() {
-	CMD="ladder $*"
-	RC=0
-	"$LADDER" "$@" >"$T/.out" 2>"$T/.err" </dev/null || RC=$?
-	OUT=$(cat "$T/.out")
-	ERR=$(cat "$T/.err")
-	if grep -Eq 'Sanitizer|runtime error:' "$T/.err"; then fail "sanitizer report"; fi
-}
-fail() {
-	FAIL=$((FAIL + 1))
-	{
-		printf 'FAIL: %s\n  last command: %s (exit %s)\n' "$1" "$CMD" "$RC"
-		printf '%s\n' "$OUT" | sed 's/^/    out| /'
-		printf '%s\n' "$ERR" | sed 's/^/    err| /'
-		if [ $# -gt 1 ]; then printf '%s\n' "${@:2}" | sed 's/^/  /'; fi
-	} >&2
-}
-pass() { PASS=$((PASS + 1)); }
-expect_rc() { if [ "$RC" -eq "$1" ]; then pass; else fail "exit code: want $1"; fi; }
-expect_err_has() { if [[ $ERR == *"$1"* ]]; then pass; else fail "stderr lacks: ${1@Q}"; fi; }
-eq() { if [ "$2" == "$3" ]; then pass; else fail "$1" "want: $3" "got:  $2"; fi; }
-
-# newdb NAME: a fresh database; sets URL.
-newdb() {
-	local name="settings_$1_$$"
-	psql -X -q "$SERVER" -c "CREATE DATABASE \"$name\"" >/dev/null
-	DBS+=("$name")
-	URL="${SERVER%/*}/$name"
-}
 q() { psql -X -qAt -v ON_ERROR_STOP=1 "$URL" -c "$1"; }
 qs() { psql -X -qAt -v ON_ERROR_STOP=1 "$URL" -c "SET search_path TO \"$1\"" -c "$2"; }
 ladder_up() { run -d "$URL" -m "$MIGRATIONS" --store comment:phoenix_kit "$@" up; }
@@ -291,5 +250,4 @@ ladder_down
 expect_rc 0
 eq "down over 10,000 rows restores distinct keys" "$(q "SELECT count(DISTINCT key) FROM phoenix_kit_settings")" "10000"
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+finish

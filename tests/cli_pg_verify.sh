@@ -9,50 +9,10 @@
 # Usage: bash tests/cli_pg_verify.sh PATH/TO/ladder REPO_ROOT   (ctest runs it)
 set -euo pipefail
 
-LADDER=$(realpath "$1")
-SRC=$(realpath "$2")
-[ -n "${LADDER_PG_URL_FILE:-}" ] && [ -s "$LADDER_PG_URL_FILE" ] ||
-	{ echo "LADDER_PG_URL_FILE is not set or empty: run through ctest (tests/pg/server.sh)" >&2; exit 1; }
-SERVER=$(cat "$LADDER_PG_URL_FILE")
-T=$(mktemp -d "${TMPDIR:-/tmp}/ladder-pg-verify.XXXXXX")
-DBS=()
-cleanup() {
-	for db in "${DBS[@]}"; do psql -X -q "$SERVER" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-cd "$T"
-unset DATABASE_URL PGPASSWORD
+. "$(dirname "${BASH_SOURCE[0]}")/clitest.bash"
+cli_setup pg-verify "$@"
+pg_setup verify
 
-PASS=0 FAIL=0 RC=0 OUT="" ERR="" CMD=""
-run() {
-	CMD="ladder $*"
-	RC=0
-	"$LADDER" "$@" >"$T/.out" 2>"$T/.err" </dev/null || RC=$?
-	OUT=$(cat "$T/.out")
-	ERR=$(cat "$T/.err")
-	if grep -Eq 'Sanitizer|runtime error:' "$T/.err"; then fail "sanitizer report"; fi
-}
-fail() {
-	FAIL=$((FAIL + 1))
-	{
-		printf 'FAIL: %s\n  last command: %s (exit %s)\n' "$1" "$CMD" "$RC"
-		printf '%s\n' "$OUT" | sed 's/^/    out| /'
-		printf '%s\n' "$ERR" | sed 's/^/    err| /'
-		if [ $# -gt 1 ]; then printf '%s\n' "${@:2}" | sed 's/^/  /'; fi
-	} >&2
-}
-pass() { PASS=$((PASS + 1)); }
-expect_rc() { if [ "$RC" -eq "$1" ]; then pass; else fail "exit code: want $1"; fi; }
-expect_out_has() { if [[ $OUT == *"$1"* ]]; then pass; else fail "stdout lacks: ${1@Q}"; fi; }
-expect_err_has() { if [[ $ERR == *"$1"* ]]; then pass; else fail "stderr lacks: ${1@Q}"; fi; }
-eq() { if [ "$2" == "$3" ]; then pass; else fail "$1" "want: $3" "got:  $2"; fi; }
-newdb() {
-	local name="verify_$1_$$"
-	psql -X -q "$SERVER" -c "CREATE DATABASE \"$name\"" >/dev/null
-	DBS+=("$name")
-	URL="${SERVER%/*}/$name"
-}
 scratch_count() { psql -X -qAt "$SERVER" -c "SELECT count(*) FROM pg_database WHERE datname LIKE 'ladder_verify_%'"; }
 
 # --- dump: the same schema in another build order gives the same bytes ------------------
@@ -107,7 +67,7 @@ if [ "$OUT" != "$one" ]; then pass; else fail "a new index does not show in the 
 
 # --- verify: the settings set, with its round trip --------------------------------------------
 before=$(scratch_count)
-run -d "$SERVER" -m "$SRC/examples/settings/migrations" --store comment:phoenix_kit verify
+run -d "$SERVER" -m "$ROOT/examples/settings/migrations" --store comment:phoenix_kit verify
 expect_rc 0
 expect_out_has "ok    114 integration_uuid_keys: down restores the schema before its up"
 expect_out_has "ok    114 integration_uuid_keys: up again gives the same schema"
@@ -187,5 +147,4 @@ expect_err_has "2_note.up.sql:1"
 if [ "$elapsed" -lt 5000 ]; then pass; else fail "--ddl-lock-timeout 0.3 took ${elapsed} ms"; fi
 eq "the timed-out step changed nothing" "$(psql -X -qAt "$URL" -c "SELECT count(*) FROM information_schema.columns WHERE table_name = 'busy'")" "1"
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+finish
