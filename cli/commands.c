@@ -117,7 +117,8 @@ static void progress_end(progress *p)
  * up, down
  * ------------------------------------------------------------------------- */
 
-int cli_cmd_up(const cli_options *o)
+/* up and down differ only in direction: one runner serves both. */
+static int run_direction(const cli_options *o, int down)
 {
 	ladder_plan *plan = NULL;
 	ladder_db *db = NULL;
@@ -126,15 +127,20 @@ int cli_cmd_up(const cli_options *o)
 	progress p = {0};
 	int error, rc;
 
-	if ((rc = open_both(o, &plan, &db, 0)) != CLI_EXIT_OK)
+	/* only up may create the database */
+	if ((rc = open_both(o, &plan, &db, down)) != CLI_EXIT_OK)
 		goto done;
 	run.flags = o->run_flags;
 	run.target = o->to;
+	if (down) {
+		run.target = (o->given & CLI_OPT_TO) ? o->to : -1;
+		run.steps = o->steps;
+	}
 	if (o->verbosity > 0) {
 		run.progress = on_progress;
 		run.progress_ctx = &p;
 	}
-	error = ladder_migrate(&result, db, plan, &run);
+	error = down ? ladder_down(&result, db, plan, &run) : ladder_migrate(&result, db, plan, &run);
 	progress_end(&p);
 	if (error < 0) {
 		rc = cli_lib_error();
@@ -143,8 +149,10 @@ int cli_cmd_up(const cli_options *o)
 	if (o->verbosity < 0)
 		goto done;
 	if (result.applied > 0)
-		printf("Applied %zu migration(s): version %" PRId64 " \xe2\x86\x92 %" PRId64 ".\n", result.applied,
-		       result.from_version, result.to_version);
+		printf("%s %zu migration(s): version %" PRId64 " \xe2\x86\x92 %" PRId64 ".\n", down ? "Reverted" : "Applied",
+		       result.applied, result.from_version, result.to_version);
+	else if (down)
+		printf("Nothing to revert: the database is at version %" PRId64 ".\n", result.to_version);
 	else
 		printf("Database is up to date at version %" PRId64 ".\n", result.to_version);
 
@@ -153,41 +161,14 @@ done:
 	return rc;
 }
 
+int cli_cmd_up(const cli_options *o)
+{
+	return run_direction(o, 0);
+}
+
 int cli_cmd_down(const cli_options *o)
 {
-	ladder_plan *plan = NULL;
-	ladder_db *db = NULL;
-	ladder_run_options run = LADDER_RUN_OPTIONS_INIT;
-	ladder_result result;
-	progress p = {0};
-	int error, rc;
-
-	if ((rc = open_both(o, &plan, &db, 1)) != CLI_EXIT_OK)
-		goto done;
-	run.flags = o->run_flags;
-	run.target = (o->given & CLI_OPT_TO) ? o->to : -1;
-	run.steps = o->steps;
-	if (o->verbosity > 0) {
-		run.progress = on_progress;
-		run.progress_ctx = &p;
-	}
-	error = ladder_down(&result, db, plan, &run);
-	progress_end(&p);
-	if (error < 0) {
-		rc = cli_lib_error();
-		goto done;
-	}
-	if (o->verbosity < 0)
-		goto done;
-	if (result.applied > 0)
-		printf("Reverted %zu migration(s): version %" PRId64 " \xe2\x86\x92 %" PRId64 ".\n", result.applied,
-		       result.from_version, result.to_version);
-	else
-		printf("Nothing to revert: the database is at version %" PRId64 ".\n", result.to_version);
-
-done:
-	close_both(plan, db);
-	return rc;
+	return run_direction(o, 1);
 }
 
 /* ---------------------------------------------------------------------------
