@@ -14,6 +14,8 @@
 #include <ladder.h>
 #include <ladder/sqlite.h>
 
+#include "benchutil.h"
+
 #include <ftw.h>
 #include <spawn.h>
 #include <sqlite3.h>
@@ -22,37 +24,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
 
 static char scratch[256];
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int compare_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), compare_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "ladder-bench: %s: %s\n", what, ladder_error_last()->message);
-	exit(1);
-}
 
 static void fresh_path(char *buf, size_t len, const char *name)
 {
@@ -60,67 +36,17 @@ static void fresh_path(char *buf, size_t len, const char *name)
 	unlink(buf);
 }
 
-/* The SQL of generated migration i: a table, rows, an index. */
-static char *migration_sql(int i)
-{
-	char *sql = NULL;
-	if (asprintf(&sql,
-	             "CREATE TABLE t%d (id INTEGER PRIMARY KEY, name TEXT NOT NULL, n INTEGER);\n"
-	             "INSERT INTO t%d (name, n) VALUES ('a', 1), ('b', 2), ('c', 3);\n"
-	             "CREATE INDEX t%d_name ON t%d (name);\n",
-	             i, i, i, i) < 0)
-		exit(1);
-	return sql;
-}
-
-typedef struct {
-	ladder_migration_def *defs;
-	char **sql;
-	char **names;
-	int n;
-} generated;
-
-static void generate(generated *g, int n)
-{
-	g->n = n;
-	g->defs = calloc((size_t)n, sizeof(*g->defs));
-	g->sql = calloc((size_t)n, sizeof(char *));
-	g->names = calloc((size_t)n, sizeof(char *));
-	for (int i = 0; i < n; i++) {
-		g->sql[i] = migration_sql(i + 1);
-		if (asprintf(&g->names[i], "create_t%d", i + 1) < 0)
-			exit(1);
-		g->defs[i].version = i + 1;
-		g->defs[i].name = g->names[i];
-		g->defs[i].up_sql = g->sql[i];
-	}
-}
-
-static void generated_free(generated *g)
-{
-	for (int i = 0; i < g->n; i++) {
-		free(g->sql[i]);
-		free(g->names[i]);
-	}
-	free(g->sql);
-	free(g->names);
-	free(g->defs);
-}
-
-static ladder_plan *plan_of(const generated *g)
-{
-	ladder_plan_def def = {g->defs, (size_t)g->n, NULL, 0};
-	ladder_plan *plan = NULL;
-	if (ladder_plan_from_def(&plan, &def) < 0)
-		die("plan");
-	return plan;
-}
+/* The SQL of generated migration i (the %d are i): a table, rows, an index. */
+static const char migration_template[] =
+	"CREATE TABLE t%d (id INTEGER PRIMARY KEY, name TEXT NOT NULL, n INTEGER);\n"
+	"INSERT INTO t%d (name, n) VALUES ('a', 1), ('b', 2), ('c', 3);\n"
+	"CREATE INDEX t%d_name ON t%d (name);\n";
 
 /* --- 1. no-op ---------------------------------------------------------------- */
 
 static void bench_noop(int reps)
 {
-	generated g;
+	bench_plan g;
 	ladder_plan *plan;
 	ladder_db *db = NULL;
 	sqlite3 *raw = NULL;
@@ -130,21 +56,21 @@ static void bench_noop(int reps)
 	double *t_raw = calloc((size_t)reps, sizeof(double));
 	ladder_result result;
 
-	generate(&g, 200);
-	plan = plan_of(&g);
+	bench_plan_generate(&g, migration_template, 200);
+	plan = bench_plan_build(&g);
 	fresh_path(path, sizeof(path), "noop.db");
 	if (sqlite3_open(path, &raw) != SQLITE_OK)
-		die("open");
+		bench_die_ladder("open");
 	if (ladder_sqlite_wrap(&db, raw, NULL) < 0 || ladder_migrate(NULL, db, plan, NULL) < 0)
-		die("migrate");
+		bench_die_ladder("migrate");
 	for (int r = 0; r < reps; r++) {
-		double start = now_s();
+		double start = bench_now();
 		for (int i = 0; i < calls; i++)
 			if (ladder_migrate(&result, db, plan, NULL) < 0 || !result.fast_path)
-				die("no-op migrate");
-		t_ladder[r] = (now_s() - start) / calls;
+				bench_die_ladder("no-op migrate");
+		t_ladder[r] = (bench_now() - start) / calls;
 
-		start = now_s();
+		start = bench_now();
 		for (int i = 0; i < calls; i++) {
 			sqlite3_stmt *stmt = NULL;
 			volatile int version;
@@ -154,38 +80,27 @@ static void bench_noop(int reps)
 			(void)version;
 			sqlite3_finalize(stmt);
 		}
-		t_raw[r] = (now_s() - start) / calls;
+		t_raw[r] = (bench_now() - start) / calls;
 	}
 	{
-		double l = median(t_ladder, reps), w = median(t_raw, reps);
+		double l = bench_median(t_ladder, reps), w = bench_median(t_raw, reps);
 		printf("%-44s %12.2f us %12.2f us %8.2fx\n", "no-op migrate (200 in plan) vs user_version", l * 1e6, w * 1e6,
 		       l / w);
 	}
 	ladder_db_close(db);
 	sqlite3_close(raw);
 	ladder_plan_free(plan);
-	generated_free(&g);
+	bench_plan_free(&g);
 	free(t_ladder);
 	free(t_raw);
 }
 
 /* --- 2. apply N ------------------------------------------------------------------ */
 
-static double apply_with_ladder(const ladder_plan *plan, const char *path)
-{
-	ladder_db *db = NULL;
-	ladder_result result;
-	double start = now_s();
-	if (ladder_db_open(&db, path, NULL) < 0 || ladder_migrate(&result, db, plan, NULL) < 0)
-		die("apply");
-	ladder_db_close(db);
-	return now_s() - start;
-}
-
-static double apply_raw(const generated *g, const char *path)
+static double apply_raw(const bench_plan *g, const char *path)
 {
 	sqlite3 *db = NULL;
-	double start = now_s();
+	double start = bench_now();
 	if (sqlite3_open(path, &db) != SQLITE_OK || sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		exit(1);
 	for (int i = 0; i < g->n; i++)
@@ -196,44 +111,44 @@ static double apply_raw(const generated *g, const char *path)
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		exit(1);
 	sqlite3_close(db);
-	return now_s() - start;
+	return bench_now() - start;
 }
 
 static void bench_apply(int n, int reps)
 {
-	generated g;
+	bench_plan g;
 	ladder_plan *plan;
 	char path[512], label[96];
 	double *t_ladder = calloc((size_t)reps, sizeof(double));
 	double *t_raw = calloc((size_t)reps, sizeof(double));
 	double plan_start, plan_s;
 
-	generate(&g, n);
-	plan_start = now_s();
-	plan = plan_of(&g);
-	plan_s = now_s() - plan_start;
+	bench_plan_generate(&g, migration_template, n);
+	plan_start = bench_now();
+	plan = bench_plan_build(&g);
+	plan_s = bench_now() - plan_start;
 	for (int r = 0; r < reps; r++) {
 		/* alternate the order so neither side always runs on a warmer cache */
 		if (r % 2 == 0) {
 			fresh_path(path, sizeof(path), "apply-ladder.db");
-			t_ladder[r] = apply_with_ladder(plan, path);
+			t_ladder[r] = bench_migrate_timed(plan, path);
 			fresh_path(path, sizeof(path), "apply-raw.db");
 			t_raw[r] = apply_raw(&g, path);
 		} else {
 			fresh_path(path, sizeof(path), "apply-raw.db");
 			t_raw[r] = apply_raw(&g, path);
 			fresh_path(path, sizeof(path), "apply-ladder.db");
-			t_ladder[r] = apply_with_ladder(plan, path);
+			t_ladder[r] = bench_migrate_timed(plan, path);
 		}
 	}
 	{
-		double l = median(t_ladder, reps), w = median(t_raw, reps);
+		double l = bench_median(t_ladder, reps), w = bench_median(t_raw, reps);
 		snprintf(label, sizeof(label), "apply %d migrations vs raw one transaction", n);
 		printf("%-44s %12.2f ms %12.2f ms %8.2fx   (%.1f us/migration; plan build %.1f ms)\n", label, l * 1e3,
 		       w * 1e3, l / w, l / n * 1e6, plan_s * 1e3);
 	}
 	ladder_plan_free(plan);
-	generated_free(&g);
+	bench_plan_free(&g);
 	free(t_ladder);
 	free(t_raw);
 }
@@ -249,7 +164,7 @@ static int count_statements(unsigned int type, void *ctx, void *p, void *x)
 
 static void bench_status(int n, int reps)
 {
-	generated g;
+	bench_plan g;
 	ladder_plan *plan;
 	ladder_db *db = NULL;
 	sqlite3 *raw = NULL;
@@ -259,25 +174,25 @@ static void bench_status(int n, int reps)
 	double *t_raw = calloc((size_t)reps, sizeof(double));
 	int statements = 0;
 
-	generate(&g, n);
-	plan = plan_of(&g);
+	bench_plan_generate(&g, migration_template, n);
+	plan = bench_plan_build(&g);
 	fresh_path(path, sizeof(path), "status.db");
 	if (sqlite3_open(path, &raw) != SQLITE_OK || ladder_sqlite_wrap(&db, raw, NULL) < 0 ||
 	    ladder_migrate(NULL, db, plan, NULL) < 0)
-		die("status setup");
+		bench_die_ladder("status setup");
 	sqlite3_trace_v2(raw, SQLITE_TRACE_STMT, count_statements, &statements);
 	for (int r = 0; r < reps; r++) {
-		double start = now_s();
+		double start = bench_now();
 		statements = 0;
 		if (ladder_status_get(&status, db, plan) < 0)
-			die("status");
-		t[r] = now_s() - start;
+			bench_die_ladder("status");
+		t[r] = bench_now() - start;
 		if (status->count != (size_t)n || status->pending != 0)
-			die("status count");
+			bench_die_ladder("status count");
 		ladder_status_free(status);
 
 		/* the raw engine reading the same rows */
-		start = now_s();
+		start = bench_now();
 		{
 			sqlite3_stmt *stmt = NULL;
 			int saved = statements;
@@ -287,10 +202,10 @@ static void bench_status(int n, int reps)
 			sqlite3_finalize(stmt);
 			statements = saved;
 		}
-		t_raw[r] = now_s() - start;
+		t_raw[r] = bench_now() - start;
 	}
 	{
-		double l = median(t, reps), w = median(t_raw, reps);
+		double l = bench_median(t, reps), w = bench_median(t_raw, reps);
 		snprintf(label, sizeof(label), "status over %d applied vs raw SELECT", n);
 		printf("%-44s %12.2f ms %12.2f ms %8.2fx   (%d SQL statements per status)\n", label, l * 1e3, w * 1e3,
 		       l / w, statements);
@@ -298,7 +213,7 @@ static void bench_status(int n, int reps)
 	ladder_db_close(db);
 	sqlite3_close(raw);
 	ladder_plan_free(plan);
-	generated_free(&g);
+	bench_plan_free(&g);
 	free(t);
 	free(t_raw);
 }
@@ -310,7 +225,7 @@ static double run_process(char *const argv[])
 	pid_t pid;
 	int status;
 	posix_spawn_file_actions_t actions;
-	double start = now_s();
+	double start = bench_now();
 
 	posix_spawn_file_actions_init(&actions);
 	posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", 1, 0);
@@ -324,7 +239,7 @@ static double run_process(char *const argv[])
 		fprintf(stderr, "ladder-bench: %s failed\n", argv[0]);
 		exit(1);
 	}
-	return now_s() - start;
+	return bench_now() - start;
 }
 
 static void bench_cli(const char *cli, int reps)
@@ -337,7 +252,7 @@ static void bench_cli(const char *cli, int reps)
 	mkdir(dir, 0700);
 	for (int i = 1; i <= 200; i++) {
 		char file[700];
-		char *sql = migration_sql(i);
+		char *sql = bench_migration_sql(migration_template, i);
 		FILE *f;
 		snprintf(file, sizeof(file), "%s/%04d_create_t%d.up.sql", dir, i, i);
 		f = fopen(file, "w");
@@ -357,7 +272,7 @@ static void bench_cli(const char *cli, int reps)
 		}
 	}
 	{
-		double l = median(t_cli, reps), w = median(t_raw, reps);
+		double l = bench_median(t_cli, reps), w = bench_median(t_raw, reps);
 		printf("%-44s %12.2f ms %12.2f ms %8.2fx\n", "CLI no-op up (200 files) vs sqlite3 process", l * 1e3, w * 1e3,
 		       l / w);
 	}

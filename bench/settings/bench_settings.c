@@ -26,11 +26,12 @@
 #define _GNU_SOURCE
 #include <ladder.h>
 
+#include "benchutil.h"
+
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #ifndef LADDER_SOURCE_DIR
@@ -43,46 +44,10 @@
 #define BASE_VERSION 113
 #define HEAD_VERSION 114
 
-static char server_url[512];
-static char base_url[512]; /* server_url without the database name */
 static PGconn *admin;
 
 /* Databases this run created and has not dropped yet (dropped at exit). */
 static char live_dbs[4][96];
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int compare_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(const double *values, int n)
-{
-	double v[16];
-	if (n > 16)
-		n = 16;
-	memcpy(v, values, (size_t)n * sizeof(*v));
-	qsort(v, (size_t)n, sizeof(*v), compare_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static void die(const char *what, const char *why)
-{
-	fprintf(stderr, "ladder-bench-settings: %s: %s\n", what, why);
-	exit(1);
-}
-
-static void ladder_die(const char *what)
-{
-	die(what, ladder_error_last()->message);
-}
 
 /* --- the server -------------------------------------------------------------- */
 
@@ -92,7 +57,7 @@ static void exec_ok(PGconn *conn, const char *sql)
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		char what[160];
 		snprintf(what, sizeof(what), "%.*s%s", 120, sql, strlen(sql) > 120 ? "..." : "");
-		die(what, PQerrorMessage(conn));
+		bench_die(what, PQerrorMessage(conn));
 	}
 	PQclear(res);
 }
@@ -103,7 +68,7 @@ static char *query_value(PGconn *conn, const char *sql)
 	PGresult *res = PQexec(conn, sql);
 	char *value;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 || PQnfields(res) != 1)
-		die(sql, PQresultStatus(res) == PGRES_TUPLES_OK ? "expected one value" : PQerrorMessage(conn));
+		bench_die(sql, PQresultStatus(res) == PGRES_TUPLES_OK ? "expected one value" : PQerrorMessage(conn));
 	value = strdup(PQgetisnull(res, 0, 0) ? "(null)" : PQgetvalue(res, 0, 0));
 	PQclear(res);
 	if (value == NULL)
@@ -115,13 +80,8 @@ static PGconn *connect_url(const char *url)
 {
 	PGconn *conn = PQconnectdb(url);
 	if (PQstatus(conn) != CONNECTION_OK)
-		die(url, PQerrorMessage(conn));
+		bench_die(url, PQerrorMessage(conn));
 	return conn;
-}
-
-static void db_url(char *url, size_t len, const char *name)
-{
-	snprintf(url, len, "%s/%s", base_url, name);
 }
 
 static void remember_db(const char *name)
@@ -131,7 +91,7 @@ static void remember_db(const char *name)
 			snprintf(live_dbs[i], sizeof(live_dbs[i]), "%s", name);
 			return;
 		}
-	die(name, "too many live databases");
+	bench_die(name, "too many live databases");
 }
 
 static void drop_db(const char *name)
@@ -159,24 +119,6 @@ static void drop_live_dbs(void)
 	}
 }
 
-static void read_url(void)
-{
-	const char *file = getenv("LADDER_PG_URL_FILE");
-	FILE *f;
-	char *slash;
-
-	if (file == NULL || file[0] == '\0')
-		die("LADDER_PG_URL_FILE", "not set (start a server with tests/pg/server.sh start DIR and point it at DIR/url)");
-	if ((f = fopen(file, "r")) == NULL || fgets(server_url, sizeof(server_url), f) == NULL)
-		die(file, "cannot read the server's URL");
-	fclose(f);
-	server_url[strcspn(server_url, "\r\n")] = '\0';
-	snprintf(base_url, sizeof(base_url), "%s", server_url);
-	if ((slash = strrchr(base_url, '/')) == NULL || slash[-1] == '/')
-		die(file, "expected postgres://USER@HOST:PORT/DBNAME");
-	*slash = '\0';
-}
-
 /* --- the UPDATE, from the migration file itself -------------------------------- */
 
 /* The last statement of V114 up: from its last line starting with "UPDATE"
@@ -189,11 +131,11 @@ static char *read_update_statement(int *line_out)
 	int line = 1, start_line = 0;
 
 	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
-		die(UP_FILE, "cannot read");
+		bench_die(UP_FILE, "cannot read");
 	if ((text = malloc((size_t)size + 1)) == NULL)
 		exit(1);
 	if (fread(text, 1, (size_t)size, f) != (size_t)size)
-		die(UP_FILE, "cannot read");
+		bench_die(UP_FILE, "cannot read");
 	fclose(f);
 	text[size] = '\0';
 
@@ -207,7 +149,7 @@ static char *read_update_statement(int *line_out)
 		p++;
 	}
 	if (start == NULL)
-		die(UP_FILE, "no line starts with UPDATE");
+		bench_die(UP_FILE, "no line starts with UPDATE");
 	end = start + strlen(start);
 	while (end > start && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
 		end--;
@@ -269,21 +211,21 @@ static long build_pair(const ladder_plan *plan, const char *a, const char *b, lo
 	PGconn *conn;
 	char *value;
 	long integrations;
-	double start = now_s();
+	double start = bench_now();
 
 	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", a);
 	exec_ok(admin, sql);
 	remember_db(a);
-	db_url(url, sizeof(url), a);
+	bench_pg_db_url(url, sizeof(url), a);
 
 	open_opts.store = STORE;
 	run_opts.target = BASE_VERSION;
 	if (ladder_db_open(&db, url, &open_opts) < 0)
-		ladder_die("open A");
+		bench_die_ladder("open A");
 	if (ladder_migrate(&result, db, plan, &run_opts) < 0)
-		ladder_die("migrate A to 113");
+		bench_die_ladder("migrate A to 113");
 	if (result.to_version != BASE_VERSION)
-		die("migrate A to 113", "the database did not end at 113");
+		bench_die("migrate A to 113", "the database did not end at 113");
 	ladder_db_close(db);
 
 	conn = connect_url(url);
@@ -295,7 +237,7 @@ static long build_pair(const ladder_plan *plan, const char *a, const char *b, lo
 	{
 		long total = 0;
 		if (sscanf(value, "%ld %ld", &integrations, &total) != 2 || total != rows)
-			die("fill", value);
+			bench_die("fill", value);
 	}
 	free(value);
 	PQfinish(conn); /* nobody may be connected to A while it is copied */
@@ -303,7 +245,7 @@ static long build_pair(const ladder_plan *plan, const char *a, const char *b, lo
 	snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE %s", b, a);
 	exec_ok(admin, sql);
 	remember_db(b);
-	*setup_s = now_s() - start;
+	*setup_s = bench_now() - start;
 	return integrations;
 }
 
@@ -327,22 +269,22 @@ static double run_ladder(const ladder_plan *plan, const char *name, double *step
 	ladder_result result;
 	double start, elapsed;
 
-	db_url(url, sizeof(url), name);
+	bench_pg_db_url(url, sizeof(url), name);
 	open_opts.store = STORE;
 	run_opts.progress = on_progress;
 	run_opts.progress_ctx = step_s;
 	*step_s = 0;
 	if (ladder_db_open(&db, url, &open_opts) < 0)
-		ladder_die("open A");
+		bench_die_ladder("open A");
 	exec_ok(admin, "CHECKPOINT");
 
-	start = now_s();
+	start = bench_now();
 	if (ladder_migrate(&result, db, plan, &run_opts) < 0)
-		ladder_die("V114 up");
-	elapsed = now_s() - start;
+		bench_die_ladder("V114 up");
+	elapsed = bench_now() - start;
 
 	if (result.from_version != BASE_VERSION || result.to_version != HEAD_VERSION || result.applied != 1)
-		die("V114 up", "expected one step from 113 to 114");
+		bench_die("V114 up", "expected one step from 113 to 114");
 	ladder_db_close(db);
 	return elapsed;
 }
@@ -354,15 +296,15 @@ static double run_raw(const char *update, const char *name)
 	PGconn *conn;
 	double start, elapsed;
 
-	db_url(url, sizeof(url), name);
+	bench_pg_db_url(url, sizeof(url), name);
 	conn = connect_url(url);
 	exec_ok(admin, "CHECKPOINT");
 
-	start = now_s();
+	start = bench_now();
 	exec_ok(conn, "BEGIN");
 	exec_ok(conn, update);
 	exec_ok(conn, "COMMIT");
-	elapsed = now_s() - start;
+	elapsed = bench_now() - start;
 
 	PQfinish(conn);
 	return elapsed;
@@ -388,13 +330,13 @@ static void check_same(const char *a, const char *b, long rows, long integration
 
 	for (int i = 0; i < 2; i++) {
 		PGconn *conn;
-		db_url(url, sizeof(url), names[i]);
+		bench_pg_db_url(url, sizeof(url), names[i]);
 		conn = connect_url(url);
 		*digests[i] = query_value(conn, digest_sql);
 		if (i == 0) {
 			comment = query_value(conn, "SELECT obj_description('phoenix_kit'::regclass, 'pg_class')");
 			if (strcmp(comment, "114") != 0)
-				die("check", "ladder's database is not stamped 114");
+				bench_die("check", "ladder's database is not stamped 114");
 			free(comment);
 		}
 		PQfinish(conn);
@@ -404,14 +346,14 @@ static void check_same(const char *a, const char *b, long rows, long integration
 		        digest_a);
 		fprintf(stderr, "ladder-bench-settings: raw libpq's database: md5 rows integration-keys rekeyed = %s\n",
 		        digest_b);
-		die("check", "the two databases ended with different rows");
+		bench_die("check", "the two databases ended with different rows");
 	}
 	snprintf(expect_tail, sizeof(expect_tail), " %ld 0 %ld", rows, integrations);
 	if (strlen(digest_a) < strlen(expect_tail) ||
 	    strcmp(digest_a + strlen(digest_a) - strlen(expect_tail), expect_tail) != 0) {
 		fprintf(stderr, "ladder-bench-settings: md5 rows integration-keys rekeyed = %s, expected *%s\n", digest_a,
 		        expect_tail);
-		die("check", "the integration rows were not all rekeyed");
+		bench_die("check", "the integration rows were not all rekeyed");
 	}
 	free(digest_a);
 	free(digest_b);
@@ -433,16 +375,15 @@ int main(int argc, char **argv)
 		char *end;
 		rows = strtol(argv[1], &end, 10);
 		if (*end != '\0' || rows < 100)
-			die(argv[1], "usage: ladder-bench-settings [ROWS (at least 100) | --quick]");
+			bench_die(argv[1], "usage: ladder-bench-settings [ROWS (at least 100) | --quick]");
 	}
 	if (ladder_plan_load_dir(&plan, MIGRATIONS_DIR) < 0)
-		ladder_die("plan");
+		bench_die_ladder("plan");
 	if (ladder_plan_head(plan) != HEAD_VERSION)
-		die(MIGRATIONS_DIR, "expected the plan's head at 114");
+		bench_die(MIGRATIONS_DIR, "expected the plan's head at 114");
 	update = read_update_statement(&update_line);
 
-	read_url();
-	admin = connect_url(server_url);
+	admin = connect_url(bench_pg_url());
 	atexit(drop_live_dbs);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
@@ -475,7 +416,7 @@ int main(int argc, char **argv)
 	}
 
 	{
-		double l = median(t_ladder, reps), s = median(t_step, reps), w = median(t_raw, reps);
+		double l = bench_median(t_ladder, reps), s = bench_median(t_step, reps), w = bench_median(t_raw, reps);
 		char label[96];
 		printf("\n%-52s %13s %13s %9s\n", "benchmark", "ladder", "raw libpq", "ratio");
 		snprintf(label, sizeof(label), "V114 up vs the single UPDATE, %ld rows", rows);
@@ -488,7 +429,7 @@ int main(int argc, char **argv)
 			double ratios[16];
 			for (int r = 0; r < reps; r++)
 				ratios[r] = t_ladder[r] / t_raw[r];
-			printf("%-52s %40.3fx\n", "  median of the per-run ratios", median(ratios, reps));
+			printf("%-52s %40.3fx\n", "  median of the per-run ratios", bench_median(ratios, reps));
 		}
 		printf("\n%ld of %ld rows are integration rows; ladder's time covers the lock, validation scans,\n"
 		       "the UPDATE, the '114' comment stamp and the commit; raw is BEGIN, UPDATE, COMMIT.\n",
