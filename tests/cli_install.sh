@@ -38,7 +38,10 @@ int main(int argc, char **argv)
 C
 export PKG_CONFIG_PATH="$T/prefix/lib/pkgconfig"
 # shellcheck disable=SC2046
-cc -Wall -Wextra -Werror -o "$T/app" "$T/app.c" $(pkg-config --cflags --libs ladder) -Wl,-rpath,"$T/prefix/lib"
+# A library built with the sanitizers needs a program built with them too.
+sanitize=()
+if grep -q '^LADDER_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt"; then sanitize=(-fsanitize=address,undefined); fi
+cc -Wall -Wextra -Werror "${sanitize[@]}" -o "$T/app" "$T/app.c" $(pkg-config --cflags --libs ladder) -Wl,-rpath,"$T/prefix/lib"
 out=$("$T/app" "$T/app.db")
 eq "what the program on the installed library migrated" "$out" "1 1"
 out=$("$T/prefix/bin/ladder" --version)
