@@ -113,24 +113,7 @@ int64_t pgu_int(const char *url, const char *sql)
 	return value;
 }
 
-typedef struct {
-	char *buf;
-	size_t len, cap;
-} strbuf;
-
-static void sb_add(strbuf *sb, const char *s)
-{
-	size_t n = strlen(s);
-	if (sb->len + n + 1 > sb->cap) {
-		sb->cap = (sb->len + n + 1) * 2;
-		sb->buf = realloc(sb->buf, sb->cap);
-		assert_non_null(sb->buf);
-	}
-	memcpy(sb->buf + sb->len, s, n + 1);
-	sb->len += n;
-}
-
-static void rows_into(PGconn *conn, const char *sql, strbuf *sb)
+static void rows_into(PGconn *conn, const char *sql, tu_buf *sb)
 {
 	PGresult *res = PQexec(conn, sql);
 
@@ -139,10 +122,10 @@ static void rows_into(PGconn *conn, const char *sql, strbuf *sb)
 	for (int r = 0; r < PQntuples(res); r++) {
 		for (int c = 0; c < PQnfields(res); c++) {
 			if (c > 0)
-				sb_add(sb, "|");
-			sb_add(sb, PQgetisnull(res, r, c) ? "NULL" : PQgetvalue(res, r, c));
+				tu_buf_add(sb, "|");
+			tu_buf_add(sb, PQgetisnull(res, r, c) ? "NULL" : PQgetvalue(res, r, c));
 		}
-		sb_add(sb, "\n");
+		tu_buf_add(sb, "\n");
 	}
 	PQclear(res);
 }
@@ -150,8 +133,8 @@ static void rows_into(PGconn *conn, const char *sql, strbuf *sb)
 char *pgu_text(const char *url, const char *sql)
 {
 	PGconn *conn = pgu_connect(url);
-	strbuf sb = {0};
-	sb_add(&sb, "");
+	tu_buf sb = {0};
+	tu_buf_add(&sb, "");
 	rows_into(conn, sql, &sb);
 	PQfinish(conn);
 	return sb.buf;
@@ -159,13 +142,7 @@ char *pgu_text(const char *url, const char *sql)
 
 void pgu_assert_text(const char *url, const char *sql, const char *expected)
 {
-	char *text = pgu_text(url, sql);
-	if (strcmp(text, expected) != 0) {
-		fprintf(stderr, "%s\n  expected: %s\n  got:      %s\n", sql, expected, text);
-		free(text);
-		fail();
-	}
-	free(text);
+	tu_assert_text_is(sql, pgu_text(url, sql), expected);
 }
 
 #define USER_SCHEMAS "n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'"
@@ -174,27 +151,27 @@ char *pgu_snapshot(const char *url)
 {
 	PGconn *conn = pgu_connect(url);
 	PGresult *tables;
-	strbuf sb = {0};
+	tu_buf sb = {0};
 
-	sb_add(&sb, "-- schemas\n");
+	tu_buf_add(&sb, "-- schemas\n");
 	rows_into(conn, "SELECT n.nspname FROM pg_namespace n WHERE " USER_SCHEMAS " ORDER BY 1", &sb);
-	sb_add(&sb, "-- relations\n");
+	tu_buf_add(&sb, "-- relations\n");
 	rows_into(conn,
 	          "SELECT n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class') FROM pg_class c "
 	          "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " USER_SCHEMAS " ORDER BY 1, 2",
 	          &sb);
-	sb_add(&sb, "-- columns\n");
+	tu_buf_add(&sb, "-- columns\n");
 	rows_into(conn,
 	          "SELECT table_schema, table_name, column_name, data_type, is_nullable, column_default FROM "
 	          "information_schema.columns WHERE table_schema NOT LIKE 'pg\\_%' AND table_schema <> "
 	          "'information_schema' ORDER BY 1, 2, ordinal_position",
 	          &sb);
-	sb_add(&sb, "-- indexes\n");
+	tu_buf_add(&sb, "-- indexes\n");
 	rows_into(conn,
 	          "SELECT schemaname, indexname, indexdef FROM pg_indexes WHERE schemaname NOT LIKE 'pg\\_%' "
 	          "AND schemaname <> 'information_schema' ORDER BY 1, 2",
 	          &sb);
-	sb_add(&sb, "-- functions and types\n");
+	tu_buf_add(&sb, "-- functions and types\n");
 	rows_into(conn,
 	          "SELECT n.nspname, p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
 	          "WHERE " USER_SCHEMAS " ORDER BY 1, 2",
@@ -210,9 +187,9 @@ char *pgu_snapshot(const char *url)
 		fail_msg("snapshot: %s", PQerrorMessage(conn));
 	for (int i = 0; i < PQntuples(tables); i++) {
 		const char *name = PQgetvalue(tables, i, 0);
-		sb_add(&sb, "-- rows of ");
-		sb_add(&sb, name);
-		sb_add(&sb, "\n");
+		tu_buf_add(&sb, "-- rows of ");
+		tu_buf_add(&sb, name);
+		tu_buf_add(&sb, "\n");
 		rows_into(conn, tu_fmt("SELECT t::text FROM %s t ORDER BY 1", name), &sb);
 	}
 	PQclear(tables);
@@ -259,15 +236,13 @@ int64_t pgu_advisory_locks(const char *url)
 
 int64_t pgu_wait_locks_free(const char *url, double seconds)
 {
-	struct timespec start, now;
+	double start = tu_now_ms();
 	int64_t held;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		if ((held = pgu_advisory_locks(url)) == 0)
 			return 0;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9 > seconds)
+		if ((tu_now_ms() - start) / 1e3 > seconds)
 			return held;
 		usleep(20 * 1000);
 	}

@@ -10,71 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define PROCESSES 32
-
-/* Fork PROCESSES children that block on a pipe until all exist, then each
- * migrates path with plan and writes its applied count to a result pipe.
- * Returns the sum of applied steps; asserts every child succeeded. */
-static size_t migrate_from_many_processes(const char *path, const ladder_plan *plan, unsigned int flags)
-{
-	int gate[2], results[2];
-	pid_t pids[PROCESSES];
-	size_t total = 0;
-	int failures = 0;
-
-	assert_int_equal(pipe(gate), 0);
-	assert_int_equal(pipe(results), 0);
-	for (int i = 0; i < PROCESSES; i++) {
-		pids[i] = fork();
-		assert_true(pids[i] >= 0);
-		if (pids[i] == 0) {
-			char byte;
-			ladder_db *db = NULL;
-			ladder_run_options opts = LADDER_RUN_OPTIONS_INIT;
-			ladder_result result;
-			int error;
-			unsigned long long applied;
-
-			close(gate[1]);
-			close(results[0]);
-			(void)!read(gate[0], &byte, 1); /* EOF when the parent opens the gate */
-			opts.flags = flags;
-			error = ladder_db_open(&db, path, NULL);
-			if (error == 0)
-				error = ladder_migrate(&result, db, plan, &opts);
-			if (error < 0) {
-				fprintf(stderr, "child %d: %s\n", i, ladder_error_last()->message);
-				_exit(1);
-			}
-			ladder_db_close(db);
-			applied = result.applied;
-			(void)!write(results[1], &applied, sizeof(applied));
-			_exit(0);
-		}
-	}
-	close(gate[0]);
-	close(results[1]);
-	close(gate[1]); /* open the gate: every child starts at once */
-	for (int i = 0; i < PROCESSES; i++) {
-		int status = 0;
-		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			failures++;
-	}
-	for (;;) {
-		unsigned long long applied;
-		ssize_t n = read(results[0], &applied, sizeof(applied));
-		if (n != (ssize_t)sizeof(applied))
-			break;
-		total += applied;
-	}
-	close(results[0]);
-	assert_int_equal(failures, 0);
-	return total;
-}
 
 static void fresh_file_many_openers(void **state)
 {
@@ -88,7 +26,7 @@ static void fresh_file_many_openers(void **state)
 		tu_write(dir, tu_fmt("%d_step.up.sql", v),
 		         tu_fmt("CREATE TABLE t%d (id INTEGER PRIMARY KEY, body TEXT);\nINSERT INTO log VALUES (%d);\n", v, v));
 	plan = tu_plan(dir);
-	assert_int_equal(migrate_from_many_processes(path, plan, 0), 20);
+	assert_int_equal(tu_migrate_many(PROCESSES, path, plan, 0), 20);
 	assert_int_equal(tu_int(path, "SELECT count(*) FROM log"), 20);
 	assert_int_equal(tu_int(path, "SELECT count(DISTINCT step) FROM log"), 20);
 	assert_int_equal(tu_int(path, "SELECT count(*) FROM ladder_history WHERE state = 'done'"), 20);
@@ -126,7 +64,7 @@ static void behind_file_with_slow_step(void **state)
 	ladder_plan_free(plan);
 
 	assert_int_equal(ladder_plan_from_def(&plan, &new_def), 0);
-	assert_int_equal(migrate_from_many_processes(path, plan, 0), 2);
+	assert_int_equal(tu_migrate_many(PROCESSES, path, plan, 0), 2);
 	assert_int_equal(tu_int(path, "SELECT count(*) FROM log WHERE step = 3"), 1);
 	assert_int_equal(tu_int(path, "SELECT count(*) FROM log"), 3);
 	assert_int_equal(tu_int(path, "SELECT max(version) FROM ladder_history"), 4);
@@ -144,7 +82,7 @@ static void no_transaction_steps_under_concurrency(void **state)
 	tu_write(dir, "2_alone.up.sql", "-- ladder:no-transaction\nINSERT INTO log VALUES (2);\nINSERT INTO log VALUES (2);\n");
 	tu_write(dir, "3_after.up.sql", "INSERT INTO log VALUES (3);\n");
 	plan = tu_plan(dir);
-	assert_int_equal(migrate_from_many_processes(path, plan, 0), 3);
+	assert_int_equal(tu_migrate_many(PROCESSES, path, plan, 0), 3);
 	assert_int_equal(tu_int(path, "SELECT count(*) FROM log WHERE step = 2"), 2);
 	assert_int_equal(tu_int(path, "SELECT count(*) FROM log WHERE step = 3"), 1);
 	ladder_plan_free(plan);

@@ -17,41 +17,6 @@
 #define STEPS 300
 #define TRIALS 40
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static const char *make_plan_dir(void)
-{
-	const char *dir = tu_tmpdir();
-	for (int v = 1; v <= STEPS; v++)
-		tu_write(dir, tu_fmt("%04d_t%d.up.sql", v, v),
-		         tu_fmt("CREATE TABLE t%d (id INTEGER PRIMARY KEY, v TEXT);\n"
-		                "INSERT INTO t%d (v) VALUES ('a'), ('b'), ('c');\n"
-		                "CREATE INDEX t%d_v ON t%d (v);\n",
-		                v, v, v, v));
-	return dir;
-}
-
-static pid_t spawn_migrator(const char *path, const ladder_plan *plan, unsigned int flags)
-{
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		ladder_db *db = NULL;
-		ladder_run_options opts = LADDER_RUN_OPTIONS_INIT;
-		opts.flags = flags;
-		if (ladder_db_open(&db, path, NULL) < 0 || ladder_migrate(NULL, db, plan, &opts) < 0)
-			_exit(1);
-		ladder_db_close(db);
-		_exit(0);
-	}
-	return pid;
-}
-
 /* The schema agrees with the store: table tN exists exactly for recorded N. */
 static void assert_consistent(const char *path)
 {
@@ -74,7 +39,7 @@ static void assert_consistent(const char *path)
 
 static void kill_at_random_moments(void **state)
 {
-	const char *dir = make_plan_dir();
+	const char *dir = tu_table_steps_dir(STEPS, "INTEGER", "TEXT");
 	const char *scratch = tu_tmpdir();
 	ladder_plan *plan = tu_plan(dir);
 	double full_ms;
@@ -86,11 +51,9 @@ static void kill_at_random_moments(void **state)
 	/* How long a whole run takes here, to spread the kills over it. */
 	{
 		const char *path = tu_keep(tu_fmt("%s/timing.db", scratch));
-		double start = now_ms();
-		pid = spawn_migrator(path, plan, 0);
-		assert_int_equal(waitpid(pid, &status, 0), pid);
-		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-		full_ms = now_ms() - start;
+		double start = tu_now_ms();
+		tu_migrate_in_child(path, plan);
+		full_ms = tu_now_ms() - start;
 	}
 	srand((unsigned int)time(NULL));
 	for (int trial = 0; trial < TRIALS; trial++) {
@@ -100,7 +63,7 @@ static void kill_at_random_moments(void **state)
 		useconds_t delay = (useconds_t)((double)rand() / RAND_MAX * full_ms * 1.5 * 1000);
 		int64_t recorded;
 
-		pid = spawn_migrator(path, plan, flags);
+		pid = tu_spawn_migrator(path, plan, flags);
 		usleep(delay);
 		kill(pid, SIGKILL);
 		assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -113,9 +76,7 @@ static void kill_at_random_moments(void **state)
 		if (recorded > 0 && recorded < STEPS)
 			killed_midway++;
 		/* a re-run completes */
-		pid = spawn_migrator(path, plan, 0);
-		assert_int_equal(waitpid(pid, &status, 0), pid);
-		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		tu_migrate_in_child(path, plan);
 		assert_consistent(path);
 		assert_int_equal(tu_int(path, "SELECT count(*) FROM ladder_history"), STEPS);
 	}

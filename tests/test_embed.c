@@ -13,7 +13,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +21,6 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#define NOBODY 65534
 
 /* The dump is compiled here and, as text, into the program that links the
  * generated file: both sides print a plan the same way. */
@@ -68,11 +65,6 @@ static void dump_plan(FILE *f, const ladder_plan *plan) {
 )
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static const char *in(const char *dir, const char *name)
-{
-	return tu_keep(tu_fmt("%s/%s", dir, name));
-}
 
 static char *slurp(const char *path)
 {
@@ -145,7 +137,7 @@ static int run(const char *command, const char *log)
 static void assert_compiles(const char *c_path, const char *o_path)
 {
 	const char *work = tu_tmpdir();
-	const char *log = in(work, "cc.log");
+	const char *log = tu_in(work, "cc.log");
 	const char *command = tu_keep(tu_fmt("cc -std=c11 -Wall -Wextra -Werror -I'%s/include' -c '%s' -o '%s' >'%s' 2>&1",
 	                                     LADDER_SOURCE_DIR, c_path, o_path, log));
 	if (run(command, log) != 0)
@@ -158,9 +150,9 @@ static void assert_compiles(const char *c_path, const char *o_path)
 static const char *build_program(const char *object, const char *symbol)
 {
 	const char *work = tu_tmpdir();
-	const char *main_c = in(work, "main.c");
-	const char *program = in(work, "program");
-	const char *log = in(work, "link.log");
+	const char *main_c = tu_in(work, "main.c");
+	const char *program = tu_in(work, "program");
+	const char *log = tu_in(work, "link.log");
 	char cli[4096];
 	const char *libdir;
 	const char *extra = "";
@@ -225,9 +217,9 @@ static const char *build_program(const char *object, const char *symbol)
 static const char *round_trip(const ladder_plan *plan, const char *symbol, char **c_text)
 {
 	const char *work = tu_tmpdir();
-	const char *c_path = in(work, "plan.c");
-	const char *o_path = in(work, "plan.o");
-	const char *dump_path = in(work, "dump.txt");
+	const char *c_path = tu_in(work, "plan.c");
+	const char *o_path = tu_in(work, "plan.o");
+	const char *dump_path = tu_in(work, "dump.txt");
 	const char *program;
 	char *expected, *got;
 
@@ -266,9 +258,9 @@ static const char *tricky_dir(void)
 	const char *base = tu_tmpdir();
 	const char *dir;
 
-	assert_int_equal(mkdir(in(base, "we*"), 0755), 0);
-	assert_int_equal(mkdir(in(base, "we*/ird?\?"), 0755), 0);
-	dir = in(base, "we*/ird?\?/*migs caf\xc3\xa9 back\\slash");
+	assert_int_equal(mkdir(tu_in(base, "we*"), 0755), 0);
+	assert_int_equal(mkdir(tu_in(base, "we*/ird?\?"), 0755), 0);
+	dir = tu_in(base, "we*/ird?\?/*migs caf\xc3\xa9 back\\slash");
 	assert_int_equal(mkdir(dir, 0755), 0);
 	tu_write(dir, "1_create_t.up.sql", "-- ladder:no-transaction\nCREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT);\n");
 	tu_write(dir, "1_create_t.down.sql", "-- ladder:foreign-keys off\nDROP TABLE t;\n");
@@ -303,6 +295,17 @@ static int noop_step(void *native, void *user)
 	return 0;
 }
 
+typedef struct {
+	const ladder_plan *plan;
+	const char *out_path;
+} write_c_args;
+
+static int write_c(void *arg)
+{
+	const write_c_args *w = arg;
+	return ladder_plan_write_c(w->plan, "app_plan", w->out_path);
+}
+
 /*
  * Call ladder_plan_write_c in a child that cannot write where root could:
  * as nobody when the suite runs as root, as ourselves otherwise. Returns the
@@ -310,41 +313,8 @@ static int noop_step(void *native, void *user)
  */
 static int write_c_as_nobody(const ladder_plan *plan, const char *out_path, char *message, size_t size)
 {
-	int fds[2];
-	pid_t pid;
-	int status = 0;
-	size_t len = 0;
-	ssize_t n;
-
-	assert_int_equal(pipe(fds), 0);
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int code;
-		close(fds[0]);
-		if (geteuid() == 0 && (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0))
-			_exit(100);
-		code = ladder_plan_write_c(plan, "app_plan", out_path);
-		if (code < 0) {
-			const char *m = ladder_error_last()->message;
-			if (write(fds[1], m, strlen(m)) < 0)
-				_exit(101);
-		}
-		close(fds[1]);
-		_exit(code < 0 ? -code : 0);
-	}
-	close(fds[1]);
-	while (len + 1 < size && (n = read(fds[0], message + len, size - 1 - len)) > 0)
-		len += (size_t)n;
-	message[len] = '\0';
-	close(fds[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (!WIFEXITED(status))
-		fail_msg("the writing child died (status %d)", status);
-	if (WEXITSTATUS(status) >= 100)
-		fail_msg("the writing child could not become nobody (%d) or report back", NOBODY);
-	return -WEXITSTATUS(status);
+	write_c_args w = {plan, out_path};
+	return tu_as_nobody(write_c, &w, "writing", message, size);
 }
 
 /* ---- the generated C ---------------------------------------------------- */
@@ -359,11 +329,11 @@ static void generated_c_compiles_with_warnings_as_errors(void **state)
 
 	/* both formats, annotations, hostile path and SQL */
 	plan = tu_plan(tricky_dir());
-	assert_int_equal(ladder_plan_write_c(plan, "app_migrations", in(work, "tricky.c")), 0);
+	assert_int_equal(ladder_plan_write_c(plan, "app_migrations", tu_in(work, "tricky.c")), 0);
 	ladder_plan_free(plan);
-	assert_compiles(in(work, "tricky.c"), in(work, "tricky.o"));
+	assert_compiles(tu_in(work, "tricky.c"), tu_in(work, "tricky.o"));
 	/* the header comment survives the path: its first end is its own */
-	text = slurp(in(work, "tricky.c"));
+	text = slurp(tu_in(work, "tricky.c"));
 	assert_true(strncmp(text, "/*\n * Generated by `ladder embed` from the migrations in ", 56) == 0);
 	comment_end = strstr(text, "*/");
 	assert_non_null(comment_end);
@@ -373,16 +343,16 @@ static void generated_c_compiles_with_warnings_as_errors(void **state)
 
 	/* a baseline and a floor */
 	plan = tu_plan(baseline_dir());
-	assert_int_equal(ladder_plan_write_c(plan, "with_baseline", in(work, "baseline.c")), 0);
+	assert_int_equal(ladder_plan_write_c(plan, "with_baseline", tu_in(work, "baseline.c")), 0);
 	ladder_plan_free(plan);
-	assert_compiles(in(work, "baseline.c"), in(work, "baseline.o"));
+	assert_compiles(tu_in(work, "baseline.c"), tu_in(work, "baseline.o"));
 
 	/* an empty plan, and a plan that is only a baseline */
 	plan = tu_plan(tu_tmpdir());
-	assert_int_equal(ladder_plan_write_c(plan, "nothing", in(work, "empty.c")), 0);
+	assert_int_equal(ladder_plan_write_c(plan, "nothing", tu_in(work, "empty.c")), 0);
 	ladder_plan_free(plan);
-	assert_compiles(in(work, "empty.c"), in(work, "empty.o"));
-	text = slurp(in(work, "empty.c"));
+	assert_compiles(tu_in(work, "empty.c"), tu_in(work, "empty.o"));
+	text = slurp(tu_in(work, "empty.c"));
 	assert_contains(text, "\t.migrations = NULL,\n\t.count = 0,\n\t.baseline = NULL,\n\t.floor = 0LL,\n");
 	free(text);
 	{
@@ -390,9 +360,9 @@ static void generated_c_compiles_with_warnings_as_errors(void **state)
 		tu_write(dir, "9_all.baseline.sql", "CREATE TABLE a (x);\n");
 		plan = tu_plan(dir);
 	}
-	assert_int_equal(ladder_plan_write_c(plan, "only_baseline", in(work, "only.c")), 0);
+	assert_int_equal(ladder_plan_write_c(plan, "only_baseline", tu_in(work, "only.c")), 0);
 	ladder_plan_free(plan);
-	assert_compiles(in(work, "only.c"), in(work, "only.o"));
+	assert_compiles(tu_in(work, "only.c"), tu_in(work, "only.o"));
 
 	/* writing leaves nothing but the outputs */
 	assert_int_equal(count_entries(work), 8);
@@ -406,8 +376,8 @@ static void generated_c_holds_checksums_flags_and_escaped_sql(void **state)
 	char *text;
 	(void)state;
 
-	assert_int_equal(ladder_plan_write_c(plan, "app_migrations", in(work, "plan.c")), 0);
-	text = slurp(in(work, "plan.c"));
+	assert_int_equal(ladder_plan_write_c(plan, "app_migrations", tu_in(work, "plan.c")), 0);
+	text = slurp(tu_in(work, "plan.c"));
 
 	/* every precomputed checksum, each in its own entry */
 	assert_int_equal(ladder_plan_count(plan), 4);
@@ -457,8 +427,8 @@ static void generated_c_holds_checksums_flags_and_escaped_sql(void **state)
 static void embedded_plan_round_trips_through_a_real_program(void **state)
 {
 	const char *dir = tricky_dir();
-	const char *db_path = in(tu_tmpdir(), "app.db");
-	const char *out = in(tu_tmpdir(), "out.txt");
+	const char *db_path = tu_in(tu_tmpdir(), "app.db");
+	const char *out = tu_in(tu_tmpdir(), "out.txt");
 	const char *program;
 	ladder_plan *plan = tu_plan(dir);
 	ladder_db *db;
@@ -491,8 +461,8 @@ static void embedded_plan_round_trips_through_a_real_program(void **state)
 static void baseline_and_floor_round_trip(void **state)
 {
 	const char *dir = baseline_dir();
-	const char *db_path = in(tu_tmpdir(), "app.db");
-	const char *out = in(tu_tmpdir(), "out.txt");
+	const char *db_path = tu_in(tu_tmpdir(), "app.db");
+	const char *out = tu_in(tu_tmpdir(), "out.txt");
 	const char *program;
 	ladder_plan *plan = tu_plan(dir);
 	ladder_db *db;
@@ -572,8 +542,8 @@ static void every_character_round_trips(void **state)
 static void output_is_deterministic_atomic_and_dash_means_stdout(void **state)
 {
 	const char *work = tu_tmpdir();
-	const char *path = in(work, "plan.c");
-	const char *captured = in(work, "stdout.c");
+	const char *path = tu_in(work, "plan.c");
+	const char *captured = tu_in(work, "stdout.c");
 	const char *dir = baseline_dir();
 	ladder_plan *plan = tu_plan(dir);
 	ladder_plan *other;
@@ -637,7 +607,7 @@ static void output_is_deterministic_atomic_and_dash_means_stdout(void **state)
 static void plans_with_callbacks_are_refused(void **state)
 {
 	const char *work = tu_tmpdir();
-	const char *path = in(work, "plan.c");
+	const char *path = tu_in(work, "plan.c");
 	ladder_migration_def def = {0};
 	ladder_plan *plan = NULL;
 	(void)state;
@@ -689,7 +659,7 @@ static void assert_symbols_refused(const ladder_plan *plan, const char *work, co
                                    size_t count, const char *why)
 {
 	for (size_t i = 0; i < count; i++)
-		tu_assert_error(ladder_plan_write_c(plan, symbols[i], in(work, "plan.c")), LADDER_EINVALID,
+		tu_assert_error(ladder_plan_write_c(plan, symbols[i], tu_in(work, "plan.c")), LADDER_EINVALID,
 		                tu_fmt("symbol '%s' %s", symbols[i], why));
 	assert_int_equal(count_entries(work), 0);
 }
@@ -705,7 +675,7 @@ static void symbols_that_are_not_usable_c_names_are_refused(void **state)
 	ladder_plan *plan = tu_plan(baseline_dir());
 	(void)state;
 
-	tu_assert_error(ladder_plan_write_c(plan, NULL, in(work, "plan.c")), LADDER_EINVALID,
+	tu_assert_error(ladder_plan_write_c(plan, NULL, tu_in(work, "plan.c")), LADDER_EINVALID,
 	                "symbol '(null)' is not a C identifier");
 	assert_symbols_refused(plan, work, not_identifiers, sizeof(not_identifiers) / sizeof(not_identifiers[0]),
 	                       "is not a C identifier");
@@ -718,10 +688,10 @@ static void symbols_that_are_not_usable_c_names_are_refused(void **state)
 		static const char *const good[] = {"_x", "Plan2", "ladder_migrations", "a", "_plan_", "Ladder_plan",
 		                                   "integer", "INTERVAL"};
 		for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-			const char *c_path = in(work, tu_fmt("good%zu.c", i));
+			const char *c_path = tu_in(work, tu_fmt("good%zu.c", i));
 			if (ladder_plan_write_c(plan, good[i], c_path) < 0)
 				fail_msg("symbol '%s' refused: %s", good[i], ladder_error_last()->message);
-			assert_compiles(c_path, in(work, tu_fmt("good%zu.o", i)));
+			assert_compiles(c_path, tu_in(work, tu_fmt("good%zu.o", i)));
 		}
 	}
 	ladder_plan_free(plan);
@@ -778,8 +748,8 @@ static void symbols_the_header_declares_are_refused(void **state)
 static void unwritable_output_paths_are_refused_leaving_no_file(void **state)
 {
 	const char *work = tu_tmpdir();
-	const char *missing = in(work, "no/such/dir/plan.c");
-	const char *as_dir = in(work, "plan.c");
+	const char *missing = tu_in(work, "no/such/dir/plan.c");
+	const char *as_dir = tu_in(work, "plan.c");
 	ladder_plan *plan = tu_plan(baseline_dir());
 	char message[4096];
 	char *kept;
@@ -802,7 +772,7 @@ static void unwritable_output_paths_are_refused_leaving_no_file(void **state)
 	/* a directory we may not write to: nothing created, the old file kept */
 	{
 		const char *ro = tu_tmpdir();
-		const char *target = in(ro, "plan.c");
+		const char *target = tu_in(ro, "plan.c");
 		tu_write(ro, "plan.c", "/* the previous build's plan */\n");
 		assert_int_equal(chmod(target, 0666), 0);
 		assert_int_equal(chmod(ro, 0555), 0);

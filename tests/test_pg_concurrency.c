@@ -12,70 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define PROCESSES 24
-
-/* Fork PROCESSES children that wait at a gate, then each opens url and
- * migrates. Returns the sum of applied steps; asserts all succeeded. */
-static size_t migrate_from_many_processes(const char *url, const ladder_plan *plan, unsigned int flags)
-{
-	int gate[2], results[2];
-	pid_t pids[PROCESSES];
-	size_t total = 0;
-	int failures = 0;
-
-	assert_int_equal(pipe(gate), 0);
-	assert_int_equal(pipe(results), 0);
-	for (int i = 0; i < PROCESSES; i++) {
-		pids[i] = fork();
-		assert_true(pids[i] >= 0);
-		if (pids[i] == 0) {
-			char byte;
-			ladder_db *db = NULL;
-			ladder_run_options opts = LADDER_RUN_OPTIONS_INIT;
-			ladder_result result;
-			unsigned long long applied;
-			int error;
-
-			close(gate[1]);
-			close(results[0]);
-			(void)!read(gate[0], &byte, 1);
-			opts.flags = flags;
-			error = ladder_db_open(&db, url, NULL);
-			if (error == 0)
-				error = ladder_migrate(&result, db, plan, &opts);
-			if (error < 0) {
-				fprintf(stderr, "child %d: %s\n", i, ladder_error_last()->message);
-				_exit(1);
-			}
-			ladder_db_close(db);
-			applied = result.applied;
-			(void)!write(results[1], &applied, sizeof(applied));
-			_exit(0);
-		}
-	}
-	close(gate[0]);
-	close(results[1]);
-	close(gate[1]);
-	for (int i = 0; i < PROCESSES; i++) {
-		int status = 0;
-		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			failures++;
-	}
-	for (;;) {
-		unsigned long long applied;
-		if (read(results[0], &applied, sizeof(applied)) != (ssize_t)sizeof(applied))
-			break;
-		total += applied;
-	}
-	close(results[0]);
-	assert_int_equal(failures, 0);
-	return total;
-}
 
 static void fleet_with_create_index_concurrently(void **state)
 {
@@ -99,7 +38,7 @@ static void fleet_with_create_index_concurrently(void **state)
 		tu_write(dir, tu_fmt("%02d_t.up.sql", v),
 		         tu_fmt("CREATE TABLE t%d (id integer);\nINSERT INTO log (step) VALUES (%d);\n", v, v));
 	plan = tu_plan(dir);
-	assert_int_equal(migrate_from_many_processes(url, plan, 0), 10);
+	assert_int_equal(tu_migrate_many(PROCESSES, url, plan, 0), 10);
 	assert_int_equal(pgu_int(url, "SELECT count(*) FROM log"), 10);
 	assert_int_equal(pgu_int(url, "SELECT count(DISTINCT step) FROM log"), 10);
 	assert_int_equal(pgu_int(url, "SELECT count(*) FROM ladder_history WHERE state = 'done'"), 10);
@@ -145,18 +84,11 @@ static void behind_database_with_slow_step(void **state)
 	ladder_plan_free(plan);
 
 	assert_int_equal(ladder_plan_from_def(&plan, &new_def), 0);
-	assert_int_equal(migrate_from_many_processes(url, plan, LADDER_TX_PER_MIGRATION), 3);
+	assert_int_equal(tu_migrate_many(PROCESSES, url, plan, LADDER_TX_PER_MIGRATION), 3);
 	assert_int_equal(pgu_int(url, "SELECT count(*) FROM log WHERE step = 3"), 1);
 	assert_int_equal(pgu_int(url, "SELECT count(*) FROM log"), 3);
 	assert_int_equal(pgu_int(url, "SELECT max(version) FROM ladder_history"), 5);
 	ladder_plan_free(plan);
-}
-
-static double seconds_since(const struct timespec *start)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
 static void lock_timeout_changes_nothing(void **state)
@@ -169,7 +101,7 @@ static void lock_timeout_changes_nothing(void **state)
 	ladder_db *db = NULL, *other;
 	ladder_result result;
 	PGconn *holder;
-	struct timespec start;
+	double start;
 	char *before, *after;
 	double took;
 	(void)state;
@@ -184,12 +116,12 @@ static void lock_timeout_changes_nothing(void **state)
 	opts.lock_timeout_ms = 700;
 	assert_int_equal(ladder_db_open(&db, url, &opts), 0);
 	before = pgu_snapshot(url);
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	start = tu_now_ms();
 	tu_assert_error(ladder_migrate(&result, db, plan, NULL), LADDER_ELOCKED,
 	                tu_fmt("another migrator holds the migration lock on postgres://postgres@127.0.0.1:%d/%s "
 	                       "(waited 0.7 s)",
 	                       pgu_port(), name));
-	took = seconds_since(&start);
+	took = (tu_now_ms() - start) / 1e3;
 	assert_true(took >= 0.65 && took < 3.0);
 	after = pgu_snapshot(url);
 	assert_string_equal(before, after);

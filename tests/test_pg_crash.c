@@ -19,51 +19,6 @@
 #define STEPS 150
 #define TRIALS 30
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static const char *make_plan_dir(void)
-{
-	const char *dir = tu_tmpdir();
-	for (int v = 1; v <= STEPS; v++)
-		tu_write(dir, tu_fmt("%04d_t%d.up.sql", v, v),
-		         tu_fmt("CREATE TABLE t%d (id serial PRIMARY KEY, v text);\n"
-		                "INSERT INTO t%d (v) VALUES ('a'), ('b'), ('c');\n"
-		                "CREATE INDEX t%d_v ON t%d (v);\n",
-		                v, v, v, v));
-	return dir;
-}
-
-static pid_t spawn_migrator(const char *url, const ladder_plan *plan, unsigned int flags)
-{
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		ladder_db *db = NULL;
-		ladder_run_options opts = LADDER_RUN_OPTIONS_INIT;
-		opts.flags = flags;
-		if (ladder_db_open(&db, url, NULL) < 0 || ladder_migrate(NULL, db, plan, &opts) < 0) {
-			fprintf(stderr, "migrator: %s\n", ladder_error_last()->message);
-			_exit(1);
-		}
-		ladder_db_close(db);
-		_exit(0);
-	}
-	return pid;
-}
-
-static void run_to_completion(const char *url, const ladder_plan *plan)
-{
-	int status;
-	pid_t pid = spawn_migrator(url, plan, 0);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-}
-
 /* Table tN exists exactly for each recorded N; returns how many are. */
 static int64_t assert_consistent(const char *url)
 {
@@ -89,7 +44,7 @@ static int64_t assert_consistent(const char *url)
 
 static void kill_at_random_moments(void **state)
 {
-	ladder_plan *plan = tu_plan(make_plan_dir());
+	ladder_plan *plan = tu_plan(tu_table_steps_dir(STEPS, "serial", "text"));
 	int killed_midway = 0;
 	double full_ms;
 	(void)state;
@@ -97,9 +52,9 @@ static void kill_at_random_moments(void **state)
 	{
 		const char *name;
 		const char *url = pgu_new_db("crash_timing", &name);
-		double start = now_ms();
-		run_to_completion(url, plan);
-		full_ms = now_ms() - start;
+		double start = tu_now_ms();
+		tu_migrate_in_child(url, plan);
+		full_ms = tu_now_ms() - start;
 		pgu_drop_db(name);
 	}
 	srand((unsigned int)time(NULL));
@@ -111,7 +66,7 @@ static void kill_at_random_moments(void **state)
 		useconds_t delay = (useconds_t)((double)rand() / RAND_MAX * full_ms * 1.2 * 1000);
 		int64_t recorded;
 		int status;
-		pid_t pid = spawn_migrator(url, plan, flags);
+		pid_t pid = tu_spawn_migrator(url, plan, flags);
 
 		usleep(delay);
 		kill(pid, SIGKILL);
@@ -121,7 +76,7 @@ static void kill_at_random_moments(void **state)
 		recorded = assert_consistent(url);
 		if (recorded > 0 && recorded < STEPS)
 			killed_midway++;
-		run_to_completion(url, plan);
+		tu_migrate_in_child(url, plan);
 		assert_int_equal(assert_consistent(url), STEPS);
 		assert_int_equal(pgu_advisory_locks(url), 0);
 		pgu_drop_db(name);
@@ -149,11 +104,11 @@ static void killed_no_transaction_step_shows_as_interrupted(void **state)
 	tu_write(dir, "2_slow.up.sql", "-- ladder:no-transaction\nCREATE TABLE slow_marker (id integer);\n"
 	                               "SELECT pg_sleep(2);\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n");
 	plan = tu_plan(dir);
-	pid = spawn_migrator(url, plan, 0);
+	pid = tu_spawn_migrator(url, plan, 0);
 	/* kill it while the step is half done */
-	start = now_ms();
+	start = tu_now_ms();
 	while (pgu_int(url, "SELECT count(*) FROM pg_class WHERE relname = 'slow_marker'") == 0) {
-		assert_true(now_ms() - start < 20000);
+		assert_true(tu_now_ms() - start < 20000);
 		usleep(10 * 1000);
 	}
 	kill(pid, SIGKILL);

@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <inttypes.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -24,7 +23,6 @@
 
 #define MIB ((size_t)1024 * 1024)
 #define FILE_LIMIT (64 * MIB)
-#define NOBODY 65534
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -34,12 +32,6 @@ static const char *dir_with(const char *name, const char *content)
 	const char *dir = tu_tmpdir();
 	tu_write(dir, name, content);
 	return dir;
-}
-
-/* dir/name, kept. */
-static const char *in(const char *dir, const char *name)
-{
-	return tu_keep(tu_fmt("%s/%s", dir, name));
 }
 
 /* Hex SHA-256 of text with CRLF folded to LF, computed here, independently
@@ -128,6 +120,14 @@ static void write_sparse(const char *path, const char *head, off_t size)
 	assert_int_equal(close(fd), 0);
 }
 
+static int load_dir(void *dir)
+{
+	ladder_plan *plan = NULL;
+	int code = ladder_plan_load_dir(&plan, dir);
+	ladder_plan_free(plan);
+	return code;
+}
+
 /*
  * Load dir in a child that chmod cannot fool: as nobody (65534) when the
  * suite runs as root (root reads mode 000 files), as ourselves otherwise.
@@ -135,52 +135,7 @@ static void write_sparse(const char *path, const char *head, off_t size)
  */
 static int load_as_nobody(const char *dir, char *message, size_t size)
 {
-	int fds[2];
-	pid_t pid;
-	int status = 0;
-	size_t len = 0;
-	ssize_t n;
-
-	assert_int_equal(pipe(fds), 0);
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		ladder_plan *plan = NULL;
-		int code;
-
-		close(fds[0]);
-		if (geteuid() == 0 && (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0))
-			_exit(100);
-		code = ladder_plan_load_dir(&plan, dir);
-		ladder_plan_free(plan);
-		if (code < 0) {
-			const char *m = ladder_error_last()->message;
-			if (write(fds[1], m, strlen(m)) < 0)
-				_exit(101);
-		}
-		close(fds[1]);
-		_exit(code < 0 ? -code : 0);
-	}
-	close(fds[1]);
-	while (len + 1 < size && (n = read(fds[0], message + len, size - 1 - len)) > 0)
-		len += (size_t)n;
-	message[len] = '\0';
-	close(fds[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (!WIFEXITED(status))
-		fail_msg("the loading child died (status %d)", status);
-	if (WEXITSTATUS(status) >= 100)
-		fail_msg("the loading child could not become nobody (%d) or report back", NOBODY);
-	return -WEXITSTATUS(status);
-}
-
-static void assert_child_error(int code, int expected, const char *message, const char *needle)
-{
-	if (code != expected)
-		fail_msg("expected code %d (%s), got %d: %s", expected, ladder_strerror(expected), code, message);
-	if (strstr(message, needle) == NULL)
-		fail_msg("error message lacks \"%s\": %s", needle, message);
+	return tu_as_nobody(load_dir, (void *)dir, "loading", message, size);
 }
 
 /* ---- both formats load -------------------------------------------------- */
@@ -212,16 +167,16 @@ static void golang_migrate_pairs_load_in_version_order(void **state)
 	assert_null(ladder_plan_baseline_checksum(plan));
 	assert_int_equal(ladder_plan_floor(plan), 0);
 	assert_step(plan, 0, 1, "create_users", "CREATE TABLE users (id INTEGER PRIMARY KEY);\n", "DROP TABLE users;\n", 0,
-	            0, in(dir, "1_create_users.up.sql"), 1, in(dir, "1_create_users.down.sql"), 1);
+	            0, tu_in(dir, "1_create_users.up.sql"), 1, tu_in(dir, "1_create_users.down.sql"), 1);
 	assert_step(plan, 1, 2, "add_email", "ALTER TABLE users ADD COLUMN email TEXT;\n", NULL, 0, 0,
-	            in(dir, "2_add_email.up.sql"), 1, NULL, 0);
-	assert_step(plan, 2, 3, "padded", "CREATE TABLE p (x);\n", NULL, 0, 0, in(dir, "0003_padded.up.sql"), 1, NULL, 0);
+	            tu_in(dir, "2_add_email.up.sql"), 1, NULL, 0);
+	assert_step(plan, 2, 3, "padded", "CREATE TABLE p (x);\n", NULL, 0, 0, tu_in(dir, "0003_padded.up.sql"), 1, NULL, 0);
 	assert_step(plan, 3, 4, "irreversible", "DELETE FROM users WHERE email IS NULL;\n", NULL, 0, 0,
-	            in(dir, "4_irreversible.up.sql"), 1, NULL, 0);
-	assert_step(plan, 4, 5, "empty_down", "CREATE TABLE e (x);\n", NULL, 0, 0, in(dir, "5_empty_down.up.sql"), 1,
+	            tu_in(dir, "4_irreversible.up.sql"), 1, NULL, 0);
+	assert_step(plan, 4, 5, "empty_down", "CREATE TABLE e (x);\n", NULL, 0, 0, tu_in(dir, "5_empty_down.up.sql"), 1,
 	            NULL, 0);
 	assert_step(plan, 5, 10, "index_email", "CREATE INDEX users_email ON users (email);", "DROP INDEX users_email;", 0,
-	            0, in(dir, "10_index_email.up.sql"), 1, in(dir, "10_index_email.down.sql"), 1);
+	            0, tu_in(dir, "10_index_email.up.sql"), 1, tu_in(dir, "10_index_email.down.sql"), 1);
 	assert_null(ladder_plan_at(plan, 6));
 	ladder_plan_free(plan);
 }
@@ -259,13 +214,13 @@ static void dbmate_files_load_with_their_sections_and_lines(void **state)
 	assert_int_equal(ladder_plan_head(plan), INT64_C(20240104000000));
 	assert_step(plan, 0, INT64_C(20240101120000), "create_posts",
 	            "CREATE TABLE posts (id INTEGER);\nCREATE INDEX posts_id ON posts (id);\n\n", "DROP TABLE posts;\n", 0,
-	            0, in(dir, "20240101120000_create_posts.sql"), 2, NULL, 6);
+	            0, tu_in(dir, "20240101120000_create_posts.sql"), 2, NULL, 6);
 	assert_step(plan, 1, INT64_C(20240102000000), "reversed", "CREATE TABLE r (x);\n", "DROP TABLE r;\n", 0, 0,
-	            in(dir, "20240102000000_reversed.sql"), 5, NULL, 3);
+	            tu_in(dir, "20240102000000_reversed.sql"), 5, NULL, 3);
 	assert_step(plan, 2, INT64_C(20240103000000), "up_only", "-- migrate:upgrade is just a comment\nCREATE TABLE u (x);",
-	            NULL, 0, 0, in(dir, "20240103000000_up_only.sql"), 2, NULL, 0);
+	            NULL, 0, 0, tu_in(dir, "20240103000000_up_only.sql"), 2, NULL, 0);
 	assert_step(plan, 3, INT64_C(20240104000000), "empty_down", "CREATE TABLE e (x);\n", NULL, 0, 0,
-	            in(dir, "20240104000000_empty_down.sql"), 2, NULL, 0);
+	            tu_in(dir, "20240104000000_empty_down.sql"), 2, NULL, 0);
 	ladder_plan_free(plan);
 }
 
@@ -283,12 +238,12 @@ static void both_formats_mix_and_crlf_files_keep_their_sections(void **state)
 
 	plan = tu_plan(dir);
 	assert_int_equal(ladder_plan_count(plan), 3);
-	assert_step(plan, 0, 1, "a", "CREATE TABLE a (x);\n", "DROP TABLE a;\n", 0, 0, in(dir, "1_a.up.sql"), 1,
-	            in(dir, "1_a.down.sql"), 1);
+	assert_step(plan, 0, 1, "a", "CREATE TABLE a (x);\n", "DROP TABLE a;\n", 0, 0, tu_in(dir, "1_a.up.sql"), 1,
+	            tu_in(dir, "1_a.down.sql"), 1);
 	/* the CR of a marker line is not part of either section */
-	assert_step(plan, 1, 2, "b", "CREATE TABLE b (x);\r\n", "DROP TABLE b;\r\n", 0, 0, in(dir, "2_b.sql"), 2, NULL,
+	assert_step(plan, 1, 2, "b", "CREATE TABLE b (x);\r\n", "DROP TABLE b;\r\n", 0, 0, tu_in(dir, "2_b.sql"), 2, NULL,
 	            4);
-	assert_step(plan, 2, 3, "c", "CREATE TABLE c (x);\r\n", NULL, 0, 0, in(dir, "3_c.up.sql"), 1, NULL, 0);
+	assert_step(plan, 2, 3, "c", "CREATE TABLE c (x);\r\n", NULL, 0, 0, tu_in(dir, "3_c.up.sql"), 1, NULL, 0);
 	/* a CRLF checkout checksums like the LF original */
 	sha256_folded("CREATE TABLE b (x);\n", lf);
 	assert_string_equal(ladder_plan_checksum(plan, 1), lf);
@@ -413,7 +368,7 @@ static void baseline_loads_with_its_floor(void **state)
 	assert_string_equal(base->name, "schema");
 	assert_string_equal(base->up_sql, baseline_sql);
 	assert_null(base->down_sql);
-	assert_string_equal(base->source, in(dir, "3_schema.baseline.sql"));
+	assert_string_equal(base->source, tu_in(dir, "3_schema.baseline.sql"));
 	assert_int_equal(base->up_line, 1);
 	assert_int_equal(base->up_flags, 0);
 	assert_int_equal(ladder_plan_floor(plan), 2);
@@ -470,13 +425,13 @@ static void other_files_and_subdirectories_are_ignored(void **state)
 	tu_write(dir, ".2_hidden.up.sql", "CREATE TABLE hidden (x);\n");
 	tu_write(dir, ".sql", "garbage");
 	/* subdirectories, even one named like a migration, are not descended */
-	assert_int_equal(mkdir(in(dir, "archive"), 0755), 0);
-	tu_write(in(dir, "archive"), "1_old.up.sql", "CREATE TABLE old (x);\n");
-	tu_write(in(dir, "archive"), "bad name.sql", "\xff");
-	assert_int_equal(mkdir(in(dir, "2_looks_like_one.sql"), 0755), 0);
-	assert_int_equal(mkdir(in(dir, ".git"), 0755), 0);
+	assert_int_equal(mkdir(tu_in(dir, "archive"), 0755), 0);
+	tu_write(tu_in(dir, "archive"), "1_old.up.sql", "CREATE TABLE old (x);\n");
+	tu_write(tu_in(dir, "archive"), "bad name.sql", "\xff");
+	assert_int_equal(mkdir(tu_in(dir, "2_looks_like_one.sql"), 0755), 0);
+	assert_int_equal(mkdir(tu_in(dir, ".git"), 0755), 0);
 	/* a symlink to a directory is a directory */
-	assert_int_equal(symlink(elsewhere, in(dir, "3_linked_dir.sql")), 0);
+	assert_int_equal(symlink(elsewhere, tu_in(dir, "3_linked_dir.sql")), 0);
 
 	plan = tu_plan(dir);
 	assert_int_equal(ladder_plan_count(plan), 1);
@@ -494,11 +449,11 @@ static void other_files_and_subdirectories_are_ignored(void **state)
 	/* a symlink to a migration file is followed */
 	tu_write(elsewhere, "shared.sql.txt", "CREATE TABLE shared (x);\n");
 	dir = tu_tmpdir();
-	assert_int_equal(symlink(in(elsewhere, "shared.sql.txt"), in(dir, "5_shared.up.sql")), 0);
+	assert_int_equal(symlink(tu_in(elsewhere, "shared.sql.txt"), tu_in(dir, "5_shared.up.sql")), 0);
 	plan = tu_plan(dir);
 	assert_int_equal(ladder_plan_count(plan), 1);
 	assert_string_equal(ladder_plan_at(plan, 0)->up_sql, "CREATE TABLE shared (x);\n");
-	assert_string_equal(ladder_plan_at(plan, 0)->source, in(dir, "5_shared.up.sql"));
+	assert_string_equal(ladder_plan_at(plan, 0)->source, tu_in(dir, "5_shared.up.sql"));
 	ladder_plan_free(plan);
 }
 
@@ -541,20 +496,20 @@ static void nul_bytes_are_refused_with_their_line(void **state)
 	dir = tu_tmpdir();
 	tu_write(dir, "0_ignored.txt", "");
 	tu_write(dir, "1_ok.up.sql", "CREATE TABLE ok (x);\n");
-	tu_write_bytes(in(dir, "2_a.up.sql"), up, sizeof(up) - 1);
+	tu_write_bytes(tu_in(dir, "2_a.up.sql"), up, sizeof(up) - 1);
 	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/2_a.up.sql:3: the file holds a NUL byte", dir), NULL);
 
 	dir = dir_with("1_a.up.sql", "CREATE TABLE a (x);\n");
-	tu_write_bytes(in(dir, "1_a.down.sql"), "\0", 1);
+	tu_write_bytes(tu_in(dir, "1_a.down.sql"), "\0", 1);
 	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/1_a.down.sql:1: the file holds a NUL byte (byte 1)", dir), NULL);
 
 	dir = tu_tmpdir();
-	tu_write_bytes(in(dir, "3_b.sql"), dbmate, sizeof(dbmate) - 1);
+	tu_write_bytes(tu_in(dir, "3_b.sql"), dbmate, sizeof(dbmate) - 1);
 	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/3_b.sql:4: the file holds a NUL byte", dir), NULL);
 
 	/* a NUL after the last newline, at the very end */
 	dir = tu_tmpdir();
-	tu_write_bytes(in(dir, "4_c.up.sql"), "SELECT 1;\n\0", 11);
+	tu_write_bytes(tu_in(dir, "4_c.up.sql"), "SELECT 1;\n\0", 11);
 	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/4_c.up.sql:2: the file holds a NUL byte (byte 11)", dir), NULL);
 }
 
@@ -602,15 +557,15 @@ static void files_over_64_mib_are_refused_and_64_mib_loads(void **state)
 
 	/* sparse: refused from its size, before a byte is read */
 	dir = tu_tmpdir();
-	write_sparse(in(dir, "1_big.up.sql"), head, (off_t)FILE_LIMIT + 1);
+	write_sparse(tu_in(dir, "1_big.up.sql"), head, (off_t)FILE_LIMIT + 1);
 	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/1_big.up.sql: file is too large (67108865 bytes", dir),
 	                  "the limit is 64 MiB");
 	dir = dir_with("1_a.up.sql", "CREATE TABLE a (x);\n");
 	/* 4 GiB + 1: a size cut to 32 bits would read as 1 byte */
-	write_sparse(in(dir, "1_a.down.sql"), head, (off_t)4 * 1024 * MIB + 1);
+	write_sparse(tu_in(dir, "1_a.down.sql"), head, (off_t)4 * 1024 * MIB + 1);
 	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/1_a.down.sql: file is too large", dir), NULL);
 	dir = tu_tmpdir();
-	write_sparse(in(dir, "2_big.sql"), "-- migrate:up\n", (off_t)FILE_LIMIT + 4096);
+	write_sparse(tu_in(dir, "2_big.sql"), "-- migrate:up\n", (off_t)FILE_LIMIT + 4096);
 	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/2_big.sql: file is too large", dir), NULL);
 
 	/* exactly at the limit: real text (zeros would be NUL bytes) loads whole */
@@ -623,7 +578,7 @@ static void files_over_64_mib_are_refused_and_64_mib_loads(void **state)
 	text[FILE_LIMIT - 1] = '\n';
 	text[FILE_LIMIT] = '\0';
 	dir = tu_tmpdir();
-	f = fopen(in(dir, "1_big.up.sql"), "wb");
+	f = fopen(tu_in(dir, "1_big.up.sql"), "wb");
 	assert_non_null(f);
 	assert_int_equal(fwrite(text, 1, FILE_LIMIT, f), FILE_LIMIT);
 	assert_int_equal(fclose(f), 0);
@@ -685,13 +640,13 @@ static void missing_directory_and_file_path_are_refused(void **state)
 	ladder_plan *plan = NULL;
 	(void)state;
 
-	assert_load_fails(in(dir, "nope"), LADDER_EIO, tu_fmt("migrations directory '%s/nope' does not exist", dir),
+	assert_load_fails(tu_in(dir, "nope"), LADDER_EIO, tu_fmt("migrations directory '%s/nope' does not exist", dir),
 	                  NULL);
-	assert_load_fails(in(dir, "nope/deeper"), LADDER_EIO,
+	assert_load_fails(tu_in(dir, "nope/deeper"), LADDER_EIO,
 	                  tu_fmt("migrations directory '%s/nope/deeper' does not exist", dir), NULL);
 
 	tu_write(dir, "1_a.up.sql", "CREATE TABLE a (x);\n");
-	file = in(dir, "1_a.up.sql");
+	file = tu_in(dir, "1_a.up.sql");
 	assert_load_fails(file, LADDER_EIO, tu_fmt("migrations directory '%s': %s", file, strerror(ENOTDIR)), NULL);
 
 	tu_assert_error(ladder_plan_load_dir(&plan, NULL), LADDER_EINVALID, "NULL argument");
@@ -721,43 +676,43 @@ static void unreadable_files_and_directories_are_refused(void **state)
 	dir = dir_with("1_a.up.sql", "CREATE TABLE a (x);\n");
 	tu_write(dir, "2_b.up.sql", "CREATE TABLE b (x);\n");
 	assert_int_equal(chmod(dir, 0755), 0);
-	assert_int_equal(chmod(in(dir, "2_b.up.sql"), 0), 0);
+	assert_int_equal(chmod(tu_in(dir, "2_b.up.sql"), 0), 0);
 	code = load_as_nobody(dir, message, sizeof(message));
-	assert_child_error(code, LADDER_EIO, message, tu_fmt("%s/2_b.up.sql: cannot read: %s", dir, strerror(EACCES)));
+	tu_assert_message(code, LADDER_EIO, message, tu_fmt("%s/2_b.up.sql: cannot read: %s", dir, strerror(EACCES)));
 
 	/* an unreadable down file */
 	dir = dir_with("1_a.up.sql", "CREATE TABLE a (x);\n");
 	tu_write(dir, "1_a.down.sql", "DROP TABLE a;\n");
 	assert_int_equal(chmod(dir, 0755), 0);
-	assert_int_equal(chmod(in(dir, "1_a.down.sql"), 0), 0);
+	assert_int_equal(chmod(tu_in(dir, "1_a.down.sql"), 0), 0);
 	code = load_as_nobody(dir, message, sizeof(message));
-	assert_child_error(code, LADDER_EIO, message, tu_fmt("%s/1_a.down.sql: cannot read: %s", dir, strerror(EACCES)));
+	tu_assert_message(code, LADDER_EIO, message, tu_fmt("%s/1_a.down.sql: cannot read: %s", dir, strerror(EACCES)));
 
 	/* an unreadable dbmate file and baseline */
 	dir = dir_with("1_a.sql", "-- migrate:up\nCREATE TABLE a (x);\n");
 	assert_int_equal(chmod(dir, 0755), 0);
-	assert_int_equal(chmod(in(dir, "1_a.sql"), 0), 0);
+	assert_int_equal(chmod(tu_in(dir, "1_a.sql"), 0), 0);
 	code = load_as_nobody(dir, message, sizeof(message));
-	assert_child_error(code, LADDER_EIO, message, tu_fmt("%s/1_a.sql: cannot read: %s", dir, strerror(EACCES)));
+	tu_assert_message(code, LADDER_EIO, message, tu_fmt("%s/1_a.sql: cannot read: %s", dir, strerror(EACCES)));
 	dir = dir_with("1_a.baseline.sql", "CREATE TABLE a (x);\n");
 	assert_int_equal(chmod(dir, 0755), 0);
-	assert_int_equal(chmod(in(dir, "1_a.baseline.sql"), 0), 0);
+	assert_int_equal(chmod(tu_in(dir, "1_a.baseline.sql"), 0), 0);
 	code = load_as_nobody(dir, message, sizeof(message));
-	assert_child_error(code, LADDER_EIO, message, tu_fmt("%s/1_a.baseline.sql: cannot read", dir));
+	tu_assert_message(code, LADDER_EIO, message, tu_fmt("%s/1_a.baseline.sql: cannot read", dir));
 
 	/* an unreadable directory */
 	dir = dir_with("1_a.up.sql", "CREATE TABLE a (x);\n");
 	assert_int_equal(chmod(dir, 0), 0);
 	code = load_as_nobody(dir, message, sizeof(message));
 	assert_int_equal(chmod(dir, 0700), 0); /* so the cleanup can remove it */
-	assert_child_error(code, LADDER_EIO, message, tu_fmt("migrations directory '%s': %s", dir, strerror(EACCES)));
+	tu_assert_message(code, LADDER_EIO, message, tu_fmt("migrations directory '%s': %s", dir, strerror(EACCES)));
 
 	/* a directory nobody can list but not enter: the files cannot be stat'ed */
 	dir = dir_with("1_a.up.sql", "CREATE TABLE a (x);\n");
 	assert_int_equal(chmod(dir, 0644), 0);
 	code = load_as_nobody(dir, message, sizeof(message));
 	assert_int_equal(chmod(dir, 0700), 0);
-	assert_child_error(code, LADDER_EIO, message, tu_fmt("%s/1_a.up.sql: cannot read: %s", dir, strerror(EACCES)));
+	tu_assert_message(code, LADDER_EIO, message, tu_fmt("%s/1_a.up.sql: cannot read: %s", dir, strerror(EACCES)));
 }
 
 static void dangling_symlinks_and_special_files_are_refused(void **state)
@@ -766,16 +721,16 @@ static void dangling_symlinks_and_special_files_are_refused(void **state)
 	(void)state;
 
 	dir = dir_with("1_a.up.sql", "CREATE TABLE a (x);\n");
-	assert_int_equal(symlink("missing-target.sql", in(dir, "2_b.up.sql")), 0);
+	assert_int_equal(symlink("missing-target.sql", tu_in(dir, "2_b.up.sql")), 0);
 	assert_load_fails(dir, LADDER_EIO, tu_fmt("%s/2_b.up.sql: cannot read: %s", dir, strerror(ENOENT)), NULL);
 
 	dir = dir_with("1_a.up.sql", "CREATE TABLE a (x);\n");
-	assert_int_equal(symlink("1_a.down.sql", in(dir, "1_a.down.sql")), 0); /* a loop */
+	assert_int_equal(symlink("1_a.down.sql", tu_in(dir, "1_a.down.sql")), 0); /* a loop */
 	assert_load_fails(dir, LADDER_EIO, tu_fmt("%s/1_a.down.sql: cannot read: %s", dir, strerror(ELOOP)), NULL);
 
 	/* a FIFO would block a reader forever: refused without opening it */
 	dir = dir_with("1_a.up.sql", "CREATE TABLE a (x);\n");
-	assert_int_equal(mkfifo(in(dir, "2_b.sql"), 0644), 0);
+	assert_int_equal(mkfifo(tu_in(dir, "2_b.sql"), 0644), 0);
 	assert_load_fails(dir, LADDER_EIO, tu_fmt("%s/2_b.sql: cannot read: not a regular file", dir), NULL);
 }
 

@@ -1082,14 +1082,28 @@ static void corrupt_key_is_refused_by_name(void **state)
 		free_key(&keys[i]);
 }
 
+/* What each child of many_processes_open_one_v0_file runs. */
+typedef struct {
+	const char *input;
+	char (*out)[512], (*err)[512];
+	const char *(*argv)[10];
+} many_ctx;
+
+static int exec_many(int i, void *arg)
+{
+	const many_ctx *m = arg;
+	exec_with(m->input, m->out[i], m->err[i], m->argv[i]);
+	return 127; /* exec_with does not return */
+}
+
 static void many_processes_open_one_v0_file(void **state)
 {
 	testkey keys[3];
 	const char *path, *input;
 	char out[PROCESSES][512], err[PROCESSES][512];
 	const char *argv[PROCESSES][10];
-	pid_t pids[PROCESSES];
-	int gate[2], upgraded = 0, writers = 0;
+	int statuses[PROCESSES], upgraded = 0, writers = 0;
+	many_ctx ctx = {NULL, out, err, argv};
 	(void)state;
 
 	make_key(&keys[0], "ed25519", "a");
@@ -1118,24 +1132,11 @@ static void many_processes_open_one_v0_file(void **state)
 			a[0] = AGENT, a[1] = "--db", a[2] = path;
 		}
 	}
-	assert_int_equal(pipe(gate), 0);
-	fflush(NULL);
+	ctx.input = input;
+	tu_fork_many(PROCESSES, exec_many, &ctx, statuses); /* every child starts at once */
 	for (int i = 0; i < PROCESSES; i++) {
-		pids[i] = fork();
-		assert_true(pids[i] >= 0);
-		if (pids[i] == 0) {
-			char byte;
-			close(gate[1]);
-			(void)!read(gate[0], &byte, 1); /* EOF when the parent opens the gate */
-			exec_with(input, out[i], err[i], argv[i]);
-		}
-	}
-	close(gate[0]);
-	close(gate[1]); /* every child starts at once */
-	for (int i = 0; i < PROCESSES; i++) {
-		int status = 0;
+		int status = statuses[i];
 		char *o, *e;
-		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
 		o = slurp(out[i], NULL);
 		e = slurp(err[i], NULL);
 		if (exit_code(status) != 0)

@@ -5,11 +5,16 @@
 #include "testutil.h"
 
 #include <ftw.h>
+#include <grp.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#define NOBODY 65534
 
 static char *dirs[256];
 static int ndirs;
@@ -80,6 +85,11 @@ const char *tu_fmt(const char *fmt, ...)
 	return buf;
 }
 
+const char *tu_in(const char *dir, const char *name)
+{
+	return tu_keep(tu_fmt("%s/%s", dir, name));
+}
+
 void tu_write_bytes(const char *path, const void *data, size_t len)
 {
 	FILE *f = fopen(path, "wb");
@@ -92,6 +102,18 @@ void tu_write_bytes(const char *path, const void *data, size_t len)
 void tu_write(const char *dir, const char *name, const char *content)
 {
 	tu_write_bytes(tu_fmt("%s/%s", dir, name), content, strlen(content));
+}
+
+const char *tu_table_steps_dir(int steps, const char *id_type, const char *text_type)
+{
+	const char *dir = tu_tmpdir();
+	for (int v = 1; v <= steps; v++)
+		tu_write(dir, tu_fmt("%04d_t%d.up.sql", v, v),
+		         tu_fmt("CREATE TABLE t%d (id %s PRIMARY KEY, v %s);\n"
+		                "INSERT INTO t%d (v) VALUES ('a'), ('b'), ('c');\n"
+		                "CREATE INDEX t%d_v ON t%d (v);\n",
+		                v, id_type, text_type, v, v, v));
+	return dir;
 }
 
 ladder_plan *tu_plan(const char *dir)
@@ -134,24 +156,29 @@ sqlite3 *tu_sqlite(const char *path)
 	return db;
 }
 
-typedef struct {
-	char *buf;
-	size_t len, cap;
-} strbuf;
-
-static void sb_add(strbuf *sb, const char *s)
+void tu_buf_add(tu_buf *b, const char *s)
 {
 	size_t n = strlen(s);
-	if (sb->len + n + 1 > sb->cap) {
-		sb->cap = (sb->len + n + 1) * 2;
-		sb->buf = realloc(sb->buf, sb->cap);
-		assert_non_null(sb->buf);
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->buf = realloc(b->buf, b->cap);
+		assert_non_null(b->buf);
 	}
-	memcpy(sb->buf + sb->len, s, n + 1);
-	sb->len += n;
+	memcpy(b->buf + b->len, s, n + 1);
+	b->len += n;
 }
 
-static void rows_into(sqlite3 *db, const char *sql, strbuf *sb)
+void tu_assert_text_is(const char *what, char *text, const char *expected)
+{
+	if (strcmp(text, expected) != 0) {
+		fprintf(stderr, "%s\n  expected: %s\n  got:      %s\n", what, expected, text);
+		free(text);
+		fail();
+	}
+	free(text);
+}
+
+static void rows_into(sqlite3 *db, const char *sql, tu_buf *sb)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc;
@@ -162,10 +189,10 @@ static void rows_into(sqlite3 *db, const char *sql, strbuf *sb)
 		for (int i = 0; i < sqlite3_column_count(stmt); i++) {
 			const unsigned char *v = sqlite3_column_text(stmt, i);
 			if (i > 0)
-				sb_add(sb, "|");
-			sb_add(sb, v ? (const char *)v : "NULL");
+				tu_buf_add(sb, "|");
+			tu_buf_add(sb, v ? (const char *)v : "NULL");
 		}
-		sb_add(sb, "\n");
+		tu_buf_add(sb, "\n");
 	}
 	if (rc != SQLITE_DONE)
 		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
@@ -175,8 +202,8 @@ static void rows_into(sqlite3 *db, const char *sql, strbuf *sb)
 char *tu_text(const char *path, const char *sql)
 {
 	sqlite3 *db = tu_sqlite(path);
-	strbuf sb = {0};
-	sb_add(&sb, "");
+	tu_buf sb = {0};
+	tu_buf_add(&sb, "");
 	rows_into(db, sql, &sb);
 	sqlite3_close(db);
 	return sb.buf;
@@ -184,13 +211,7 @@ char *tu_text(const char *path, const char *sql)
 
 void tu_assert_text(const char *path, const char *sql, const char *expected)
 {
-	char *text = tu_text(path, sql);
-	if (strcmp(text, expected) != 0) {
-		fprintf(stderr, "%s\n  expected: %s\n  got:      %s\n", sql, expected, text);
-		free(text);
-		fail();
-	}
-	free(text);
+	tu_assert_text_is(sql, tu_text(path, sql), expected);
 }
 
 int64_t tu_int(const char *path, const char *sql)
@@ -212,20 +233,20 @@ char *tu_snapshot(const char *path)
 {
 	sqlite3 *db = tu_sqlite(path);
 	sqlite3_stmt *stmt = NULL;
-	strbuf sb = {0};
+	tu_buf sb = {0};
 
-	sb_add(&sb, "-- schema\n");
+	tu_buf_add(&sb, "-- schema\n");
 	rows_into(db, "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name", &sb);
-	sb_add(&sb, "-- user_version\n");
+	tu_buf_add(&sb, "-- user_version\n");
 	rows_into(db, "PRAGMA user_version", &sb);
 	if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name", -1, &stmt,
 	                       NULL) != SQLITE_OK)
 		fail_msg("snapshot: %s", sqlite3_errmsg(db));
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
 		char *sql = sqlite3_mprintf("SELECT * FROM \"%w\" ORDER BY 1", (const char *)sqlite3_column_text(stmt, 0));
-		sb_add(&sb, "-- table ");
-		sb_add(&sb, (const char *)sqlite3_column_text(stmt, 0));
-		sb_add(&sb, "\n");
+		tu_buf_add(&sb, "-- table ");
+		tu_buf_add(&sb, (const char *)sqlite3_column_text(stmt, 0));
+		tu_buf_add(&sb, "\n");
 		rows_into(db, sql, &sb);
 		sqlite3_free(sql);
 	}
@@ -259,9 +280,172 @@ void tu_file_fingerprint(const char *path, char hex[65], struct timespec *mtime)
 
 void tu_assert_error(int code, int expected, const char *needle)
 {
-	const char *message = ladder_error_last()->message;
+	tu_assert_message(code, expected, ladder_error_last()->message, needle);
+}
+
+void tu_assert_message(int code, int expected, const char *message, const char *needle)
+{
 	if (code != expected)
 		fail_msg("expected code %d (%s), got %d: %s", expected, ladder_strerror(expected), code, message);
 	if (needle != NULL && strstr(message, needle) == NULL)
 		fail_msg("error message lacks \"%s\": %s", needle, message);
+}
+
+double tu_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int tu_fork_many(int n, int (*child)(int i, void *ctx), void *ctx, int *statuses)
+{
+	int gate[2];
+	pid_t *pids = calloc((size_t)n, sizeof(*pids));
+	int failures = 0;
+
+	assert_non_null(pids);
+	assert_int_equal(pipe(gate), 0);
+	fflush(NULL);
+	for (int i = 0; i < n; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			char byte;
+			close(gate[1]);
+			(void)!read(gate[0], &byte, 1); /* EOF when the parent opens the gate */
+			_exit(child(i, ctx));
+		}
+	}
+	close(gate[0]);
+	close(gate[1]); /* open the gate: every child starts at once */
+	for (int i = 0; i < n; i++) {
+		int status = 0;
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			failures++;
+		if (statuses != NULL)
+			statuses[i] = status;
+	}
+	free(pids);
+	return failures;
+}
+
+typedef struct {
+	const char *target;
+	const ladder_plan *plan;
+	unsigned int flags;
+	int results[2];
+} migrate_many_ctx;
+
+static int migrate_one(int i, void *arg)
+{
+	migrate_many_ctx *m = arg;
+	ladder_db *db = NULL;
+	ladder_run_options opts = LADDER_RUN_OPTIONS_INIT;
+	ladder_result result;
+	unsigned long long applied;
+	int error;
+
+	close(m->results[0]);
+	opts.flags = m->flags;
+	error = ladder_db_open(&db, m->target, NULL);
+	if (error == 0)
+		error = ladder_migrate(&result, db, m->plan, &opts);
+	if (error < 0) {
+		fprintf(stderr, "child %d: %s\n", i, ladder_error_last()->message);
+		return 1;
+	}
+	ladder_db_close(db);
+	applied = result.applied;
+	(void)!write(m->results[1], &applied, sizeof(applied));
+	return 0;
+}
+
+size_t tu_migrate_many(int n, const char *target, const ladder_plan *plan, unsigned int flags)
+{
+	migrate_many_ctx m = {target, plan, flags, {-1, -1}};
+	size_t total = 0;
+	int failures;
+
+	assert_int_equal(pipe(m.results), 0);
+	failures = tu_fork_many(n, migrate_one, &m, NULL);
+	close(m.results[1]);
+	for (;;) {
+		unsigned long long applied;
+		if (read(m.results[0], &applied, sizeof(applied)) != (ssize_t)sizeof(applied))
+			break;
+		total += applied;
+	}
+	close(m.results[0]);
+	assert_int_equal(failures, 0);
+	return total;
+}
+
+pid_t tu_spawn_migrator(const char *target, const ladder_plan *plan, unsigned int flags)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		ladder_db *db = NULL;
+		ladder_run_options opts = LADDER_RUN_OPTIONS_INIT;
+		opts.flags = flags;
+		if (ladder_db_open(&db, target, NULL) < 0 || ladder_migrate(NULL, db, plan, &opts) < 0) {
+			fprintf(stderr, "migrator: %s\n", ladder_error_last()->message);
+			_exit(1);
+		}
+		ladder_db_close(db);
+		_exit(0);
+	}
+	return pid;
+}
+
+void tu_migrate_in_child(const char *target, const ladder_plan *plan)
+{
+	int status;
+	pid_t pid = tu_spawn_migrator(target, plan, 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+int tu_as_nobody(int (*fn)(void *ctx), void *ctx, const char *who, char *message, size_t size)
+{
+	int fds[2];
+	pid_t pid;
+	int status = 0;
+	size_t len = 0;
+	ssize_t n;
+
+	assert_int_equal(pipe(fds), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int code;
+		close(fds[0]);
+		if (geteuid() == 0 && (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0))
+			_exit(100);
+		code = fn(ctx);
+		if (code < 0) {
+			const char *m = ladder_error_last()->message;
+			if (write(fds[1], m, strlen(m)) < 0)
+				_exit(101);
+		}
+		close(fds[1]);
+		_exit(code < 0 ? -code : 0);
+	}
+	close(fds[1]);
+	while (len + 1 < size && (n = read(fds[0], message + len, size - 1 - len)) > 0)
+		len += (size_t)n;
+	message[len] = '\0';
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status))
+		fail_msg("the %s child died (status %d)", who, status);
+	if (WEXITSTATUS(status) >= 100)
+		fail_msg("the %s child could not become nobody (%d) or report back", who, NOBODY);
+	return -WEXITSTATUS(status);
 }
