@@ -215,6 +215,8 @@ int ladder_postgres_connect(ladder_conn **out, const char *conninfo, const ladde
 	int error = 0;
 
 	*out = NULL;
+	if ((error = ladder_libpq_load()) < 0)
+		return error;
 	if (conninfo == NULL || conninfo[0] == '\0') {
 		error = ladder_error_set(LADDER_EINVALID, "no PostgreSQL connection string given");
 		goto done;
@@ -287,6 +289,8 @@ int ladder_postgres_wrap(ladder_db **out, struct pg_conn *pg, const ladder_open_
 		error = ladder_error_set(LADDER_EINVALID, "ladder_postgres_wrap: no connection given");
 		goto done;
 	}
+	if ((error = ladder_libpq_load()) < 0)
+		goto done;
 	*out = NULL;
 	if (opts != NULL && opts->version != LADDER_OPEN_OPTIONS_VERSION) {
 		error = ladder_error_set(LADDER_EINVALID, "ladder_open_options: unknown version %u", opts->version);

@@ -11,7 +11,7 @@
 #include "ladder.h"
 #include "ladder/sys/driver.h"
 
-#include <libpq-fe.h>
+#include "pg_libpq.h" /* libpq, loaded on first use */
 
 /* A statement prepared once per connection, named uniquely so that it
  * cannot collide with an application's own on a wrapped connection, with

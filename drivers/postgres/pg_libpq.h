@@ -1,0 +1,78 @@
+/*
+ * pg_libpq.h — libpq, loaded when the first PostgreSQL connection is made
+ * rather than linked: a program (or the CLI) that only ever opens SQLite
+ * files should not pay for loading libpq and its dependency chain (about
+ * 2 ms of start-up, 20 shared objects) on every run. Every libpq function
+ * the driver calls goes through one table filled by dlsym; the macros at
+ * the end keep the driver's code written as ordinary libpq calls.
+ */
+#ifndef LADDER_PG_LIBPQ_H
+#define LADDER_PG_LIBPQ_H
+
+#include <libpq-fe.h>
+
+#define LADDER_LIBPQ_FUNCTIONS(X)                                                                      \
+	X(PQclear) X(PQclientEncoding) X(PQcmdStatus) X(PQconnectdb) X(PQconninfo) X(PQconninfoFree)       \
+	X(PQconninfoParse) X(PQdb) X(PQerrorMessage) X(PQescapeIdentifier) X(PQexec) X(PQexecParams)        \
+	X(PQexecPrepared) X(PQfinish) X(PQfname) X(PQfreemem) X(PQgetCopyData) X(PQgetisnull)               \
+	X(PQgetlength) X(PQgetResult) X(PQgetvalue) X(PQhost) X(PQnfields) X(PQntuples) X(PQparameterStatus) \
+	X(PQpass) X(PQport) X(PQprepare) X(PQputCopyEnd) X(PQresStatus) X(PQresultErrorField)              \
+	X(PQresultErrorMessage) X(PQresultStatus) X(PQsendQuery) X(PQsetNoticeReceiver) X(PQstatus)         \
+	X(PQtransactionStatus) X(PQuser) X(pg_encoding_to_char)
+
+typedef struct ladder_libpq {
+#define LADDER_X_POINTER(name) __typeof__(name) *name;
+	LADDER_LIBPQ_FUNCTIONS(LADDER_X_POINTER)
+#undef LADDER_X_POINTER
+} ladder_libpq;
+
+extern ladder_libpq ladder_pq;
+
+/* Load libpq once per process (thread-safe); 0, or LADDER_EUNSUPPORTED with
+ * a message naming the library when it cannot be loaded. */
+int ladder_libpq_load(void);
+
+/* pg_libpq.c itself names the real functions. */
+#ifndef LADDER_LIBPQ_NO_MACROS
+#define PQclear (ladder_pq.PQclear)
+#define PQclientEncoding (ladder_pq.PQclientEncoding)
+#define PQcmdStatus (ladder_pq.PQcmdStatus)
+#define PQconnectdb (ladder_pq.PQconnectdb)
+#define PQconninfo (ladder_pq.PQconninfo)
+#define PQconninfoFree (ladder_pq.PQconninfoFree)
+#define PQconninfoParse (ladder_pq.PQconninfoParse)
+#define PQdb (ladder_pq.PQdb)
+#define PQerrorMessage (ladder_pq.PQerrorMessage)
+#define PQescapeIdentifier (ladder_pq.PQescapeIdentifier)
+#define PQexec (ladder_pq.PQexec)
+#define PQexecParams (ladder_pq.PQexecParams)
+#define PQexecPrepared (ladder_pq.PQexecPrepared)
+#define PQfinish (ladder_pq.PQfinish)
+#define PQfname (ladder_pq.PQfname)
+#define PQfreemem (ladder_pq.PQfreemem)
+#define PQgetCopyData (ladder_pq.PQgetCopyData)
+#define PQgetisnull (ladder_pq.PQgetisnull)
+#define PQgetlength (ladder_pq.PQgetlength)
+#define PQgetResult (ladder_pq.PQgetResult)
+#define PQgetvalue (ladder_pq.PQgetvalue)
+#define PQhost (ladder_pq.PQhost)
+#define PQnfields (ladder_pq.PQnfields)
+#define PQntuples (ladder_pq.PQntuples)
+#define PQparameterStatus (ladder_pq.PQparameterStatus)
+#define PQpass (ladder_pq.PQpass)
+#define PQport (ladder_pq.PQport)
+#define PQprepare (ladder_pq.PQprepare)
+#define PQputCopyEnd (ladder_pq.PQputCopyEnd)
+#define PQresStatus (ladder_pq.PQresStatus)
+#define PQresultErrorField (ladder_pq.PQresultErrorField)
+#define PQresultErrorMessage (ladder_pq.PQresultErrorMessage)
+#define PQresultStatus (ladder_pq.PQresultStatus)
+#define PQsendQuery (ladder_pq.PQsendQuery)
+#define PQsetNoticeReceiver (ladder_pq.PQsetNoticeReceiver)
+#define PQstatus (ladder_pq.PQstatus)
+#define PQtransactionStatus (ladder_pq.PQtransactionStatus)
+#define PQuser (ladder_pq.PQuser)
+#define pg_encoding_to_char (ladder_pq.pg_encoding_to_char)
+#endif
+
+#endif /* LADDER_PG_LIBPQ_H */
