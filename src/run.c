@@ -292,6 +292,14 @@ static int run_action(run *r, const action *a)
 	notify(r, LADDER_EVENT_START, a, 0);
 
 	if (no_tx) {
+		const char *sql = a->dir == LADDER_DOWN ? a->step->def.down_sql : a->step->def.up_sql;
+		size_t offset = (size_t)-1;
+
+		/* A text the engine cannot run statement by statement fails here,
+		 * before anything is recorded as started. */
+		if (sql != NULL &&
+		    (error = r->conn->ops->exec(r->conn, sql, strlen(sql), LADDER_EXEC_SEPARATE | LADDER_EXEC_CHECK, &offset)) < 0)
+			return step_failed(a, error, offset, 0);
 		/* Alone: commit what came before, record "started" durably, run
 		 * each statement on its own, then record "done". */
 		if (r->in_tx && (error = tx_commit(r)) < 0)

@@ -173,6 +173,10 @@ static void errors_carry_sqlstate_and_file_line(void **state)
 	assert_contains(m, "1_split.up.sql:3:");
 	assert_contains(m, "cannot split");
 	assert_contains(m, "syntax error at or near \"TABLEX\"");
+	/* ... and records nothing: no started step to repair */
+	assert_contains(m, "Nothing was changed");
+	if (strstr(m, "recorded as started") != NULL)
+		fail_msg("an unsplittable step was recorded as started: %s", m);
 
 	/* COPY FROM STDIN has nothing to read in a migration */
 	m = failure_of("1_copy.up.sql", "CREATE TABLE cp (id integer);\nCOPY cp FROM STDIN;\n");

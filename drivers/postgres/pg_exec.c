@@ -256,6 +256,24 @@ done:
 	return error;
 }
 
+/* Can the text be run statement by statement? Checked before a
+ * no-transaction step is recorded as started, so a text that cannot be
+ * split fails with nothing recorded and nothing run. */
+static int check_separate(ladder_pg_conn *conn, const char *text, size_t len, size_t *err_offset)
+{
+	PgQuerySplitResult split = pg_query_split_with_parser(text);
+	int error = 0;
+
+	if (split.error != NULL) {
+		if (split.error->cursorpos > 0)
+			*err_offset = position_to_offset(conn, text, len, split.error->cursorpos);
+		error = ladder_error_set(LADDER_EDB, "cannot split the no-transaction migration into statements: %s",
+		                         split.error->message ? split.error->message : "parse error");
+	}
+	pg_query_free_split_result(split);
+	return error;
+}
+
 /* Each statement on its own, outside any transaction block: one
  * multi-statement query would be one implicit transaction. */
 static int exec_separate(ladder_pg_conn *conn, const char *text, size_t len, size_t *err_offset)
@@ -320,15 +338,16 @@ int ladder_pg__exec(ladder_conn *base, const char *sql, size_t len, unsigned int
 		error = ladder_error_set(LADDER_EINVALID, "the SQL text holds a NUL byte");
 		goto done;
 	}
-	/* libpq and libpg_query read NUL-terminated text. */
-	if (sql[len] != '\0') {
-		if ((copy = strndup(sql, len)) == NULL) {
-			error = ladder_error_set(LADDER_ENOMEM, "out of memory running a migration");
-			goto done;
-		}
-		text = copy;
+	/* libpq and libpg_query read NUL-terminated text, and sql[len] may lie
+	 * past the caller's buffer. */
+	if ((copy = strndup(sql, len)) == NULL) {
+		error = ladder_error_set(LADDER_ENOMEM, "out of memory running a migration");
+		goto done;
 	}
-	if (flags & LADDER_EXEC_SEPARATE)
+	text = copy;
+	if (flags & LADDER_EXEC_CHECK)
+		error = check_separate(conn, text, len, err_offset);
+	else if (flags & LADDER_EXEC_SEPARATE)
 		error = exec_separate(conn, text, len, err_offset);
 	else
 		error = exec_whole(conn, text, len, err_offset);

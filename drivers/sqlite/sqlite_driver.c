@@ -263,9 +263,11 @@ static int sqlite_exec(ladder_conn *base, const char *sql, size_t len, unsigned 
 	int rc, error = 0;
 
 	/* LADDER_EXEC_SEPARATE needs nothing here: outside a transaction every
-	 * SQLite statement commits on its own. */
-	(void)flags;
+	 * SQLite statement commits on its own, and any text SQLite can run it
+	 * can run statement by statement (LADDER_EXEC_CHECK). */
 	*err_offset = SIZE_MAX;
+	if (flags & LADDER_EXEC_CHECK)
+		return 0;
 	if (len > INT_MAX) {
 		error = ladder_error_set(LADDER_EINVALID, "%zu bytes of SQL is more than SQLite reads at once", len);
 		goto done;

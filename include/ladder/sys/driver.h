@@ -64,6 +64,8 @@ typedef struct ladder_head {
 /* exec flags */
 #define LADDER_EXEC_SEPARATE 0x1u /* run each statement on its own, outside
                                      any transaction (no-transaction steps) */
+#define LADDER_EXEC_CHECK 0x2u    /* with SEPARATE: only check that the text
+                                     splits into statements; run nothing */
 
 typedef struct ladder_conn ladder_conn;
 
