@@ -40,7 +40,7 @@ demo: all
 	$(BUILD)/bin/ladder -d $(BUILD)/demo.db -m examples/basic/migrations status
 
 install: all
-	cmake --install $(BUILD)
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
 	rm -rf $(BUILD)
