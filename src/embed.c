@@ -5,6 +5,7 @@
  * (one string literal per SQL line) and carries the checksums precomputed.
  */
 #include "ladder.h"
+#include "ladder/sys/driver.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,71 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The whole output is built in memory first: then one write either lands
- * completely or fails with a real errno, which stdio's buffering hides. */
-typedef struct out_buf {
-	char *data;
-	size_t len, capacity;
-	int failed;
-} out_buf;
-
-static void buf_put(out_buf *b, const char *s, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->capacity - b->len < n + 1) {
-		size_t capacity = b->capacity ? b->capacity : 4096;
-		char *grown;
-		while (capacity - b->len < n + 1)
-			capacity *= 2;
-		if ((grown = realloc(b->data, capacity)) == NULL) {
-			b->failed = 1;
-			return;
-		}
-		b->data = grown;
-		b->capacity = capacity;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-static void buf_puts(out_buf *b, const char *s)
-{
-	buf_put(b, s, strlen(s));
-}
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void buf_printf(out_buf *b, const char *fmt, ...)
-{
-	char small[256];
-	char *big = NULL;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->failed = 1;
-		return;
-	}
-	if ((size_t)n < sizeof(small)) {
-		buf_put(b, small, (size_t)n);
-		return;
-	}
-	if ((big = malloc((size_t)n + 1)) == NULL) {
-		b->failed = 1;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	buf_put(b, big, (size_t)n);
-	free(big);
-}
+/* The whole output is built in memory first (a ladder_buf): then one write
+ * either lands completely or fails with a real errno, which stdio's
+ * buffering hides. */
 
 static int starts_with(const char *s, const char *prefix)
 {
@@ -144,33 +83,33 @@ static const char *symbol_problem(const char *s)
  * literal: "??" would start a trigraph under -std=c11, so the second '?'
  * is escaped. Octal escapes always take three digits, so a digit after one
  * can never be read as part of it. */
-static void put_byte(out_buf *b, unsigned char c, unsigned char prev)
+static void put_byte(ladder_buf *b, unsigned char c, unsigned char prev)
 {
 	switch (c) {
 	case '\\':
-		buf_puts(b, "\\\\");
+		ladder_buf_puts(b, "\\\\");
 		break;
 	case '"':
-		buf_puts(b, "\\\"");
+		ladder_buf_puts(b, "\\\"");
 		break;
 	case '\n':
-		buf_puts(b, "\\n");
+		ladder_buf_puts(b, "\\n");
 		break;
 	case '\t':
-		buf_puts(b, "\\t");
+		ladder_buf_puts(b, "\\t");
 		break;
 	case '\r':
-		buf_puts(b, "\\r");
+		ladder_buf_puts(b, "\\r");
 		break;
 	case '?':
-		buf_puts(b, prev == '?' ? "\\?" : "?");
+		ladder_buf_puts(b, prev == '?' ? "\\?" : "?");
 		break;
 	default:
 		if (c < 0x20 || c >= 0x7f) {
-			buf_printf(b, "\\%03o", c);
+			ladder_buf_printf(b, "\\%03o", c);
 		} else {
 			char ch = (char)c;
-			buf_put(b, &ch, 1);
+			ladder_buf_put(b, &ch, 1);
 		}
 		break;
 	}
@@ -179,7 +118,7 @@ static void put_byte(out_buf *b, unsigned char c, unsigned char prev)
 /* " " and text as C string literals, or " NULL". Text of more than one
  * line becomes one literal per line, each on its own line after `indent`
  * instead, so the SQL stays readable (and diffable) in the generated file. */
-static void put_string(out_buf *b, const char *text, const char *indent)
+static void put_string(ladder_buf *b, const char *text, const char *indent)
 {
 	const unsigned char *p = (const unsigned char *)text;
 	const char *newline;
@@ -187,34 +126,34 @@ static void put_string(out_buf *b, const char *text, const char *indent)
 	int multiline;
 
 	if (text == NULL) {
-		buf_puts(b, " NULL");
+		ladder_buf_puts(b, " NULL");
 		return;
 	}
 	newline = strchr(text, '\n');
 	multiline = indent != NULL && newline != NULL && newline[1] != '\0';
 	if (multiline) {
-		buf_puts(b, "\n");
-		buf_puts(b, indent);
+		ladder_buf_puts(b, "\n");
+		ladder_buf_puts(b, indent);
 	} else {
-		buf_puts(b, " ");
+		ladder_buf_puts(b, " ");
 	}
-	buf_puts(b, "\"");
+	ladder_buf_puts(b, "\"");
 	for (; *p; p++) {
 		put_byte(b, *p, prev);
 		prev = *p;
 		if (*p == '\n' && multiline && p[1] != '\0') {
-			buf_puts(b, "\"\n");
-			buf_puts(b, indent);
-			buf_puts(b, "\"");
+			ladder_buf_puts(b, "\"\n");
+			ladder_buf_puts(b, indent);
+			ladder_buf_puts(b, "\"");
 			prev = 0;
 		}
 	}
-	buf_puts(b, "\"");
+	ladder_buf_puts(b, "\"");
 }
 
 /* Text for a comment: printable ASCII only, and never a comment end, a
  * comment start (-Wcomment) or a trigraph. */
-static void put_comment_text(out_buf *b, const char *text, size_t len)
+static void put_comment_text(ladder_buf *b, const char *text, size_t len)
 {
 	char prev = 0;
 	for (size_t i = 0; i < len; i++) {
@@ -222,61 +161,61 @@ static void put_comment_text(out_buf *b, const char *text, size_t len)
 		if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f || (prev == '*' && c == '/') ||
 		    (prev == '/' && c == '*') || (prev == '?' && c == '?'))
 			c = '_';
-		buf_put(b, &c, 1);
+		ladder_buf_put(b, &c, 1);
 		prev = c;
 	}
 }
 
-static void put_flags(out_buf *b, unsigned int flags)
+static void put_flags(ladder_buf *b, unsigned int flags)
 {
 	const char *sep = "";
 
 	if (flags == 0) {
-		buf_puts(b, "0");
+		ladder_buf_puts(b, "0");
 		return;
 	}
 	if (flags & LADDER_NO_TRANSACTION) {
-		buf_puts(b, "LADDER_NO_TRANSACTION");
+		ladder_buf_puts(b, "LADDER_NO_TRANSACTION");
 		sep = " | ";
 	}
 	if (flags & LADDER_FOREIGN_KEYS_OFF) {
-		buf_printf(b, "%sLADDER_FOREIGN_KEYS_OFF", sep);
+		ladder_buf_printf(b, "%sLADDER_FOREIGN_KEYS_OFF", sep);
 		sep = " | ";
 	}
 	flags &= ~(LADDER_NO_TRANSACTION | LADDER_FOREIGN_KEYS_OFF);
 	if (flags != 0)
-		buf_printf(b, "%s0x%xu", sep, flags);
+		ladder_buf_printf(b, "%s0x%xu", sep, flags);
 }
 
 /* One ladder_migration_def initialiser; fields at `indent`, continuation
  * lines of SQL one tab deeper. */
-static void put_def(out_buf *b, const ladder_migration_def *def, const char *checksum, const char *indent)
+static void put_def(ladder_buf *b, const ladder_migration_def *def, const char *checksum, const char *indent)
 {
 	char deeper[16];
 
 	snprintf(deeper, sizeof(deeper), "%s\t", indent);
-	buf_printf(b, "%s.version = %" PRId64 "LL,\n", indent, def->version);
-	buf_printf(b, "%s.name =", indent);
+	ladder_buf_printf(b, "%s.version = %" PRId64 "LL,\n", indent, def->version);
+	ladder_buf_printf(b, "%s.name =", indent);
 	put_string(b, def->name, NULL);
-	buf_printf(b, ",\n%s.up_sql =", indent);
+	ladder_buf_printf(b, ",\n%s.up_sql =", indent);
 	put_string(b, def->up_sql, deeper);
-	buf_printf(b, ",\n%s.down_sql =", indent);
+	ladder_buf_printf(b, ",\n%s.down_sql =", indent);
 	put_string(b, def->down_sql, deeper);
-	buf_printf(b, ",\n%s.up_flags = ", indent);
+	ladder_buf_printf(b, ",\n%s.up_flags = ", indent);
 	put_flags(b, def->up_flags);
-	buf_printf(b, ",\n%s.down_flags = ", indent);
+	ladder_buf_printf(b, ",\n%s.down_flags = ", indent);
 	put_flags(b, def->down_flags);
-	buf_printf(b, ",\n%s.checksum =", indent);
+	ladder_buf_printf(b, ",\n%s.checksum =", indent);
 	put_string(b, checksum, NULL);
-	buf_printf(b, ",\n%s.source =", indent);
+	ladder_buf_printf(b, ",\n%s.source =", indent);
 	put_string(b, def->source, NULL);
-	buf_printf(b, ",\n%s.up_line = %d,\n", indent, def->up_line);
-	buf_printf(b, "%s.down_line = %d,\n", indent, def->down_line);
-	buf_printf(b, "%s.down_source =", indent);
+	ladder_buf_printf(b, ",\n%s.up_line = %d,\n", indent, def->up_line);
+	ladder_buf_printf(b, "%s.down_line = %d,\n", indent, def->down_line);
+	ladder_buf_printf(b, "%s.down_source =", indent);
 	put_string(b, def->down_source, NULL);
-	buf_printf(b, ",\n%s.check_sql =", indent);
+	ladder_buf_printf(b, ",\n%s.check_sql =", indent);
 	put_string(b, def->check_sql, deeper);
-	buf_puts(b, ",\n");
+	ladder_buf_puts(b, ",\n");
 }
 
 /* The directory every source file shares, for the header: *dir points at
@@ -317,74 +256,74 @@ static size_t common_dir(const ladder_plan *plan, const char **dir)
 	return len;
 }
 
-static void put_header(out_buf *b, const ladder_plan *plan, const char *symbol)
+static void put_header(ladder_buf *b, const ladder_plan *plan, const char *symbol)
 {
 	const ladder_migration_def *baseline = ladder_plan_baseline(plan);
 	size_t count = ladder_plan_count(plan);
 	const char *dir;
 	size_t dir_len = common_dir(plan, &dir);
 
-	buf_puts(b, "/*\n * Generated by `ladder embed`");
+	ladder_buf_puts(b, "/*\n * Generated by `ladder embed`");
 	if (dir_len > 0) {
-		buf_puts(b, " from the migrations in ");
+		ladder_buf_puts(b, " from the migrations in ");
 		put_comment_text(b, dir, dir_len);
 	}
-	buf_puts(b, ":");
+	ladder_buf_puts(b, ":");
 	if (count == 0)
-		buf_puts(b, "\n * no migrations");
+		ladder_buf_puts(b, "\n * no migrations");
 	else if (count == 1)
-		buf_printf(b, "\n * 1 migration (version %" PRId64 ")", ladder_plan_at(plan, 0)->version);
+		ladder_buf_printf(b, "\n * 1 migration (version %" PRId64 ")", ladder_plan_at(plan, 0)->version);
 	else
-		buf_printf(b, "\n * %zu migrations (versions %" PRId64 " to %" PRId64 ")", count,
+		ladder_buf_printf(b, "\n * %zu migrations (versions %" PRId64 " to %" PRId64 ")", count,
 		           ladder_plan_at(plan, 0)->version, ladder_plan_at(plan, count - 1)->version);
 	if (baseline != NULL)
-		buf_printf(b, ", a baseline at version %" PRId64, baseline->version);
+		ladder_buf_printf(b, ", a baseline at version %" PRId64, baseline->version);
 	if (ladder_plan_floor(plan) > 0)
-		buf_printf(b, ", floor %" PRId64, ladder_plan_floor(plan));
-	buf_puts(b, ".\n *\n"
+		ladder_buf_printf(b, ", floor %" PRId64, ladder_plan_floor(plan));
+	ladder_buf_puts(b, ".\n *\n"
 	            " * Do not edit this file: change the migrations and run `ladder embed`\n"
 	            " * again. The checksums are computed here, so the application never hashes\n"
 	            " * SQL at run time. Load it with ladder_plan_from_def(&plan, &");
-	buf_puts(b, symbol);
-	buf_puts(b, ").\n */\n");
+	ladder_buf_puts(b, symbol);
+	ladder_buf_puts(b, ").\n */\n");
 }
 
-static void put_plan(out_buf *b, const ladder_plan *plan, const char *symbol)
+static void put_plan(ladder_buf *b, const ladder_plan *plan, const char *symbol)
 {
 	const ladder_migration_def *baseline = ladder_plan_baseline(plan);
 	size_t count = ladder_plan_count(plan);
 
 	put_header(b, plan, symbol);
-	buf_puts(b, "#include <ladder.h>\n\n");
+	ladder_buf_puts(b, "#include <ladder.h>\n\n");
 	if (count > 0) {
-		buf_printf(b, "static const ladder_migration_def %s_migrations[] = {\n", symbol);
+		ladder_buf_printf(b, "static const ladder_migration_def %s_migrations[] = {\n", symbol);
 		for (size_t i = 0; i < count; i++) {
-			buf_puts(b, "\t{\n");
+			ladder_buf_puts(b, "\t{\n");
 			put_def(b, ladder_plan_at(plan, i), ladder_plan_checksum(plan, i), "\t\t");
-			buf_puts(b, "\t},\n");
+			ladder_buf_puts(b, "\t},\n");
 		}
-		buf_puts(b, "};\n\n");
+		ladder_buf_puts(b, "};\n\n");
 	}
 	if (baseline != NULL) {
-		buf_printf(b, "static const ladder_migration_def %s_baseline = {\n", symbol);
+		ladder_buf_printf(b, "static const ladder_migration_def %s_baseline = {\n", symbol);
 		put_def(b, baseline, ladder_plan_baseline_checksum(plan), "\t");
-		buf_puts(b, "};\n\n");
+		ladder_buf_puts(b, "};\n\n");
 	}
 	/* The declaration keeps -Wmissing-variable-declarations quiet for
 	 * applications that build with it. */
-	buf_printf(b, "extern const ladder_plan_def %s;\n\n", symbol);
-	buf_printf(b, "const ladder_plan_def %s = {\n", symbol);
+	ladder_buf_printf(b, "extern const ladder_plan_def %s;\n\n", symbol);
+	ladder_buf_printf(b, "const ladder_plan_def %s = {\n", symbol);
 	if (count > 0)
-		buf_printf(b, "\t.migrations = %s_migrations,\n", symbol);
+		ladder_buf_printf(b, "\t.migrations = %s_migrations,\n", symbol);
 	else
-		buf_puts(b, "\t.migrations = NULL,\n");
-	buf_printf(b, "\t.count = %zu,\n", count);
+		ladder_buf_puts(b, "\t.migrations = NULL,\n");
+	ladder_buf_printf(b, "\t.count = %zu,\n", count);
 	if (baseline != NULL)
-		buf_printf(b, "\t.baseline = &%s_baseline,\n", symbol);
+		ladder_buf_printf(b, "\t.baseline = &%s_baseline,\n", symbol);
 	else
-		buf_puts(b, "\t.baseline = NULL,\n");
-	buf_printf(b, "\t.floor = %" PRId64 "LL,\n", ladder_plan_floor(plan));
-	buf_puts(b, "};\n");
+		ladder_buf_puts(b, "\t.baseline = NULL,\n");
+	ladder_buf_printf(b, "\t.floor = %" PRId64 "LL,\n", ladder_plan_floor(plan));
+	ladder_buf_puts(b, "};\n");
 }
 
 static int write_all(int fd, const char *data, size_t len)
@@ -404,7 +343,7 @@ static int write_all(int fd, const char *data, size_t len)
 /* Write data to out_path through a temporary file and a rename, so readers
  * (and a build that failed half-way) see the old file or the new one, never
  * half of one. */
-static int write_file(const char *out_path, const out_buf *b)
+static int write_file(const char *out_path, const ladder_buf *b)
 {
 	char *tmp = NULL;
 	size_t tmp_len = strlen(out_path) + 32;
@@ -469,7 +408,7 @@ int ladder_plan_write_c(const ladder_plan *plan, const char *symbol, const char 
 {
 	const ladder_migration_def *baseline;
 	const char *problem;
-	out_buf b = {0};
+	ladder_buf b = {0};
 	size_t count;
 	int error = 0;
 
@@ -502,6 +441,6 @@ int ladder_plan_write_c(const ladder_plan *plan, const char *symbol, const char 
 	}
 	error = write_file(out_path, &b);
 done:
-	free(b.data);
+	ladder_buf_free(&b);
 	return error;
 }
