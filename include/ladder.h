@@ -238,7 +238,6 @@ const char *ladder_db_display_name(const ladder_db *db);
 #define LADDER_ALLOW_NEWER 0x1u        /* applied versions unknown to the plan are fine */
 #define LADDER_ALLOW_OUT_OF_ORDER 0x2u /* apply pending versions below the head */
 #define LADDER_TX_PER_MIGRATION 0x4u   /* one transaction per migration, not per run */
-#define LADDER_DRY_RUN 0x8u            /* validate and plan, change nothing */
 #define LADDER_STEPS_ONLY 0x10u        /* never use the baseline: walk every step */
 
 typedef enum {
@@ -258,7 +257,7 @@ typedef void (*ladder_progress_fn)(void *ctx, ladder_event event, ladder_directi
 #define LADDER_RUN_OPTIONS_VERSION 1
 typedef struct ladder_run_options {
 	unsigned int version; /* LADDER_RUN_OPTIONS_VERSION */
-	unsigned int flags;   /* LADDER_ALLOW_* | LADDER_TX_PER_MIGRATION | LADDER_DRY_RUN */
+	unsigned int flags;   /* LADDER_ALLOW_* | LADDER_TX_PER_MIGRATION | LADDER_STEPS_ONLY */
 	int64_t target;       /* up: stop at this version (0 = head);
 	                         down: go down to this version (-1 = use steps) */
 	int steps;            /* down: revert this many applied steps */

@@ -519,8 +519,6 @@ static int run_locked(run *r, int force_session_lock, int first_attempt)
 		return error;
 	else if (r->nactions == 0)
 		return 0;
-	if (r->opts->flags & LADDER_DRY_RUN)
-		return 0;
 
 	if (force_session_lock || needs_session_lock(r)) {
 		if ((error = r->conn->ops->lock(r->conn, &r->db->store, r->db->lock_timeout_ms)) < 0)
