@@ -119,6 +119,20 @@ static int flush_rows(run *r)
 	return error;
 }
 
+/* A no-transaction down is recorded as started too, so that an interrupted
+ * one shows in status instead of leaving a half-reverted step unrecorded. */
+static int mark_down_started(run *r, const action *a)
+{
+	long at = db_state_find(&r->st, a->step->def.version);
+
+	if (at < 0)
+		return 0; /* light stores: refused before the run for no-transaction steps */
+	r->st.rows[at].started = 1;
+	if (r->unflushed == 0 || a->step->def.version < r->unflushed)
+		r->unflushed = a->step->def.version;
+	return 0;
+}
+
 static int64_t light_head_below(const ladder_plan *plan, int64_t version)
 {
 	int64_t head = 0;
@@ -232,6 +246,14 @@ static int step_failed(const action *a, int code, size_t offset, int no_tx)
 	}
 	if (code != LADDER_ECHECK && code != LADDER_ELOCKED && code != LADDER_ENOMEM)
 		code = LADDER_EMIGRATION;
+	if (no_tx && down)
+		return ladder_error_set(code,
+		                        "%s: %s (migration %" PRId64 " %s, down, no-transaction). It is recorded as "
+		                        "started: fix the database by hand, then `ladder repair --pending %" PRId64
+		                        "` if the down took effect or `ladder repair --applied %" PRId64
+		                        "` if the migration still stands",
+		                        where, engine_message, step->def.version, step->def.name, step->def.version,
+		                        step->def.version);
 	if (no_tx)
 		return ladder_error_set(code,
 		                        "%s: %s (migration %" PRId64 " %s, %s, no-transaction). It is recorded as "
@@ -304,11 +326,10 @@ static int run_action(run *r, const action *a)
 		 * each statement on its own, then record "done". */
 		if (r->in_tx && (error = tx_commit(r)) < 0)
 			return error;
-		if (a->dir != LADDER_DOWN) {
-			if ((error = tx_begin(r)) < 0 || (error = record_up(r, a, 1, applied_at, 0)) < 0 ||
-			    (error = tx_commit(r)) < 0)
-				return error;
-		}
+		if ((error = tx_begin(r)) < 0 ||
+		    (error = a->dir == LADDER_DOWN ? mark_down_started(r, a) : record_up(r, a, 1, applied_at, 0)) < 0 ||
+		    (error = tx_commit(r)) < 0)
+			return error;
 		if ((error = run_step_body(r, a, 1)) < 0)
 			return error;
 		took = seconds_since(&start);

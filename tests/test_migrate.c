@@ -426,6 +426,45 @@ static void no_transaction_steps_are_recorded_and_repaired(void **state)
 	ladder_plan_free(plan);
 }
 
+static void interrupted_no_transaction_down_is_recorded(void **state)
+{
+	const char *dir = tu_tmpdir();
+	const char *path = tu_keep(tu_fmt("%s/app.db", tu_tmpdir()));
+	ladder_plan *plan;
+	ladder_db *db = tu_open(path);
+	ladder_run_options opts = LADDER_RUN_OPTIONS_INIT;
+	ladder_status *status = NULL;
+	ladder_result result;
+	(void)state;
+
+	tu_write(dir, "1_a.up.sql", "CREATE TABLE a (id INTEGER);\nCREATE TABLE b (id INTEGER);\n");
+	tu_write(dir, "1_a.down.sql", "-- ladder:no-transaction\nDROP TABLE b;\nDROP TABLE nope;\nDROP TABLE a;\n");
+	plan = tu_plan(dir);
+	assert_int_equal(tu_up(db, plan, 0), 0);
+	opts.target = 0;
+	tu_assert_error(ladder_down(&result, db, plan, &opts), LADDER_EMIGRATION, "1_a.down.sql:3: no such table: nope");
+	tu_assert_error(LADDER_EMIGRATION, LADDER_EMIGRATION, "`ladder repair --pending 1` if the down took effect");
+	/* half reverted, and the store says so */
+	assert_int_equal(tu_int(path, "SELECT count(*) FROM sqlite_schema WHERE name IN ('a', 'b')"), 1);
+	tu_assert_text(path, "SELECT version || ':' || state FROM ladder_history", "1:started\n");
+	assert_int_equal(ladder_status_get(&status, db, plan), 0);
+	assert_int_equal(status->entries[0].state, LADDER_STATE_INTERRUPTED);
+	ladder_status_free(status);
+	tu_assert_error(ladder_down(&result, db, plan, &opts), LADDER_EINTERRUPTED, "was started at");
+
+	/* the operator finishes the down by hand and says so */
+	{
+		sqlite3 *raw = tu_sqlite(path);
+		assert_int_equal(sqlite3_exec(raw, "DROP TABLE a", NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(raw);
+	}
+	assert_int_equal(ladder_repair(&result, db, plan, LADDER_REPAIR_MARK_PENDING, 1), 0);
+	assert_int_equal(tu_int(path, "SELECT count(*) FROM ladder_history"), 0);
+	assert_int_equal(tu_up(db, plan, 0), 0);
+	ladder_db_close(db);
+	ladder_plan_free(plan);
+}
+
 static void foreign_keys_off_rebuild_is_checked(void **state)
 {
 	const char *dir = tu_tmpdir();
@@ -655,6 +694,7 @@ int main(void)
 		cmocka_unit_test(baseline_only_for_empty_databases),
 		cmocka_unit_test(user_version_store_and_adopt),
 		cmocka_unit_test(no_transaction_steps_are_recorded_and_repaired),
+		cmocka_unit_test(interrupted_no_transaction_down_is_recorded),
 		cmocka_unit_test(foreign_keys_off_rebuild_is_checked),
 		cmocka_unit_test(tx_per_migration_keeps_earlier_steps),
 		cmocka_unit_test(c_callbacks_and_static_plans),
