@@ -30,6 +30,7 @@
 #define CLI_OPT_OUTPUT (1u << 9)
 #define CLI_OPT_SYMBOL (1u << 10)
 #define CLI_OPT_SEED (1u << 11)
+#define CLI_OPT_STRICT (1u << 12)
 
 typedef struct cli_options {
 	/* global */

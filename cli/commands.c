@@ -811,11 +811,13 @@ int cli_cmd_verify(const cli_options *o)
 	opts.seed_source = o->seed;
 	opts.store = o->store;
 	opts.schema = o->schema;
+	if (o->given & CLI_OPT_STRICT)
+		opts.flags |= LADDER_VERIFY_STRICT;
 	error = ladder_verify(&report, o->database, plan, &opts);
 	if (report != NULL && o->verbosity >= 0) {
 		fputs(report->text, stdout);
-		printf("%zu check(s): %zu passed, %zu failed, %zu skipped.\n", report->checks + report->skipped,
-		       report->checks - report->failures, report->failures, report->skipped);
+		printf("%zu check(s): %zu passed, %zu warning(s), %zu failed, %zu skipped.\n", report->checks,
+		       report->passed, report->warnings, report->failures, report->skipped);
 	}
 	rc = error < 0 ? cli_lib_error() : CLI_EXIT_OK;
 done:

@@ -37,6 +37,7 @@ enum {
 	OPT_CHECKSUMS,
 	OPT_SYMBOL,
 	OPT_SEED,
+	OPT_STRICT,
 };
 
 /* '+': stop at the first non-option whatever POSIXLY_CORRECT says; the loop
@@ -72,6 +73,7 @@ static const struct option long_options[] = {
 	{"symbol", required_argument, NULL, OPT_SYMBOL},
 	{"out", required_argument, NULL, 'o'},
 	{"seed", required_argument, NULL, OPT_SEED},
+	{"strict", no_argument, NULL, OPT_STRICT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -92,6 +94,7 @@ static const struct {
 	{CLI_OPT_OUTPUT, "-o/--output"},
 	{CLI_OPT_SYMBOL, "--symbol"},
 	{CLI_OPT_SEED, "--seed"},
+	{CLI_OPT_STRICT, "--strict"},
 };
 
 typedef struct command {
@@ -112,7 +115,7 @@ static const command commands[] = {
 	{"repair", cli_cmd_repair, CLI_OPT_APPLIED | CLI_OPT_PENDING | CLI_OPT_CHECKSUMS, 1, 0},
 	{"embed", cli_cmd_embed, CLI_OPT_OUTPUT | CLI_OPT_SYMBOL, 0, 0},
 	{"dump", cli_cmd_dump, CLI_OPT_OUTPUT, 1, 0},
-	{"verify", cli_cmd_verify, CLI_OPT_SEED, 0, 0},
+	{"verify", cli_cmd_verify, CLI_OPT_SEED | CLI_OPT_STRICT, 0, 0},
 };
 
 static const char usage_text[] =
@@ -144,11 +147,14 @@ static const char usage_text[] =
 	"                           defaults to ladder_migrations)\n"
 	"  dump [-o|--out FILE]     a normalised description of the schema (not\n"
 	"                           ladder's store): same schema, same bytes\n"
-	"  verify [--seed FILE]     on scratch databases, check that the baseline\n"
+	"  verify [--seed FILE] [--strict]\n"
+	"                           on scratch databases, check that the baseline\n"
 	"                           equals the steps and every down undoes its up;\n"
 	"                           --seed: SQL for the legacy schema the first steps\n"
-	"                           upgrade. SQLite by default; -d postgres://... to\n"
-	"                           make temporary databases on that server\n"
+	"                           upgrade; --strict: a difference only in column\n"
+	"                           order fails instead of warning. SQLite by default;\n"
+	"                           -d postgres://... to make temporary databases on\n"
+	"                           that server\n"
 	"\n"
 	"Options:\n"
 	"  -d, --database URL       sqlite:PATH, a file path, or postgres://...\n"
@@ -373,6 +379,9 @@ static int parse_args(cli_options *o, parsed *p, int argc, char *argv[])
 		case OPT_SEED:
 			o->seed = optarg;
 			o->given |= CLI_OPT_SEED;
+			break;
+		case OPT_STRICT:
+			o->given |= CLI_OPT_STRICT;
 			break;
 		case OPT_SYMBOL:
 			if (!valid_c_identifier(optarg))

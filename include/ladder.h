@@ -374,15 +374,26 @@ typedef struct ladder_verify_options {
 	const char *seed_source;  /* its file name, for messages */
 	const char *store;        /* version store spec for the scratch databases */
 	const char *schema;       /* PostgreSQL schema */
+	unsigned int flags;       /* LADDER_VERIFY_STRICT */
 } ladder_verify_options;
 
-#define LADDER_VERIFY_OPTIONS_INIT {LADDER_VERIFY_OPTIONS_VERSION, NULL, NULL, NULL, NULL}
+/* Schemas that differ only in the order of a table's columns fail the check
+ * instead of passing it with a warning. */
+#define LADDER_VERIFY_STRICT 0x1u
+
+#define LADDER_VERIFY_OPTIONS_INIT {LADDER_VERIFY_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0}
 
 typedef struct ladder_verify_report {
-	size_t checks;   /* checks that ran */
-	size_t failures; /* checks that failed */
-	size_t skipped;  /* checks that could not run (e.g. a step without down) */
+	size_t checks;   /* every check: passed + warnings + failures + skipped */
+	size_t failures; /* checks that failed ("FAIL" lines) */
+	size_t skipped;  /* checks that could not run, each with its reason
+	                    ("skip" lines: a step without down, an earlier up
+	                    that failed) */
 	char *text;      /* one line per check, and a unified diff per failure */
+	size_t passed;   /* checks that passed ("ok" lines) */
+	size_t warnings; /* checks that passed with a warning ("warn" lines:
+	                    only the column order differs, without
+	                    LADDER_VERIFY_STRICT) */
 } ladder_verify_report;
 
 /* Prove the plan on scratch databases that ladder creates and always
@@ -393,6 +404,10 @@ typedef struct ladder_verify_report {
  *   2. every down restores the schema its up started from, and up again
  *      gives the same schema as the first time;
  *   3. post-conditions hold (they run inside every real migrate too).
+ * A failing check does not stop verification: a down that fails or leaves
+ * another schema is blamed on its step, the scratch database is rebuilt
+ * at that step, and the next steps are checked; checks that cannot run
+ * (after an up that failed) are counted as skipped, with the reason.
  * Returns 0 when every check passed, LADDER_ECHECK when some failed (the
  * report says which, with diffs), another code when verification could not
  * run. *out is set in both of the first two cases. */

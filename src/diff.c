@@ -1,7 +1,9 @@
 /*
  * diff.c — unified diffs of schema dumps. Common leading and trailing lines
  * are set aside first, so the longest-common-subsequence table only covers
- * the part that changed (dumps differ in a few lines, not thousands).
+ * the part that changed (dumps differ in a few lines, not thousands). Also
+ * the column-order comparison verify uses to tell "only the order of columns
+ * differs" from a real change.
  */
 #include "diff.h"
 
@@ -156,12 +158,13 @@ int ladder_diff(ladder_buf *out, const char *label_a, const char *a_text, const 
 			if (i < n && j < m && same(&a, prefix + i, &b, prefix + j)) {
 				script[steps++] = (edit){' ', prefix + i, prefix + j};
 				i++, j++;
-			} else if (j < m && (i == n || table[i * (m + 1) + j + 1] >= table[(i + 1) * (m + 1) + j])) {
-				script[steps++] = (edit){'+', prefix + i, prefix + j};
-				j++;
-			} else {
+			} else if (i < n && (j == m || table[(i + 1) * (m + 1) + j] >= table[i * (m + 1) + j + 1])) {
+				/* on a tie the old line goes first, as diff(1) shows it */
 				script[steps++] = (edit){'-', prefix + i, prefix + j};
 				i++;
+			} else {
+				script[steps++] = (edit){'+', prefix + i, prefix + j};
+				j++;
 			}
 		}
 	}
@@ -174,6 +177,101 @@ int ladder_diff(ladder_buf *out, const char *label_a, const char *a_text, const 
 done:
 	free(table);
 	free(script);
+	free_lines(&a);
+	free_lines(&b);
+	return error;
+}
+
+/* --- column order ------------------------------------------------------------ */
+
+static int is_column(const text_lines *t, size_t i)
+{
+	return t->len[i] > 9 && memcmp(t->start[i], "  column ", 9) == 0;
+}
+
+static int compare_lines(const void *x, const void *y)
+{
+	const char *const *a = x, *const *b = y;
+	/* lines of one dump, split in place: compare up to the newline */
+	size_t la = strcspn(*a, "\n"), lb = strcspn(*b, "\n");
+	int c = memcmp(*a, *b, la < lb ? la : lb);
+	return c != 0 ? c : (la > lb) - (la < lb);
+}
+
+int ladder_dump_sort_columns(char **out, const char *dump)
+{
+	text_lines t = {0};
+	ladder_buf buf = {0};
+	int error;
+
+	*out = NULL;
+	if ((error = split_lines(&t, dump)) < 0)
+		goto done;
+	for (size_t i = 0; i < t.count;) {
+		size_t end = i;
+		while (end < t.count && is_column(&t, end))
+			end++;
+		if (end == i) {
+			ladder_buf_printf(&buf, "%.*s\n", (int)t.len[i], t.start[i]);
+			i++;
+			continue;
+		}
+		qsort(t.start + i, end - i, sizeof(*t.start), compare_lines);
+		for (; i < end; i++)
+			ladder_buf_printf(&buf, "%.*s\n", (int)strcspn(t.start[i], "\n"), t.start[i]);
+	}
+	ladder_buf_puts(&buf, "");
+	if (buf.failed) {
+		error = ladder_error_set(LADDER_ENOMEM, "out of memory comparing column order");
+		goto done;
+	}
+	*out = buf.data;
+	buf.data = NULL;
+done:
+	ladder_buf_free(&buf);
+	free_lines(&t);
+	return error;
+}
+
+/* The column names of the table whose header is line i: "(a, b, c)". */
+static void column_names(ladder_buf *out, const text_lines *t, size_t i)
+{
+	ladder_buf_puts(out, "(");
+	for (size_t k = i + 1; k < t->count && is_column(t, k); k++) {
+		const char *name = t->start[k] + 9;
+		size_t len = 0;
+		while (9 + len < t->len[k] && name[len] != ' ')
+			len++;
+		ladder_buf_printf(out, "%s%.*s", k > i + 1 ? ", " : "", (int)len, name);
+	}
+	ladder_buf_puts(out, ")");
+}
+
+int ladder_column_order(ladder_buf *out, const char *indent, const char *a_text, const char *b_text)
+{
+	text_lines a = {0}, b = {0};
+	int error;
+
+	if ((error = split_lines(&a, a_text)) < 0 || (error = split_lines(&b, b_text)) < 0)
+		goto done;
+	/* Equal once sorted: the same lines, tables at the same places. */
+	for (size_t i = 0; i + 1 < a.count && i + 1 < b.count; i++) {
+		ladder_buf names_a = {0}, names_b = {0};
+		if (is_column(&a, i) || !is_column(&a, i + 1))
+			continue;
+		column_names(&names_a, &a, i);
+		column_names(&names_b, &b, i);
+		if (names_a.data && names_b.data && strcmp(names_a.data, names_b.data) != 0)
+			ladder_buf_printf(out, "%s%.*s: %s vs %s\n", indent, (int)a.len[i], a.start[i], names_a.data,
+			                  names_b.data);
+		if (names_a.failed || names_b.failed)
+			out->failed = 1;
+		ladder_buf_free(&names_a);
+		ladder_buf_free(&names_b);
+	}
+	if (out->failed)
+		error = ladder_error_set(LADDER_ENOMEM, "out of memory comparing column order");
+done:
 	free_lines(&a);
 	free_lines(&b);
 	return error;

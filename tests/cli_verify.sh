@@ -2,10 +2,28 @@
 # cli_verify.sh — `ladder dump` and `ladder verify` through the CLI on SQLite:
 # dump to stdout and --out, deterministic bytes, verify passing on the
 # bundled examples, failing (exit 1, a diff naming the object) on a broken
-# plan, and --seed giving the legacy starting point.
+# plan, every broken down of a set reported in one run with a summary that
+# adds up, column order warning (failing with --strict), and --seed giving
+# the legacy starting point.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/clitest.bash"
 cli_setup cli-verify "$@"
+
+# The summary line states every number, they add up, and so do the lines.
+counts_add_up() {
+	local re='([0-9]+) check\(s\): ([0-9]+) passed, ([0-9]+) warning\(s\), ([0-9]+) failed, ([0-9]+) skipped\.'
+	if [[ $OUT =~ $re ]]; then
+		local total=${BASH_REMATCH[1]} ok=${BASH_REMATCH[2]} warn=${BASH_REMATCH[3]} failed=${BASH_REMATCH[4]}
+		local skipped=${BASH_REMATCH[5]}
+		eq "checks = passed + warnings + failed + skipped" "$total" "$((ok + warn + failed + skipped))"
+		eq "ok lines" "$(grep -c '^ok    ' <<<"$OUT" || true)" "$ok"
+		eq "warn lines" "$(grep -c '^warn  ' <<<"$OUT" || true)" "$warn"
+		eq "FAIL lines" "$(grep -c '^FAIL  ' <<<"$OUT" || true)" "$failed"
+		eq "skip lines" "$(grep -c '^skip  ' <<<"$OUT" || true)" "$skipped"
+	else
+		fail "no summary line" "$OUT"
+	fi
+}
 
 cp -r "$ROOT/examples/basic/migrations" basic
 "$LADDER" -q -d app.db -m basic up
@@ -26,7 +44,8 @@ expect_err_has "database 'missing.db' does not exist"
 run -m basic verify
 expect_rc 0
 expect_out_has "ok    20261103090000 notes_title: down restores the schema before its up"
-expect_out_has "9 check(s): 9 passed, 0 failed, 0 skipped."
+expect_out_has "9 check(s): 9 passed, 0 warning(s), 0 failed, 0 skipped."
+counts_add_up
 
 # a down that forgets to drop an index
 mkdir broken
@@ -38,7 +57,74 @@ run -m broken verify
 expect_rc 1
 expect_out_has "FAIL  2 ix: down restores the schema before its up"
 expect_out_has "+index t_v on t (v)"
-expect_err_has "ladder: error: 2 of 6 verification check(s) failed"
+expect_out_has "skip  2 ix: up again gives the same schema (not run: its down did not restore the schema)"
+expect_out_has "6 check(s): 4 passed, 0 warning(s), 1 failed, 1 skipped."
+expect_err_has "ladder: error: 1 of 6 verification check(s) failed"
+counts_add_up
+
+# a set as they come: a typo, a forgotten index, the wrong order, then good
+# steps; every broken down is reported in one run, each on its own step
+mkdir real
+echo 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);' >real/1_users.up.sql
+echo 'DROP TABLE users;' >real/1_users.down.sql
+echo 'CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);' >real/2_notes.up.sql
+echo 'DROP TABEL notes;' >real/2_notes.down.sql
+echo 'CREATE INDEX notes_body ON notes (body);' >real/3_ix.up.sql
+echo 'SELECT 1;' >real/3_ix.down.sql
+printf 'ALTER TABLE users ADD COLUMN age INTEGER;\nCREATE INDEX users_age ON users (age);\n' >real/4_age.up.sql
+printf 'ALTER TABLE users DROP COLUMN age;\nDROP INDEX users_age;\n' >real/4_age.down.sql
+echo 'CREATE TABLE tags (name TEXT PRIMARY KEY);' >real/5_tags.up.sql
+echo 'DROP TABLE tags;' >real/5_tags.down.sql
+run -m real verify
+expect_rc 1
+expect_out_has "FAIL  2 notes: down restores the schema before its up
+      real/2_notes.down.sql:1: near \"TABEL\": syntax error"
+expect_out_has "FAIL  3 ix: down restores the schema before its up
+--- before 3 up
++++ after 3 down"
+expect_out_has "FAIL  4 age: down restores the schema before its up
+      real/4_age.down.sql:1: "
+expect_out_has "ok    5 tags: down restores the schema before its up"
+expect_out_has "ok    5 tags: up again gives the same schema"
+expect_out_has "15 check(s): 9 passed, 0 warning(s), 3 failed, 3 skipped."
+expect_err_has "ladder: error: 3 of 15 verification check(s) failed"
+counts_add_up
+
+# a column dropped and added back returns last: only the order differs, a
+# warning (exit 0) unless --strict
+mkdir order
+echo 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, age INTEGER);' >order/1_users.up.sql
+echo 'DROP TABLE users;' >order/1_users.down.sql
+echo 'ALTER TABLE users DROP COLUMN email;' >order/2_no_email.up.sql
+echo 'ALTER TABLE users ADD COLUMN email TEXT;' >order/2_no_email.down.sql
+run -m order verify
+expect_rc 0
+expect_out_has "warn  2 no_email: down restores the schema before its up: column order differs
+      table users: (id, email, age) vs (id, age, email)"
+expect_out_has "6 check(s): 5 passed, 1 warning(s), 0 failed, 0 skipped."
+counts_add_up
+run -m order verify --strict
+expect_rc 1
+expect_out_has "FAIL  2 no_email: down restores the schema before its up
+      column order differs (strict)
+      table users: (id, email, age) vs (id, age, email)"
+expect_out_has "6 check(s): 5 passed, 0 warning(s), 1 failed, 0 skipped."
+expect_err_has "ladder: error: 1 of 6 verification check(s) failed"
+counts_add_up
+run -d app.db dump --strict
+expect_rc 2
+expect_err_has "--strict"
+
+# dump keeps body text: these two views return 2 and 1
+sqlite3 body1.db "CREATE VIEW v AS SELECT 1 -- c
++ 1 AS n;"
+sqlite3 body2.db "CREATE VIEW v AS SELECT 1 -- c + 1 AS n
+;"
+eq "the views differ" "$(sqlite3 body1.db 'SELECT * FROM v') $(sqlite3 body2.db 'SELECT * FROM v')" "2 1"
+run -d body1.db dump
+body1=$OUT
+run -d body2.db dump
+if [ "$OUT" != "$body1" ]; then pass; else fail "two views that differ dump alike" "$OUT"; fi
 
 # --seed: the legacy table the first step upgrades
 mkdir legacy

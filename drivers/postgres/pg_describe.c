@@ -1,8 +1,9 @@
 /*
  * pg_describe.c — a normalised description of the schema ladder manages on
  * PostgreSQL, for `ladder dump` and `ladder verify`, read from the catalogs
- * of the target schema with the server's own pg_get_*def functions; and the
- * scratch databases verify builds plans in.
+ * of the target schema with the server's own pg_get_*def functions (their
+ * text kept exactly, one escaped line per value); and the scratch databases
+ * verify builds plans in.
  */
 #include "pg_internal.h"
 
@@ -84,14 +85,14 @@ static const char *const describe_queries[] = {
 
 	/* views and materialized views */
 	PARAMS "SELECT CASE c.relkind WHEN 'v' THEN 'view ' ELSE 'materialized view ' END || c.relname, "
-	"  '  ' || regexp_replace(pg_get_viewdef(c.oid, true), '\\s+', ' ', 'g') "
+	"  '  ' || pg_get_viewdef(c.oid, true) "
 	"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 	"WHERE n.nspname = " SCHEMA " AND c.relkind IN ('v', 'm') AND " NOT_EXTENSION("c.oid", "pg_class") " "
 	"ORDER BY c.relname",
 
 	/* functions and procedures */
 	PARAMS "SELECT 'function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', "
-	"  '  ' || regexp_replace(pg_get_functiondef(p.oid), '\\s+', ' ', 'g') "
+	"  '  ' || pg_get_functiondef(p.oid) "
 	"FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
 	"WHERE n.nspname = " SCHEMA " AND p.prokind IN ('f', 'p') AND " NOT_EXTENSION("p.oid", "pg_proc") " "
 	"ORDER BY 1",
@@ -119,6 +120,25 @@ static const char *const describe_queries[] = {
 	"ORDER BY 1, 2",
 };
 
+/* One value on one dump line, kept exactly: the server's text of a view or
+ * function spans lines, and folding its white space would make
+ * "SELECT 1 -- c<newline>+ 1" and "SELECT 1 -- c + 1" (which return 2 and
+ * 1) dump alike. Newlines, tabs and carriage returns are spelled \n, \t,
+ * \r, and a backslash \\, so distinct texts stay distinct. */
+static void put_line(ladder_buf *out, const char *text)
+{
+	for (; *text; text++) {
+		switch (*text) {
+		case '\\': ladder_buf_put(out, "\\\\", 2); break;
+		case '\n': ladder_buf_put(out, "\\n", 2); break;
+		case '\t': ladder_buf_put(out, "\\t", 2); break;
+		case '\r': ladder_buf_put(out, "\\r", 2); break;
+		default: ladder_buf_put(out, text, 1); break;
+		}
+	}
+	ladder_buf_put(out, "\n", 1);
+}
+
 int ladder_pg__describe(ladder_conn *base, const ladder_store *store, ladder_buf *out)
 {
 	ladder_pg_conn *conn = (ladder_pg_conn *)base;
@@ -139,10 +159,10 @@ int ladder_pg__describe(ladder_conn *base, const ladder_store *store, ladder_buf
 			const char *object = PQgetvalue(res, row, 0);
 			/* consecutive rows of one object share its header line */
 			if (strcmp(object, last) != 0)
-				ladder_buf_printf(out, "%s\n", object);
+				put_line(out, object);
 			last = object;
 			if (!PQgetisnull(res, row, 1))
-				ladder_buf_printf(out, "%s\n", PQgetvalue(res, row, 1));
+				put_line(out, PQgetvalue(res, row, 1));
 		}
 		PQclear(res);
 	}
