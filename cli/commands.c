@@ -40,6 +40,8 @@ static int open_db(const cli_options *o, ladder_db **db, int must_exist)
 
 	if (must_exist)
 		opts.flags |= LADDER_OPEN_EXISTING;
+	if (o->verbosity > 0)
+		opts.flags |= LADDER_OPEN_NOTICES;
 	opts.store = o->store;
 	opts.schema = o->schema;
 	opts.lock_timeout_ms = o->lock_timeout_ms;
@@ -72,6 +74,8 @@ static void close_both(ladder_plan *plan, ladder_db *db)
  * so a step that hangs or fails is visible as the last, unfinished line. */
 typedef struct progress {
 	int line_open;
+	ladder_db *db;           /* to say how each step runs */
+	const ladder_plan *plan;
 } progress;
 
 static const char *arrow(ladder_direction dir)
@@ -97,6 +101,17 @@ static void on_progress(void *ctx, ladder_event event, ladder_direction dir, int
 			fputc('\n', stdout);
 		progress_start(dir, version, name);
 		p->line_open = 1;
+		if (p->db != NULL) {
+			ladder_step_info info;
+			if (ladder_step_inspect(&info, p->db, p->plan, version, dir, 0) == 0) {
+				if (info.detected & LADDER_NO_TRANSACTION)
+					printf(" [no-transaction: %s]", info.reason);
+				else if (info.detected & LADDER_FOREIGN_KEYS_OFF)
+					printf(" [foreign keys off: %s]", info.reason);
+				if (info.unwrapped)
+					fputs(" [its own BEGIN/COMMIT ignored]", stdout);
+			}
+		}
 	} else if (event == LADDER_EVENT_DONE) {
 		if (!p->line_open)
 			progress_start(dir, version, name);
@@ -130,13 +145,15 @@ static int run_direction(const cli_options *o, int down)
 	/* only up may create the database */
 	if ((rc = open_both(o, &plan, &db, down)) != CLI_EXIT_OK)
 		goto done;
-	run.flags = o->run_flags;
+	run.flags = o->run_flags | ((o->given & CLI_OPT_STRICT) ? LADDER_STRICT : 0);
 	run.target = o->to;
 	if (down) {
 		run.target = (o->given & CLI_OPT_TO) ? o->to : -1;
 		run.steps = o->steps;
 	}
 	if (o->verbosity > 0) {
+		p.db = db;
+		p.plan = plan;
 		run.progress = on_progress;
 		run.progress_ctx = &p;
 	}

@@ -106,8 +106,8 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-	{"up", cli_cmd_up, CLI_OPT_TO, 1, 0},
-	{"down", cli_cmd_down, CLI_OPT_TO | CLI_OPT_STEPS, 1, 0},
+	{"up", cli_cmd_up, CLI_OPT_TO | CLI_OPT_STRICT, 1, 0},
+	{"down", cli_cmd_down, CLI_OPT_TO | CLI_OPT_STEPS | CLI_OPT_STRICT, 1, 0},
 	{"status", cli_cmd_status, CLI_OPT_JSON | CLI_OPT_EXIT_CODE, 1, 0},
 	{"history", cli_cmd_history, CLI_OPT_JSON, 1, 0},
 	{"new", cli_cmd_new, CLI_OPT_SINGLE, 0, 1},
@@ -125,8 +125,12 @@ static const char usage_text[] =
 	"after the command.\n"
 	"\n"
 	"Commands:\n"
-	"  up [--to V]              apply pending migrations (up to version V)\n"
-	"  down [--to V | --steps N]\n"
+	"  up [--to V] [--strict]   apply pending migrations (up to version V);\n"
+	"                           --strict: refuse a step whose SQL cannot run in a\n"
+	"                           transaction (CREATE INDEX CONCURRENTLY, VACUUM)\n"
+	"                           unless it is marked no-transaction, instead of\n"
+	"                           running it as a no-transaction step\n"
+	"  down [--to V | --steps N] [--strict]\n"
 	"                           revert N applied migrations (default 1), or down\n"
 	"                           to version V (--to 0 reverts everything)\n"
 	"  status [--json] [--exit-code]\n"

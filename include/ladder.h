@@ -212,6 +212,11 @@ typedef struct ladder_open_options {
  * read-only tools want: a mistyped path is an error, not a new file). */
 #define LADDER_OPEN_EXISTING 0x1u
 
+/* Print the engine's notices (PostgreSQL NOTICE and INFO, a migration's
+ * RAISE NOTICE) to stderr as well as its warnings, which connections ladder
+ * opens always print. */
+#define LADDER_OPEN_NOTICES 0x2u
+
 #define LADDER_OPEN_OPTIONS_INIT {LADDER_OPEN_OPTIONS_VERSION, NULL, NULL, 60000, 0, 0}
 
 /* Open a database by URL: "sqlite:PATH", a plain file path, or
@@ -239,6 +244,9 @@ const char *ladder_db_display_name(const ladder_db *db);
 #define LADDER_ALLOW_OUT_OF_ORDER 0x2u /* apply pending versions below the head */
 #define LADDER_TX_PER_MIGRATION 0x4u   /* one transaction per migration, not per run */
 #define LADDER_STEPS_ONLY 0x10u        /* never use the baseline: walk every step */
+#define LADDER_STRICT 0x20u            /* refuse a step whose SQL cannot run inside a
+                                          transaction instead of running it as a
+                                          no-transaction step */
 
 typedef enum {
 	LADDER_EVENT_START = 1, /* a step is about to run */
@@ -285,6 +293,36 @@ int ladder_migrate(ladder_result *out, ladder_db *db, const ladder_plan *plan,
  * without a down stops the run before anything changes (LADDER_ENO_DOWN). */
 int ladder_down(ladder_result *out, ladder_db *db, const ladder_plan *plan,
                 const ladder_run_options *opts);
+
+/* How one side of a migration runs on a database's engine. Before a run,
+ * ladder reads every step's SQL with the engine's own parser (libpg_query,
+ * SQLite's tokenizer):
+ *   - one outer BEGIN; (or START TRANSACTION;) ... COMMIT; around the whole
+ *     text is ignored: the step runs inside ladder's transaction;
+ *   - any other statement that starts or ends a transaction (BEGIN, COMMIT,
+ *     END, ROLLBACK without TO, PREPARE TRANSACTION, COMMIT AND CHAIN, ...)
+ *     is refused before anything runs (LADDER_EPLAN, naming file and line);
+ *     savepoints stay inside and are fine;
+ *   - a statement that cannot run inside a transaction (CREATE INDEX
+ *     CONCURRENTLY, VACUUM, ...) makes the step a no-transaction step, or is
+ *     refused with LADDER_STRICT;
+ *   - SQLite's PRAGMA foreign_keys = OFF / ON, a silent no-op inside a
+ *     transaction, makes the step run with ladder:foreign-keys off.
+ * A step marked no-transaction runs its text as written, its own
+ * transactions included. */
+typedef struct ladder_step_info {
+	unsigned int flags;    /* LADDER_NO_TRANSACTION | LADDER_FOREIGN_KEYS_OFF, as it runs */
+	unsigned int detected; /* the flags ladder set from the SQL itself */
+	int unwrapped;         /* 1: an outer BEGIN; ... COMMIT; is ignored */
+	char reason[256];      /* why, e.g. "CREATE INDEX CONCURRENTLY at 3_idx.up.sql:4" */
+} ladder_step_info;
+
+/* Read how migration `version` runs in direction dir (LADDER_UP,
+ * LADDER_DOWN or LADDER_BASELINE) on db's engine. Returns the refusal a run
+ * would meet (LADDER_EPLAN) if the step's text crosses the boundary; flags
+ * may hold LADDER_STRICT. Runs nothing. */
+int ladder_step_inspect(ladder_step_info *out, ladder_db *db, const ladder_plan *plan, int64_t version,
+                        ladder_direction dir, unsigned int flags);
 
 /* ---------------------------------------------------------------------------
  * Status and history

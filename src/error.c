@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define LADDER_ERROR_MAX 2048
+/* Room for a server's long message with its context; a longer one is cut
+ * and ends in an ellipsis, never silently. */
+#define LADDER_ERROR_MAX 8192
 
 static _Thread_local char error_message[LADDER_ERROR_MAX];
 static _Thread_local ladder_error last_error = {0, ""};
@@ -30,16 +32,30 @@ const ladder_error *ladder_error_last(void)
 	return &last_error;
 }
 
+/* End a cut message with "…" (3 bytes), on a UTF-8 character boundary. */
+static void mark_cut(char *message, size_t size)
+{
+	static const char ellipsis[] = "\xe2\x80\xa6";
+	size_t at = size - sizeof(ellipsis);
+
+	while (at > 0 && ((unsigned char)message[at] & 0xC0) == 0x80)
+		at--;
+	memcpy(message + at, ellipsis, sizeof(ellipsis));
+}
+
 int ladder_error_set(int code, const char *fmt, ...)
 {
 	/* The message may be built from the previous message (a prefix added
 	 * by the caller), so format into a scratch buffer first. */
 	char scratch[LADDER_ERROR_MAX];
 	va_list ap;
+	int len;
 
 	va_start(ap, fmt);
-	vsnprintf(scratch, sizeof(scratch), fmt, ap);
+	len = vsnprintf(scratch, sizeof(scratch), fmt, ap);
 	va_end(ap);
+	if (len >= (int)sizeof(scratch))
+		mark_cut(scratch, sizeof(scratch));
 	memcpy(error_message, scratch, sizeof(scratch));
 	last_error.code = code;
 	last_error.message = error_message;

@@ -5,6 +5,7 @@
  * recorded in one transaction (or one per step, or alone for
  * no-transaction steps, which are recorded as started, then done).
  */
+#include "boundary.h"
 #include "db.h"
 #include "digest.h"
 #include "plan.h"
@@ -24,6 +25,7 @@
 typedef struct action {
 	const ladder_step *step;
 	ladder_direction dir;
+	step_text text; /* what runs, read before anything runs */
 } action;
 
 typedef struct run {
@@ -40,6 +42,10 @@ typedef struct run {
 	int fk_off;     /* foreign keys switched off for this run */
 	int fk_was_on;
 	int committed;  /* some transaction of this run has committed */
+	int boundary_lost; /* a step ended the run's transaction itself */
+	int64_t durable_head; /* the head as committed so far */
+	size_t current;       /* the action running */
+	size_t tx_first;      /* the first action in the open transaction */
 	int begun;      /* transactions begun in this attempt */
 	size_t durable; /* steps whose transaction committed */
 	int64_t unflushed; /* lowest version recorded in memory only (0: none) */
@@ -56,7 +62,7 @@ static double seconds_since(const struct timespec *start)
 
 static unsigned int action_flags(const action *a)
 {
-	return a->dir == LADDER_DOWN ? a->step->def.down_flags : a->step->def.up_flags;
+	return a->text.info.flags;
 }
 
 static int64_t run_current(const run *r)
@@ -186,6 +192,7 @@ static int tx_begin(run *r)
 	if (error < 0)
 		return error;
 	r->in_tx = 1;
+	r->tx_first = r->current;
 	return r->begun++ > 0 ? head_unchanged(r) : 0;
 }
 
@@ -195,29 +202,45 @@ static int tx_commit(run *r)
 
 	if ((error = flush_rows(r)) < 0)
 		return error;
-	if (r->fk_off && (error = r->conn->ops->foreign_key_check(r->conn)) < 0) {
-		const char *message = ladder_error_last()->message;
-		char copy[1024];
-		snprintf(copy, sizeof(copy), "%s", message);
-		return ladder_error_set(error, "a migration marked ladder:foreign-keys off left %s", copy);
-	}
+	/* ladder_error_set formats before it stores: the last message can be
+	 * an argument. */
+	if (r->fk_off && (error = r->conn->ops->foreign_key_check(r->conn)) < 0)
+		return ladder_error_set(error, "a migration run with foreign keys off left %s", ladder_error_last()->message);
 	if ((error = r->conn->ops->commit(r->conn)) < 0)
 		return error;
 	r->in_tx = 0;
 	r->committed = 1;
 	r->durable = r->applied;
+	r->durable_head = run_current(r);
 	return 0;
+}
+
+/* Clean-up calls keep the error that got us here, not their own. */
+typedef struct saved_error {
+	int code;
+	char *message;
+} saved_error;
+
+static void error_save(saved_error *saved)
+{
+	saved->code = ladder_error_last()->code;
+	saved->message = strdup(ladder_error_last()->message);
+}
+
+static void error_restore(saved_error *saved)
+{
+	ladder_error_set(saved->code, "%s", saved->message ? saved->message : "(out of memory keeping the error)");
+	free(saved->message);
+	saved->message = NULL;
 }
 
 static void tx_abandon(run *r)
 {
 	if (r->in_tx || r->conn->ops->in_transaction(r->conn)) {
-		/* Keep the error that got us here, not the rollback's. */
-		ladder_error saved = *ladder_error_last();
-		char message[2048];
-		snprintf(message, sizeof(message), "%s", saved.message);
+		saved_error saved;
+		error_save(&saved);
 		r->conn->ops->rollback(r->conn);
-		ladder_error_set(saved.code, "%s", message);
+		error_restore(&saved);
 	}
 	r->in_tx = 0;
 	r->unflushed = 0;
@@ -232,10 +255,9 @@ static int step_failed(const action *a, int code, size_t offset, int no_tx)
 	const char *sql = down ? step->def.down_sql : step->def.up_sql;
 	const char *source = ladder_step_source(step, down);
 	const char *what = a->dir == LADDER_BASELINE ? "baseline" : down ? "down" : "up";
-	char engine_message[1536];
+	const char *engine_message = ladder_error_last()->message;
 	char where[512];
 
-	snprintf(engine_message, sizeof(engine_message), "%s", ladder_error_last()->message);
 	if (sql != NULL && offset != (size_t)-1) {
 		int line = (down ? step->def.down_line : step->def.up_line) + ladder_line_of(sql, offset) - 1;
 		snprintf(where, sizeof(where), "%s:%d", source, line);
@@ -269,7 +291,7 @@ static int run_step_body(run *r, const action *a, int no_tx)
 {
 	const ladder_step *step = a->step;
 	int down = a->dir == LADDER_DOWN;
-	const char *sql = down ? step->def.down_sql : step->def.up_sql;
+	const char *sql = a->text.sql;
 	ladder_step_fn fn = down ? step->def.down_fn : step->def.up_fn;
 	size_t offset = (size_t)-1;
 	int error;
@@ -295,6 +317,31 @@ static int run_step_body(run *r, const action *a, int no_tx)
 	return error < 0 ? step_failed(a, error, offset, no_tx) : 0;
 }
 
+/* Defence in depth: a step ended the run's transaction although its text
+ * was read before the run (a C callback that commits, a statement the
+ * parser could not see). What ran before that point is committed or rolled
+ * back outside ladder's control: say so, never "rolled back". */
+static int boundary_lost(run *r, const action *a, int error)
+{
+	const ladder_step *step = a->step;
+	int down = a->dir == LADDER_DOWN;
+	const char *how = a->text.sql == NULL ? " (C callback)" : "";
+	int64_t first = r->actions[r->tx_first].step->def.version;
+
+	r->in_tx = 0;
+	r->unflushed = 0;
+	r->boundary_lost = 1;
+	return ladder_error_set(error < 0 ? error : LADDER_EMIGRATION,
+	                        "%s%s: migration %" PRId64 " %s (%s) ended ladder's transaction itself (a COMMIT or "
+	                        "ROLLBACK ran inside the step)%s%s. What ran before that point, from migration %" PRId64
+	                        " on, may have been committed without being recorded: the history still says version %" PRId64
+	                        ". Compare the database with the plan by hand before running ladder again",
+	                        ladder_step_source(step, down), how, step->def.version, step->def.name,
+	                        a->dir == LADDER_BASELINE ? "baseline" : down ? "down" : "up",
+	                        error < 0 ? "; then it failed: " : "", error < 0 ? ladder_error_last()->message : "",
+	                        first, r->durable_head);
+}
+
 static void notify(run *r, ladder_event event, const action *a, double seconds)
 {
 	if (r->opts->progress)
@@ -314,7 +361,7 @@ static int run_action(run *r, const action *a)
 	notify(r, LADDER_EVENT_START, a, 0);
 
 	if (no_tx) {
-		const char *sql = a->dir == LADDER_DOWN ? a->step->def.down_sql : a->step->def.up_sql;
+		const char *sql = a->text.sql;
 		size_t offset = (size_t)-1;
 
 		/* A text the engine cannot run statement by statement fails here,
@@ -341,7 +388,10 @@ static int run_action(run *r, const action *a)
 	} else {
 		if (!r->in_tx && (error = tx_begin(r)) < 0)
 			return error;
-		if ((error = run_step_body(r, a, 0)) < 0)
+		error = run_step_body(r, a, 0);
+		if (!r->conn->ops->in_transaction(r->conn))
+			return boundary_lost(r, a, error);
+		if (error < 0)
 			return error;
 		took = seconds_since(&start);
 		error = a->dir == LADDER_DOWN ? record_down(r, a) : record_up(r, a, 0, applied_at, (int64_t)(took * 1000));
@@ -363,6 +413,7 @@ static int push_action(run *r, const ladder_step *step, ladder_direction dir)
 	if (grown == NULL)
 		return ladder_error_set(LADDER_ENOMEM, "out of memory planning the run");
 	r->actions = grown;
+	memset(&r->actions[r->nactions], 0, sizeof(r->actions[r->nactions]));
 	r->actions[r->nactions].step = step;
 	r->actions[r->nactions].dir = dir;
 	r->nactions++;
@@ -464,9 +515,39 @@ static int plan_down(run *r)
 	return error;
 }
 
+static void clear_actions(action *actions, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		step_text_clear(&actions[i].text);
+	free(actions);
+}
+
+/* Plan the steps, then read each one's text for this engine, so that a
+ * text that would cross the transaction boundary is refused before
+ * anything runs. A re-plan under the lock usually finds the same steps:
+ * what was read for them is kept. */
 static int plan_run(run *r)
 {
-	return r->dir == LADDER_DOWN ? plan_down(r) : plan_up(r);
+	action *before = r->actions;
+	size_t nbefore = r->nactions;
+	int error;
+
+	r->actions = NULL;
+	r->nactions = 0;
+	error = r->dir == LADDER_DOWN ? plan_down(r) : plan_up(r);
+	for (size_t i = 0; error == 0 && i < r->nactions; i++) {
+		action *a = &r->actions[i];
+		if (i < nbefore && before[i].step == a->step && before[i].dir == a->dir) {
+			a->text = before[i].text;
+			memset(&before[i].text, 0, sizeof(before[i].text));
+			continue;
+		}
+		if ((error = step_text_prepare(&a->text, r->conn, a->step, a->dir, r->opts->flags)) < 0)
+			error = ladder_error_set(error, "%s. Nothing was changed: the database is still at version %" PRId64,
+			                         ladder_error_last()->message, run_current(r));
+	}
+	clear_actions(before, nbefore);
+	return error;
 }
 
 /* --- the run ---------------------------------------------------------------------------- */
@@ -499,11 +580,10 @@ static void run_cleanup(run *r)
 	tx_abandon(r);
 	if (r->fk_off) {
 		int ignored;
-		ladder_error saved = *ladder_error_last();
-		char message[2048];
-		snprintf(message, sizeof(message), "%s", saved.message);
+		saved_error saved;
+		error_save(&saved);
 		r->conn->ops->set_foreign_keys(r->conn, r->fk_was_on, &ignored);
-		ladder_error_set(saved.code, "%s", message);
+		error_restore(&saved);
 		r->fk_off = 0;
 	}
 	if (r->session_locked) {
@@ -515,15 +595,17 @@ static void run_cleanup(run *r)
 /* Say what state a failure left behind. */
 static int explain_failure(run *r, int error)
 {
-	char message[1800];
-	snprintf(message, sizeof(message), "%s", ladder_error_last()->message);
+	const char *message = ladder_error_last()->message;
+	if (r->boundary_lost)
+		return error; /* boundary_lost() said what is known */
 	if (r->applied == 0 && !r->committed)
 		return ladder_error_set(error, "%s. Nothing was changed: the database is still at version %" PRId64, message,
 		                        r->from);
 	if (!r->committed)
 		return ladder_error_set(error, "%s. The run was rolled back: the database is still at version %" PRId64,
 		                        message, r->from);
-	return ladder_error_set(error, "%s. Steps committed before it stay applied", message);
+	return ladder_error_set(error, "%s. Steps committed before it stay applied: the database is now at version %" PRId64,
+	                        message, r->durable_head);
 }
 
 static int run_locked(run *r, int force_session_lock, int first_attempt)
@@ -534,6 +616,7 @@ static int run_locked(run *r, int force_session_lock, int first_attempt)
 		return error;
 	if (first_attempt)
 		r->from = run_current(r);
+	r->durable_head = run_current(r);
 	if ((error = plan_run(r)) == RETRY_RUN)
 		force_session_lock = 1;
 	else if (error < 0)
@@ -570,13 +653,21 @@ static int run_locked(run *r, int force_session_lock, int first_attempt)
 		for (size_t i = 0; i < r->nactions; i++)
 			if (action_flags(&r->actions[i]) & LADDER_NO_TRANSACTION)
 				return ladder_error_set(LADDER_EUNSUPPORTED,
-				                        "migration %" PRId64 " %s is marked no-transaction, which needs the history "
-				                        "store (a light store cannot record a started step)",
-				                        r->actions[i].step->def.version, r->actions[i].step->def.name);
+				                        "migration %" PRId64 " %s %s no-transaction, which needs the history "
+				                        "store (a light store cannot record a started step)%s%s",
+				                        r->actions[i].step->def.version, r->actions[i].step->def.name,
+				                        r->actions[i].text.info.detected & LADDER_NO_TRANSACTION ? "must run"
+				                                                                                  : "is marked",
+				                        r->actions[i].text.info.detected & LADDER_NO_TRANSACTION ? ": " : "",
+				                        r->actions[i].text.info.detected & LADDER_NO_TRANSACTION
+				                            ? r->actions[i].text.info.reason
+				                            : "");
 	}
-	for (size_t i = 0; i < r->nactions; i++)
+	for (size_t i = 0; i < r->nactions; i++) {
+		r->current = i;
 		if ((error = run_action(r, &r->actions[i])) < 0)
 			return error == RETRY_RUN ? error : explain_failure(r, error);
+	}
 	if (r->in_tx && (error = tx_commit(r)) < 0)
 		return explain_failure(r, error);
 	return 0;
@@ -600,12 +691,12 @@ static int run_with_retries(ladder_result *out, run *r)
 		error = ladder_error_set(LADDER_ELOCKED, "the migration state kept changing under the lock");
 	if (out) {
 		out->from_version = r->from;
-		out->to_version = run_current(r);
+		out->to_version = error < 0 ? r->durable_head : run_current(r);
 		out->applied = error < 0 ? r->durable : r->applied;
 		out->fast_path = 0;
 	}
 	db_state_clear(&r->st);
-	free(r->actions);
+	clear_actions(r->actions, r->nactions);
 	return error;
 }
 

@@ -95,13 +95,16 @@ static void first_line(char *text)
 
 /* --- notices ------------------------------------------------------------------ */
 
-/* Connections ladder opens drop notices ("table ... does not exist,
- * skipping") and pass warnings on to stderr. */
+/* Connections ladder opens pass warnings on to stderr, and notices ("table
+ * ... does not exist, skipping", a migration's RAISE NOTICE) too when opened
+ * with LADDER_OPEN_NOTICES; otherwise notices are dropped. arg: non-NULL
+ * for every notice. */
+static const int print_every_notice = 1;
+
 static void on_notice(void *arg, const PGresult *res)
 {
 	const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
-	(void)arg;
-	if (severity != NULL && strcmp(severity, "WARNING") == 0)
+	if ((severity != NULL && strcmp(severity, "WARNING") == 0) || arg != NULL)
 		fprintf(stderr, "ladder: postgres %s", PQresultErrorMessage(res));
 }
 
@@ -261,7 +264,8 @@ int ladder_postgres_connect(ladder_conn **out, const char *conninfo, const ladde
 			error = ladder_error_set(LADDER_EDB, "cannot connect to %s: %s", display, message);
 		goto done;
 	}
-	PQsetNoticeReceiver(pg, on_notice, NULL);
+	PQsetNoticeReceiver(pg, on_notice,
+	                    opts != NULL && (opts->flags & LADDER_OPEN_NOTICES) ? (void *)&print_every_notice : NULL);
 	if ((error = conn_new(&conn, pg, 1, opts)) < 0)
 		goto done;
 	pg = NULL; /* conn owns it */
@@ -344,6 +348,7 @@ static const ladder_driver_ops postgres_ops = {
 	.is_empty = ladder_pg__is_empty,
 	.set_foreign_keys = NULL,
 	.foreign_key_check = NULL,
+	.statements = ladder_pg__statements,
 	.store_head = ladder_pg__store_head,
 	.store_read = ladder_pg__store_read,
 	.store_prepare = ladder_pg__store_prepare,

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MESSAGE_MAX 1800
+#define MESSAGE_MAX 6144
 
 /* --- errors -------------------------------------------------------------------- */
 
@@ -28,8 +28,19 @@
  * tabs turned into spaces, so that the message stays one line. */
 static void append_flat(char *buf, size_t cap, size_t *used, const char *s)
 {
+	static const char ellipsis[] = "\xe2\x80\xa6";
+
 	for (; *s && *used + 1 < cap; s++)
 		buf[(*used)++] = (*s == '\n' || *s == '\r' || *s == '\t') ? ' ' : *s;
+	if (*s != '\0' && cap > sizeof(ellipsis)) {
+		/* Cut: say so, on a character boundary. */
+		size_t at = *used < cap - sizeof(ellipsis) ? *used : cap - sizeof(ellipsis);
+		while (at > 0 && ((unsigned char)buf[at] & 0xC0) == 0x80)
+			at--;
+		memcpy(buf + at, ellipsis, sizeof(ellipsis));
+		*used = at + sizeof(ellipsis) - 1;
+		return;
+	}
 	buf[*used] = '\0';
 }
 

@@ -77,6 +77,11 @@ int ladder_pg__query_is_empty(ladder_conn *base, const char *sql, int *empty, ch
 char *ladder_pg__quote_ident(ladder_pg_conn *conn, const char *ident);
 char *ladder_pg__qualify(ladder_pg_conn *conn, const char *schema, const char *table);
 
+/* --- pg_statements.c ------------------------------------------------------ */
+
+int ladder_pg__statements(ladder_conn *base, const char *sql, size_t len, ladder_stmt **out,
+                          size_t *count);
+
 /* --- pg_lock.c ------------------------------------------------------------ */
 
 int ladder_pg__begin(ladder_conn *base, int write);

@@ -17,7 +17,7 @@
 	X(PQexecPrepared) X(PQfinish) X(PQfname) X(PQfreemem) X(PQgetCopyData) X(PQgetisnull)               \
 	X(PQgetlength) X(PQgetResult) X(PQgetvalue) X(PQhost) X(PQnfields) X(PQntuples) X(PQparameterStatus) \
 	X(PQpass) X(PQport) X(PQprepare) X(PQputCopyEnd) X(PQresStatus) X(PQresultErrorField)              \
-	X(PQresultErrorMessage) X(PQresultStatus) X(PQsendQuery) X(PQsetNoticeReceiver) X(PQstatus)         \
+	X(PQresultErrorMessage) X(PQresultStatus) X(PQsendQuery) X(PQserverVersion) X(PQsetNoticeReceiver) X(PQstatus)         \
 	X(PQtransactionStatus) X(PQuser) X(pg_encoding_to_char)
 
 typedef struct ladder_libpq {
@@ -68,6 +68,7 @@ int ladder_libpq_load(void);
 #define PQresultErrorMessage (ladder_pq.PQresultErrorMessage)
 #define PQresultStatus (ladder_pq.PQresultStatus)
 #define PQsendQuery (ladder_pq.PQsendQuery)
+#define PQserverVersion (ladder_pq.PQserverVersion)
 #define PQsetNoticeReceiver (ladder_pq.PQsetNoticeReceiver)
 #define PQstatus (ladder_pq.PQstatus)
 #define PQtransactionStatus (ladder_pq.PQtransactionStatus)

@@ -640,6 +640,7 @@ static const ladder_driver_ops sqlite_ops = {
 	.is_empty = sqlite_is_empty,
 	.set_foreign_keys = sqlite_set_foreign_keys,
 	.foreign_key_check = sqlite_foreign_key_check,
+	.statements = ladder_sqlite__statements,
 	.store_head = ladder_sqlite__store_head,
 	.store_read = ladder_sqlite__store_read,
 	.store_prepare = ladder_sqlite__store_prepare,

@@ -53,6 +53,10 @@ int ladder_sqlite__store_remove(ladder_conn *conn, const ladder_store *store, in
 /* The normalised schema description (sqlite_describe.c). */
 int ladder_sqlite__describe(ladder_conn *conn, const ladder_store *store, ladder_buf *out);
 
+/* Split and classify migration text (sqlite_statements.c). */
+int ladder_sqlite__statements(ladder_conn *conn, const char *sql, size_t len, ladder_stmt **out,
+                              size_t *count);
+
 /* Finalize the statements the stores cached (before closing the handle). */
 void ladder_sqlite__store_close(ladder_sqlite_conn *conn);
 

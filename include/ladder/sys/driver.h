@@ -69,6 +69,31 @@ typedef struct ladder_head {
 
 typedef struct ladder_conn ladder_conn;
 
+/* What one statement of a migration does to the transaction around it, as
+ * the engine's own parser reads it. The core decides what follows: a
+ * driver only reports. */
+typedef enum {
+	LADDER_STMT_PLAIN = 0,    /* runs inside a transaction like any other */
+	LADDER_STMT_BEGIN,        /* BEGIN, START TRANSACTION */
+	LADDER_STMT_COMMIT,       /* COMMIT, END */
+	LADDER_STMT_ROLLBACK,     /* ROLLBACK or ABORT without TO SAVEPOINT */
+	LADDER_STMT_TX_OTHER,     /* ends or hands off a transaction otherwise:
+	                             PREPARE TRANSACTION, COMMIT AND CHAIN, ... */
+	LADDER_STMT_SAVEPOINT,    /* SAVEPOINT, RELEASE, ROLLBACK TO: stays inside */
+	LADDER_STMT_NO_TX,        /* cannot run inside a transaction block
+	                             (CREATE INDEX CONCURRENTLY, VACUUM, ...) */
+	LADDER_STMT_FOREIGN_KEYS_OFF, /* SQLite PRAGMA foreign_keys = OFF: a no-op
+	                                 inside a transaction */
+	LADDER_STMT_FOREIGN_KEYS_ON,  /* PRAGMA foreign_keys = ON */
+} ladder_stmt_kind;
+
+typedef struct ladder_stmt {
+	size_t offset;        /* of the statement's first token in the text */
+	size_t len;           /* up to and including its semicolon, if any */
+	ladder_stmt_kind kind;
+	char what[48];        /* for messages: "COMMIT", "CREATE INDEX CONCURRENTLY" */
+} ladder_stmt;
+
 /* A growing text buffer for drivers and the core. After an allocation
  * failure `failed` is set and further appends do nothing. */
 typedef struct ladder_buf {
@@ -158,6 +183,16 @@ typedef struct ladder_driver_ops {
 	 * temporary SQLite files itself. */
 	int (*scratch_create)(ladder_conn *conn, char **url);
 	int (*scratch_drop)(ladder_conn *conn, const char *url);
+
+	/* --- reading migration text --- */
+
+	/* Split sql[0..len) into statements with the engine's own parser and
+	 * classify each (malloc'd array in *out, freed by the caller; blank
+	 * statements are left out). Runs nothing and reads no schema. A text
+	 * the parser cannot read is no error: *count is then SIZE_MAX and the
+	 * core falls back on checking the transaction after the step. */
+	int (*statements)(ladder_conn *conn, const char *sql, size_t len, ladder_stmt **out,
+	                  size_t *count);
 } ladder_driver_ops;
 
 /* Drivers embed this first in their own connection struct. */

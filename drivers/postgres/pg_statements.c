@@ -1,0 +1,210 @@
+/*
+ * pg_statements.c — migration text split into statements by PostgreSQL's
+ * own parser (libpg_query) and sorted by what each does to the transaction
+ * around it: transaction control, savepoints, and the statements the server
+ * refuses inside a transaction block (CREATE INDEX CONCURRENTLY, VACUUM,
+ * CREATE DATABASE, ...). Only statements whose first words can name one of
+ * those are parsed a second time, alone, for their parse tree.
+ */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE /* strndup under -std=c11 */
+#endif
+
+#include "pg_internal.h"
+#include "sqltext.h"
+#include "sqlwords.h"
+
+#include <pg_query.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Statement nodes the server never runs inside a transaction block. */
+static const struct {
+	const char *node;
+	const char *what;
+} always_alone[] = {
+	{"CreatedbStmt", "CREATE DATABASE"},
+	{"DropdbStmt", "DROP DATABASE"},
+	{"AlterSystemStmt", "ALTER SYSTEM"},
+	{"CreateTableSpaceStmt", "CREATE TABLESPACE"},
+	{"DropTableSpaceStmt", "DROP TABLESPACE"},
+	{"CreateSubscriptionStmt", "CREATE SUBSCRIPTION"},
+	{"DropSubscriptionStmt", "DROP SUBSCRIPTION"},
+};
+
+/* Could the statement be one the parse tree must decide on? Keywords
+ * cannot be quoted, so its first words tell; the parser confirms. */
+static int worth_parsing(const char *text, size_t len)
+{
+	static const char *const control[] = {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT",
+	                                      "RELEASE", "PREPARE", "VACUUM", "REINDEX"};
+	static const char *const objects[] = {"DATABASE", "TABLESPACE", "SUBSCRIPTION", "SYSTEM", "TYPE"};
+	char words[2][32];
+	size_t n = ladder_sql_words(text, len, words, 2);
+
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(control) / sizeof(control[0]); i++)
+		if (strcmp(words[0], control[i]) == 0)
+			return 1;
+	if (strcmp(words[0], "CREATE") != 0 && strcmp(words[0], "DROP") != 0 && strcmp(words[0], "ALTER") != 0)
+		return 0;
+	for (size_t i = 0; n > 1 && i < sizeof(objects) / sizeof(objects[0]); i++)
+		if (strcmp(words[1], objects[i]) == 0)
+			return 1;
+	return ladder_sql_mentions(text, len, "CONCURRENTLY");
+}
+
+/* The top node of a one-statement parse tree: {"stmts":[{"stmt":{"Node":. */
+static int node_is(const char *tree, const char *node)
+{
+	const char *at = strstr(tree, "\"stmt\":{\"");
+	size_t len = strlen(node);
+	return at != NULL && strncmp(at + 9, node, len) == 0 && at[9 + len] == '"';
+}
+
+/* JSON keys are written by the parser, and string values escape their
+ * quotes, so a key:value pair cannot come from the user's text. */
+static int tree_has(const char *tree, const char *pair)
+{
+	return strstr(tree, pair) != NULL;
+}
+
+static void classify_transaction(ladder_stmt *stmt, const char *tree)
+{
+	static const struct {
+		const char *kind;
+		ladder_stmt_kind as;
+		const char *what;
+	} kinds[] = {
+		{"TRANS_STMT_BEGIN\"", LADDER_STMT_BEGIN, "BEGIN"},
+		{"TRANS_STMT_START\"", LADDER_STMT_BEGIN, "START TRANSACTION"},
+		{"TRANS_STMT_COMMIT\"", LADDER_STMT_COMMIT, "COMMIT"},
+		{"TRANS_STMT_ROLLBACK\"", LADDER_STMT_ROLLBACK, "ROLLBACK"},
+		{"TRANS_STMT_SAVEPOINT\"", LADDER_STMT_SAVEPOINT, "SAVEPOINT"},
+		{"TRANS_STMT_RELEASE\"", LADDER_STMT_SAVEPOINT, "RELEASE SAVEPOINT"},
+		{"TRANS_STMT_ROLLBACK_TO\"", LADDER_STMT_SAVEPOINT, "ROLLBACK TO SAVEPOINT"},
+		{"TRANS_STMT_PREPARE\"", LADDER_STMT_TX_OTHER, "PREPARE TRANSACTION"},
+		{"TRANS_STMT_COMMIT_PREPARED\"", LADDER_STMT_TX_OTHER, "COMMIT PREPARED"},
+		{"TRANS_STMT_ROLLBACK_PREPARED\"", LADDER_STMT_TX_OTHER, "ROLLBACK PREPARED"},
+	};
+	const char *kind = strstr(tree, "\"kind\":\"");
+
+	for (size_t i = 0; kind != NULL && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (strncmp(kind + 8, kinds[i].kind, strlen(kinds[i].kind)) != 0)
+			continue;
+		stmt->kind = kinds[i].as;
+		snprintf(stmt->what, sizeof(stmt->what), "%s", kinds[i].what);
+		break;
+	}
+	/* COMMIT AND CHAIN ends ladder's transaction and opens another. */
+	if ((stmt->kind == LADDER_STMT_COMMIT || stmt->kind == LADDER_STMT_ROLLBACK) && tree_has(tree, "\"chain\":true")) {
+		stmt->kind = LADDER_STMT_TX_OTHER;
+		snprintf(stmt->what, sizeof(stmt->what), "%s AND CHAIN",
+		         strncmp(kind + 8, "TRANS_STMT_COMMIT", 17) == 0 ? "COMMIT" : "ROLLBACK");
+	}
+}
+
+static void classify_tree(ladder_stmt *stmt, const char *tree, int server_version)
+{
+	if (node_is(tree, "TransactionStmt")) {
+		classify_transaction(stmt, tree);
+		return;
+	}
+	stmt->kind = LADDER_STMT_NO_TX;
+	if (node_is(tree, "IndexStmt") && tree_has(tree, "\"concurrent\":true"))
+		snprintf(stmt->what, sizeof(stmt->what), "CREATE INDEX CONCURRENTLY");
+	else if (node_is(tree, "DropStmt") && tree_has(tree, "\"concurrent\":true"))
+		snprintf(stmt->what, sizeof(stmt->what), "DROP INDEX CONCURRENTLY");
+	else if (node_is(tree, "ReindexStmt") &&
+	         (tree_has(tree, "\"defname\":\"concurrently\"") || tree_has(tree, "\"concurrent\":true")))
+		snprintf(stmt->what, sizeof(stmt->what), "REINDEX CONCURRENTLY");
+	else if (node_is(tree, "AlterTableStmt") && tree_has(tree, "\"concurrent\":true"))
+		snprintf(stmt->what, sizeof(stmt->what), "DETACH PARTITION CONCURRENTLY");
+	else if (node_is(tree, "VacuumStmt") && tree_has(tree, "\"is_vacuumcmd\":true"))
+		snprintf(stmt->what, sizeof(stmt->what), "VACUUM");
+	else if (node_is(tree, "AlterEnumStmt") && server_version > 0 && server_version < 120000)
+		/* Allowed inside a transaction block only from PostgreSQL 12 on. */
+		snprintf(stmt->what, sizeof(stmt->what), "ALTER TYPE ... ADD VALUE");
+	else
+		stmt->kind = LADDER_STMT_PLAIN;
+	for (size_t i = 0; stmt->kind == LADDER_STMT_PLAIN && i < sizeof(always_alone) / sizeof(always_alone[0]); i++)
+		if (node_is(tree, always_alone[i].node)) {
+			stmt->kind = LADDER_STMT_NO_TX;
+			snprintf(stmt->what, sizeof(stmt->what), "%s", always_alone[i].what);
+		}
+}
+
+static int classify(ladder_stmt *stmt, const char *text, int server_version)
+{
+	PgQueryParseResult parsed;
+	char *alone;
+
+	stmt->kind = LADDER_STMT_PLAIN;
+	if (!worth_parsing(text + stmt->offset, stmt->len))
+		return 0;
+	if ((alone = strndup(text + stmt->offset, stmt->len)) == NULL)
+		return ladder_error_set(LADDER_ENOMEM, "out of memory reading a migration's statements");
+	parsed = pg_query_parse(alone);
+	if (parsed.error == NULL && parsed.parse_tree != NULL)
+		classify_tree(stmt, parsed.parse_tree, server_version);
+	pg_query_free_parse_result(parsed);
+	free(alone);
+	return 0;
+}
+
+int ladder_pg__statements(ladder_conn *base, const char *sql, size_t len, ladder_stmt **out, size_t *count)
+{
+	ladder_pg_conn *conn = (ladder_pg_conn *)base;
+	PgQuerySplitResult split = {0};
+	ladder_stmt *list = NULL;
+	char *text = NULL;
+	size_t n = 0;
+	int error = 0;
+
+	*out = NULL;
+	*count = 0;
+	if ((text = strndup(sql, len)) == NULL) {
+		error = ladder_error_set(LADDER_ENOMEM, "out of memory reading a migration's statements");
+		goto done;
+	}
+	split = pg_query_split_with_parser(text);
+	if (split.error != NULL) {
+		/* Newer syntax than this libpg_query knows, or a plain typo the
+		 * server will name: nothing to judge by before the run. */
+		*count = SIZE_MAX;
+		goto done;
+	}
+	if (split.n_stmts > 0 && (list = calloc((size_t)split.n_stmts, sizeof(*list))) == NULL) {
+		error = ladder_error_set(LADDER_ENOMEM, "out of memory reading a migration's statements");
+		goto done;
+	}
+	for (int i = 0; i < split.n_stmts; i++) {
+		size_t start = (size_t)split.stmts[i]->stmt_location;
+		size_t end = split.stmts[i]->stmt_len > 0 ? start + (size_t)split.stmts[i]->stmt_len : len;
+		ladder_stmt *stmt = &list[n];
+
+		if (end > len)
+			end = len;
+		stmt->offset = ladder_text_skip_blank(text, end, start);
+		if (stmt->offset >= end)
+			continue;
+		/* The parser's length stops short of the semicolon. */
+		if (end < len && text[end] == ';')
+			end++;
+		stmt->len = end - stmt->offset;
+		if ((error = classify(stmt, text, PQserverVersion(conn->pg))) < 0)
+			goto done;
+		n++;
+	}
+	*out = list;
+	*count = n;
+	list = NULL;
+done:
+	pg_query_free_split_result(split);
+	free(list);
+	free(text);
+	return error;
+}

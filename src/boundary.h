@@ -1,0 +1,31 @@
+/*
+ * boundary.h — the transaction boundary belongs to ladder alone. Before a
+ * step runs, its text is read with the engine's own parser: an outer
+ * BEGIN; ... COMMIT; wrapper is set aside, any other statement that would
+ * end ladder's transaction is refused naming file and line, a statement that
+ * cannot run inside a transaction makes the step a no-transaction step, and
+ * SQLite's PRAGMA foreign_keys = OFF (a no-op inside a transaction) becomes
+ * ladder's own foreign-keys-off run.
+ */
+#ifndef LADDER_BOUNDARY_H
+#define LADDER_BOUNDARY_H
+
+#include "plan.h"
+
+/* The text one side of a step runs, and how. */
+typedef struct step_text {
+	const char *sql;        /* what to run: the step's own text, or `owned` */
+	char *owned;            /* the text with set-aside statements blanked
+	                           (same length and lines, so positions hold) */
+	ladder_step_info info;
+} step_text;
+
+/* Read the `dir` side of step for conn's engine. run_flags: LADDER_STRICT
+ * refuses a step that would need to become no-transaction. On refusal
+ * (LADDER_EPLAN) nothing has run. */
+int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step, ladder_direction dir,
+                      unsigned int run_flags);
+
+void step_text_clear(step_text *text);
+
+#endif /* LADDER_BOUNDARY_H */
