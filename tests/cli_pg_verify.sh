@@ -3,8 +3,11 @@
 # PostgreSQL server: dumps that do not depend on build order, verify passing
 # on the settings set (with its round trip) and catching broken plans (a
 # baseline missing an index, a down that forgets a column, a default that
-# differs, a failing post-condition) with a diff naming the object; scratch
-# databases always removed. Also --ddl-lock-timeout failing fast.
+# differs, a failing post-condition) with a diff naming the object; every
+# broken down of a set reported in one run, each on its own step, with a
+# summary that adds up; column order warning (failing with --strict);
+# function and view text kept exactly; scratch databases always removed.
+# Also --ddl-lock-timeout failing fast.
 #
 # Usage: bash tests/cli_pg_verify.sh PATH/TO/ladder REPO_ROOT   (ctest runs it)
 set -euo pipefail
@@ -12,6 +15,22 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/clitest.bash"
 cli_setup pg-verify "$@"
 pg_setup verify
+
+# The summary line states every number, they add up, and so do the lines.
+counts_add_up() {
+	local re='([0-9]+) check\(s\): ([0-9]+) passed, ([0-9]+) warning\(s\), ([0-9]+) failed, ([0-9]+) skipped\.'
+	if [[ $OUT =~ $re ]]; then
+		local total=${BASH_REMATCH[1]} ok=${BASH_REMATCH[2]} warn=${BASH_REMATCH[3]} failed=${BASH_REMATCH[4]}
+		local skipped=${BASH_REMATCH[5]}
+		eq "checks = passed + warnings + failed + skipped" "$total" "$((ok + warn + failed + skipped))"
+		eq "ok lines" "$(grep -c '^ok    ' <<<"$OUT" || true)" "$ok"
+		eq "warn lines" "$(grep -c '^warn  ' <<<"$OUT" || true)" "$warn"
+		eq "FAIL lines" "$(grep -c '^FAIL  ' <<<"$OUT" || true)" "$failed"
+		eq "skip lines" "$(grep -c '^skip  ' <<<"$OUT" || true)" "$skipped"
+	else
+		fail "no summary line" "$OUT"
+	fi
+}
 
 scratch_count() { psql -X -qAt "$SERVER" -c "SELECT count(*) FROM pg_database WHERE datname LIKE 'ladder_verify_%'"; }
 
@@ -123,6 +142,119 @@ run -d "$SERVER" -m badcheck verify
 expect_rc 1
 expect_out_has "FAIL  2 age: up and its post-condition"
 expect_out_has "post-condition failed"
+
+# --- a set as they come: every broken down in one run, each on its own step ---------------
+mkdir real
+echo 'CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);' >real/1_users.up.sql
+echo 'DROP TABLE users;' >real/1_users.down.sql
+echo 'CREATE TABLE notes (id bigint PRIMARY KEY, body text);' >real/2_notes.up.sql
+echo 'DROP TABEL notes;' >real/2_notes.down.sql
+echo 'CREATE INDEX notes_body ON notes (body);' >real/3_ix.up.sql
+echo 'SELECT 1;' >real/3_ix.down.sql
+printf 'CREATE TABLE tags (name text PRIMARY KEY);\nCREATE VIEW tag_names AS SELECT name FROM tags;\n' >real/4_tags.up.sql
+printf 'DROP TABLE tags;\nDROP VIEW tag_names;\n' >real/4_tags.down.sql
+echo 'ALTER TABLE users ADD COLUMN age integer;' >real/5_age.up.sql
+echo 'ALTER TABLE users DROP COLUMN age;' >real/5_age.down.sql
+run -d "$SERVER" -m real verify
+expect_rc 1
+expect_out_has "FAIL  2 notes: down restores the schema before its up
+      real/2_notes.down.sql:1: ERROR 42601: syntax error at or near \"TABEL\""
+expect_out_has "skip  2 notes: up again gives the same schema (not run: its down failed)"
+expect_out_has "FAIL  3 ix: down restores the schema before its up
+--- before 3 up
++++ after 3 down"
+expect_out_has "+index notes_body on notes"
+expect_out_has "skip  3 ix: up again gives the same schema (not run: its down did not restore the schema)"
+expect_out_has "FAIL  4 tags: down restores the schema before its up
+      real/4_tags.down.sql:1: ERROR 2BP01: cannot drop table tags because other objects depend on it"
+expect_out_has "ok    5 age: down restores the schema before its up"
+expect_out_has "ok    5 age: up again gives the same schema"
+expect_out_has "15 check(s): 9 passed, 0 warning(s), 3 failed, 3 skipped."
+expect_err_has "ladder: error: 3 of 15 verification check(s) failed"
+counts_add_up
+
+# --- "up again" that differs is blamed on its step, not the next one ------------------------
+mkdir uneven
+echo 'CREATE TABLE marks (n int);' >uneven/1_marks.up.sql
+echo 'DROP TABLE marks;' >uneven/1_marks.down.sql
+cat >uneven/2_t.up.sql <<'EOF2'
+DO $$ BEGIN
+  IF EXISTS (SELECT 1 FROM marks) THEN CREATE TABLE t (a int, b int); ELSE CREATE TABLE t (a int); END IF;
+  INSERT INTO marks VALUES (1);
+END $$;
+EOF2
+echo 'DROP TABLE t;' >uneven/2_t.down.sql
+echo 'CREATE INDEX t_a ON t (a);' >uneven/3_ix.up.sql
+echo 'DROP INDEX t_a;' >uneven/3_ix.down.sql
+run -d "$SERVER" -m uneven verify
+expect_rc 1
+expect_out_has "ok    2 t: down restores the schema before its up"
+expect_out_has "FAIL  2 t: up again gives the same schema
+--- after 2 up
++++ after 2 down and up"
+expect_out_has "+  column b integer"
+expect_out_has "ok    3 ix: down restores the schema before its up"
+expect_out_has "ok    3 ix: up again gives the same schema"
+expect_out_has "9 check(s): 8 passed, 0 warning(s), 1 failed, 0 skipped."
+counts_add_up
+
+# --- a correct down + up of a column that was not last changes only the order ---------------
+mkdir order
+echo 'CREATE TABLE users (id bigint PRIMARY KEY, email text, age int);' >order/1_users.up.sql
+echo 'DROP TABLE users;' >order/1_users.down.sql
+echo 'ALTER TABLE users DROP COLUMN email;' >order/2_no_email.up.sql
+echo 'ALTER TABLE users ADD COLUMN email text;' >order/2_no_email.down.sql
+run -d "$SERVER" -m order verify
+expect_rc 0
+expect_out_has "warn  2 no_email: down restores the schema before its up: column order differs
+      table users: (id, email, age) vs (id, age, email)"
+expect_out_has "6 check(s): 5 passed, 1 warning(s), 0 failed, 0 skipped."
+counts_add_up
+run -d "$SERVER" -m order verify --strict
+expect_rc 1
+expect_out_has "FAIL  2 no_email: down restores the schema before its up
+      column order differs (strict)
+      table users: (id, email, age) vs (id, age, email)"
+expect_err_has "ladder: error: 1 of 6 verification check(s) failed"
+counts_add_up
+
+# --- bodies keep their text: these two functions return 2 and 1 ------------------------------
+newdb body1
+psql -X -q -v ON_ERROR_STOP=1 "$URL" >/dev/null <<'EOF2'
+CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$SELECT 1 -- c
++ 1$$;
+CREATE VIEW v AS SELECT 1 -- c
++ 1 AS n;
+EOF2
+body1_url=$URL
+newdb body2
+psql -X -q -v ON_ERROR_STOP=1 "$URL" >/dev/null <<'EOF2'
+CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$SELECT 1 -- c + 1$$;
+CREATE VIEW v AS SELECT 1 -- c + 1 AS n
+;
+EOF2
+eq "the functions differ" "$(psql -X -qAt "$body1_url" -c 'SELECT f()') $(psql -X -qAt "$URL" -c 'SELECT f()')" "2 1"
+run -d "$body1_url" dump
+expect_rc 0
+body1=$OUT
+expect_out_has 'AS $function$SELECT 1 -- c\n+ 1$function$\n'
+run -d "$URL" dump
+expect_out_has 'AS $function$SELECT 1 -- c + 1$function$\n'
+if [ "$OUT" != "$body1" ]; then pass; else fail "two functions that differ dump alike" "$OUT"; fi
+body_fn=$(grep -A1 '^function f()' <<<"$OUT" | tail -1)
+body1_fn=$(grep -A1 '^function f()' <<<"$body1" | tail -1)
+if [ "$body_fn" != "$body1_fn" ]; then pass; else fail "the function lines are the same" "$body_fn"; fi
+# and verify sees a down that puts the function back folded on one line
+mkdir fold
+printf 'CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$SELECT 1 -- c\n+ 1$$;\n' >fold/1_f.up.sql
+echo 'DROP FUNCTION f();' >fold/1_f.down.sql
+echo 'CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS $$SELECT 3$$;' >fold/2_three.up.sql
+echo 'CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS $$SELECT 1 -- c + 1$$;' >fold/2_three.down.sql
+run -d "$SERVER" -m fold verify
+expect_rc 1
+expect_out_has "FAIL  2 three: down restores the schema before its up"
+expect_out_has '-  CREATE OR REPLACE FUNCTION public.f()\n RETURNS integer\n LANGUAGE sql\nAS $function$SELECT 1 -- c\n+ 1$function$\n'
+counts_add_up
 eq "failed verifications remove their scratch databases too" "$(scratch_count)" "$before"
 
 # --- --ddl-lock-timeout: a step queued behind a long transaction fails fast -------------------
