@@ -7,6 +7,7 @@
 #define _GNU_SOURCE /* asprintf */
 #include "cli.h"
 #include "output.h"
+#include "sqltext.h"
 
 #include <ladder.h>
 
@@ -76,7 +77,34 @@ typedef struct progress {
 	int line_open;
 	ladder_db *db;           /* to say how each step runs */
 	const ladder_plan *plan;
+	int verbose;             /* -v: the step lines; else only the warnings */
 } progress;
+
+/* Without -q, every empty step applied gets a warning on stderr: it is
+ * recorded as applied though nothing ran (a `ladder new` nobody filled in). */
+static void warn_if_empty(const ladder_plan *plan, ladder_direction dir, int64_t version, const char *name)
+{
+	size_t lo = 0, hi = ladder_plan_count(plan);
+
+	if (dir != LADDER_UP || plan == NULL)
+		return;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const ladder_migration_def *def = ladder_plan_at(plan, mid);
+		if (def->version < version) {
+			lo = mid + 1;
+		} else if (def->version > version) {
+			hi = mid;
+		} else {
+			if (def->up_sql != NULL && ladder_text_is_blank(def->up_sql)) {
+				fprintf(stderr, "ladder: warning: migration %" PRId64 " ", version);
+				out_text(stderr, name ? name : "");
+				fputs(" is empty: recorded as applied, nothing ran\n", stderr);
+			}
+			return;
+		}
+	}
+}
 
 static const char *arrow(ladder_direction dir)
 {
@@ -96,6 +124,11 @@ static void on_progress(void *ctx, ladder_event event, ladder_direction dir, int
 {
 	progress *p = ctx;
 
+	if (!p->verbose) {
+		if (event == LADDER_EVENT_DONE)
+			warn_if_empty(p->plan, dir, version, name);
+		return;
+	}
 	if (event == LADDER_EVENT_START) {
 		if (p->line_open)
 			fputc('\n', stdout);
@@ -117,6 +150,8 @@ static void on_progress(void *ctx, ladder_event event, ladder_direction dir, int
 			progress_start(dir, version, name);
 		printf("  (%.1f ms)\n", seconds * 1000.0);
 		p->line_open = 0;
+		fflush(stdout);
+		warn_if_empty(p->plan, dir, version, name);
 	}
 	fflush(stdout);
 }
@@ -151,9 +186,11 @@ static int run_direction(const cli_options *o, int down)
 		run.target = (o->given & CLI_OPT_TO) ? o->to : -1;
 		run.steps = o->steps;
 	}
-	if (o->verbosity > 0) {
+	p.plan = plan;
+	p.verbose = o->verbosity > 0;
+	if (o->verbosity > 0)
 		p.db = db;
-		p.plan = plan;
+	if (o->verbosity >= 0) {
 		run.progress = on_progress;
 		run.progress_ctx = &p;
 	}
@@ -207,7 +244,7 @@ static out_colour state_colour(ladder_state state)
 	return OUT_PLAIN;
 }
 
-static void json_entry(FILE *f, const ladder_status_entry *e)
+static void json_entry(FILE *f, const ladder_status_entry *e, int with_empty)
 {
 	fprintf(f, "{\"version\":%" PRId64 ",\"name\":", e->version);
 	out_json_string(f, e->name);
@@ -223,16 +260,18 @@ static void json_entry(FILE *f, const ladder_status_entry *e)
 		fprintf(f, ",\"duration_ms\":%" PRId64, e->duration_ms);
 	fputs(",\"checksum\":", f);
 	out_json_string(f, e->checksum);
+	if (with_empty)
+		fprintf(f, ",\"empty\":%s", e->empty ? "true" : "false");
 	fputc('}', f);
 }
 
-static void json_entries(FILE *f, const ladder_status *st)
+static void json_entries(FILE *f, const ladder_status *st, int with_empty)
 {
 	fputs("\"migrations\":[", f);
 	for (size_t i = 0; i < st->count; i++) {
 		if (i > 0)
 			fputc(',', f);
-		json_entry(f, &st->entries[i]);
+		json_entry(f, &st->entries[i], with_empty);
 	}
 	fputc(']', f);
 }
@@ -246,7 +285,7 @@ static void print_status_json(ladder_db *db, const ladder_status *st)
 	printf(",\"current\":%" PRId64 ",\"head\":%" PRId64 ",\"pending\":%zu,\"problems\":%zu", st->current, st->head,
 	       st->pending, st->problems);
 	printf(",\"empty\":%s,\"below_floor\":%s,", st->empty ? "true" : "false", st->below_floor ? "true" : "false");
-	json_entries(stdout, st);
+	json_entries(stdout, st, 1);
 	fputs("}\n", stdout);
 }
 
@@ -309,13 +348,18 @@ static int print_status_human(ladder_db *db, const ladder_plan *plan, const ladd
 			goto oom;
 		for (size_t i = 0; i < st->count; i++) {
 			const ladder_status_entry *e = &st->entries[i];
-			char version[24];
+			char version[24], state[48];
 			const char *cells[4];
 
 			snprintf(version, sizeof(version), "%" PRId64, e->version);
 			cells[0] = version;
 			cells[1] = e->name;
 			cells[2] = ladder_state_name(e->state);
+			/* a placeholder nobody filled in is visible before it is applied */
+			if (e->empty) {
+				snprintf(state, sizeof(state), "%s (empty)", ladder_state_name(e->state));
+				cells[2] = state;
+			}
 			cells[3] = e->applied_at;
 			if (out_table_add(table, cells, 2, state_colour(e->state)) < 0)
 				goto oom;
@@ -439,7 +483,7 @@ int cli_cmd_history(const cli_options *o)
 		fputs(",\"store\":", stdout);
 		out_json_string(stdout, st->store);
 		fputc(',', stdout);
-		json_entries(stdout, st);
+		json_entries(stdout, st, 0);
 		fputs("}\n", stdout);
 	} else if (o->verbosity >= 0) {
 		rc = print_history_human(db, st);

@@ -106,6 +106,8 @@ typedef int (*ladder_step_fn)(void *native, void *user);
  * section's leading comment (see README: "File formats"). */
 #define LADDER_NO_TRANSACTION 0x1u  /* -- ladder:no-transaction */
 #define LADDER_FOREIGN_KEYS_OFF 0x2u /* -- ladder:foreign-keys off (SQLite) */
+#define LADDER_IRREVERSIBLE 0x4u    /* -- ladder:irreversible: the step has no down,
+                                       whatever down text it carries */
 
 /* One migration as an application declares it (or as `ladder embed`
  * generates it). Each side is SQL text or a C callback; a side with neither
@@ -349,6 +351,8 @@ typedef struct ladder_status_entry {
 	int64_t duration_ms;     /* -1 if not applied */
 	const char *checksum;    /* the stored checksum, else the plan's */
 	const char *kind;        /* "migration", "baseline", "adopted" */
+	int empty;               /* 1: the plan's up for this step holds no SQL
+	                            (a placeholder: applying it runs nothing) */
 } ladder_status_entry;
 
 typedef struct ladder_status {

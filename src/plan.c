@@ -67,6 +67,7 @@ static int step_init(ladder_step *step, const ladder_migration_def *def, const c
 {
 	char fallback[64];
 	const char *source;
+	const char *down_sql;
 	int baseline = strcmp(what, "baseline") == 0;
 	int failed = 0;
 	int error = 0;
@@ -87,19 +88,44 @@ static int step_init(ladder_step *step, const ladder_migration_def *def, const c
 	if (def->down_sql != NULL && def->down_fn != NULL)
 		return ladder_error_set(LADDER_EPLAN, "%s: %s %" PRId64 " has both a down SQL text and a down callback",
 		                        source, what, def->version);
-	if (def->up_sql != NULL && ladder_text_is_blank(def->up_sql))
-		return ladder_error_set(LADDER_EPLAN, "%s:%d: empty migration: the up section holds no SQL", source,
+	/* An empty step is a placeholder that every other tool records as
+	 * applied; a baseline that creates nothing is a mistake. */
+	if (baseline && def->up_sql != NULL && ladder_text_is_blank(def->up_sql))
+		return ladder_error_set(LADDER_EPLAN, "%s:%d: empty baseline: it holds no SQL", source,
 		                        def->up_line > 0 ? def->up_line : 1);
 	if (def->checksum != NULL && !is_hex64(def->checksum))
 		return ladder_error_set(LADDER_EPLAN, "%s: %s %" PRId64 ": checksum '%s' is not 64 lowercase hex digits",
 		                        source, what, def->version, def->checksum);
 
 	step->def = *def;
+	down_sql = def->down_sql;
 	if ((error = check_side(source, def->up_line, def->up_sql, baseline, &step->def.up_flags)) < 0)
 		goto fail;
 	if ((error = check_side(def->down_source ? def->down_source : source, def->down_line, def->down_sql, baseline,
 	                        &step->def.down_flags)) < 0)
 		goto fail;
+
+	/* `-- ladder:irreversible` (on either side) says the down cannot run: a
+	 * down that still holds SQL contradicts it, and which one is meant is
+	 * the author's call, not ours. */
+	if ((step->def.up_flags | step->def.down_flags) & LADDER_IRREVERSIBLE) {
+		if (def->down_fn != NULL) {
+			error = ladder_error_set(LADDER_EPLAN,
+			                         "%s: migration %" PRId64 " is marked 'ladder:irreversible' but has a down "
+			                         "callback: drop one of them",
+			                         source, def->version);
+			goto fail;
+		}
+		if (def->down_sql != NULL && !ladder_text_is_blank(def->down_sql)) {
+			error = ladder_error_set(LADDER_EPLAN,
+			                         "%s:%d: migration %" PRId64 " is marked 'ladder:irreversible' but its down "
+			                         "holds SQL: remove the SQL or the annotation",
+			                         def->down_source ? def->down_source : source,
+			                         def->down_line > 0 ? def->down_line : 1, def->version);
+			goto fail;
+		}
+		down_sql = NULL;
+	}
 
 	if (def->checksum != NULL) {
 		memcpy(step->checksum, def->checksum, LADDER_HASH_HEX);
@@ -115,7 +141,7 @@ static int step_init(ladder_step *step, const ladder_migration_def *def, const c
 	/* Own every string from here on. */
 	step->def.name = dup_or_null(def->name, &failed);
 	step->def.up_sql = dup_or_null(def->up_sql, &failed);
-	step->def.down_sql = dup_or_null(def->down_sql, &failed);
+	step->def.down_sql = dup_or_null(down_sql, &failed);
 	step->def.checksum = dup_or_null(def->checksum, &failed);
 	step->def.revision = dup_or_null(def->revision, &failed);
 	step->def.check_sql = dup_or_null(def->check_sql, &failed);

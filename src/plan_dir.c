@@ -1,13 +1,15 @@
 /*
- * plan_dir.c — a plan from a migrations directory, in either of the two
- * formats people already have: golang-migrate pairs (V_name.up.sql and
- * V_name.down.sql) and dbmate single files (V_name.sql with `-- migrate:up`
- * and `-- migrate:down` sections), plus an optional V_name.baseline.sql and
- * V_name.check.sql post-conditions.
+ * plan_dir.c — a plan from a migrations directory, in the formats people
+ * already have: golang-migrate pairs (V_name.up.sql and V_name.down.sql,
+ * with morph's `-- morph:nontransactional`), single files V_name.sql with
+ * dbmate, goose or sql-migrate sections, diesel's subdirectories
+ * (DATE-TIME_name/up.sql and down.sql), plus an optional V_name.baseline.sql
+ * and V_name.check.sql post-conditions.
  *
  * Every problem is refused with the file(s) it concerns, before anything
  * runs: a directory that loads is a plan that can be trusted.
  */
+#define _GNU_SOURCE /* memmem */
 #include "ladder.h"
 #include "ladder/sys/driver.h"
 
@@ -21,6 +23,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,6 +45,7 @@ typedef struct dir_entry {
 	char *name;       /* the NAME part */
 	int64_t version;
 	file_kind kind;
+	unsigned int flags; /* diesel's metadata.toml: run_in_transaction = false */
 } dir_entry;
 
 typedef struct dir_list {
@@ -101,7 +105,32 @@ static int compare_versions(const void *a, const void *b)
 	return strcmp(x->base, y->base);
 }
 
-/* Read VERSION, NAME and the kind from e->base. */
+/* VERSION from the digits at [digits, end) (dashes skipped when `dashes`:
+ * diesel's 2019-01-01-000000 is 20190101000000). */
+static int parse_version(const dir_entry *e, const char *digits, const char *end, int dashes, int64_t *out)
+{
+	int64_t version = 0;
+
+	for (const char *d = digits; d < end; d++) {
+		int digit = *d - '0';
+		if (dashes && *d == '-')
+			continue;
+		if (version > (INT64_MAX - digit) / 10)
+			return ladder_error_set(LADDER_EPLAN, "%s: version %.*s is too large (the largest is %" PRId64 ")",
+			                        e->path, (int)(end - digits), digits, INT64_MAX);
+		version = version * 10 + digit;
+	}
+	*out = version;
+	return 0;
+}
+
+/*
+ * Read VERSION, NAME and the kind from e->base. golang-migrate's rule is
+ * `^([0-9]+)_(.*)\.(down|up)\.(.*)$`: the name is everything between the
+ * first `_` and the last `.up.` or `.down.`, dots included
+ * (0015_1.10.0_schema.up.sql is "1.10.0_schema"); the other suffixes and
+ * single files take their names the same way.
+ */
 static int parse_file_name(dir_entry *e)
 {
 	static const struct {
@@ -114,33 +143,36 @@ static int parse_file_name(dir_entry *e)
 		{".check.sql", FILE_CHECK},
 		{".sql", FILE_SINGLE},
 	};
-	const char *p = e->base, *digits = p, *name, *suffix;
+	const char *p = e->base, *digits = p, *name, *suffix = NULL;
+	size_t base_len = strlen(e->base), i;
 	int64_t version = 0;
-	size_t i;
+	int error;
 
 	while (*p >= '0' && *p <= '9')
 		p++;
 	if (p == digits || *p != '_')
 		goto unreadable;
 	name = ++p;
-	while (*p != '\0' && *p != '.')
-		p++;
-	if (p == name)
-		goto unreadable;
-	suffix = p;
 	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
-		if (strcmp(suffix, suffixes[i].suffix) == 0)
+		if (ends_with(e->base, suffixes[i].suffix)) {
+			suffix = e->base + base_len - strlen(suffixes[i].suffix);
 			break;
-	if (i == sizeof(suffixes) / sizeof(suffixes[0]))
+		}
+	if (suffix == NULL || suffix <= name)
 		goto unreadable;
-
-	for (const char *d = digits; *d != '_'; d++) {
-		int digit = *d - '0';
-		if (version > (INT64_MAX - digit) / 10)
-			return ladder_error_set(LADDER_EPLAN, "%s: version %.*s is too large (the largest is %" PRId64 ")",
-			                        e->path, (int)(name - 1 - digits), digits, INT64_MAX);
-		version = version * 10 + digit;
+	/* `.UP.sql` is a typo golang-migrate would not read either: say so
+	 * rather than take it for a single file named "a.UP". */
+	if (suffixes[i].kind == FILE_SINGLE && suffix - name >= 3) {
+		const char *dot = memrchr(name, '.', (size_t)(suffix - name));
+		if (dot != NULL && (strncasecmp(dot, ".up", 3) == 0 || strncasecmp(dot, ".down", 5) == 0) &&
+		    dot + (dot[1] == 'u' || dot[1] == 'U' ? 3 : 5) == suffix)
+			return ladder_error_set(LADDER_EPLAN,
+			                        "%s: '%.*s' is not a direction: write it in lower case (.up.sql or .down.sql)",
+			                        e->path, (int)(suffix - dot), dot);
 	}
+
+	if ((error = parse_version(e, digits, name - 1, 0, &version)) < 0)
+		return error;
 	if (version == 0)
 		return ladder_error_set(LADDER_EPLAN, "%s: version 0 is not allowed (versions start at 1)", e->path);
 
@@ -157,7 +189,173 @@ unreadable:
 	                        e->path);
 }
 
-/* Add DIR/base to list if it is a migration file; skip subdirectories. */
+/* A diesel migration directory is named VERSION_name, VERSION digits and
+ * dashes (2019-01-01-000000, or diesel's own 00000000000000). */
+static int diesel_shaped(const char *base)
+{
+	const char *p = base;
+
+	if (!(*p >= '0' && *p <= '9'))
+		return 0;
+	while ((*p >= '0' && *p <= '9') || *p == '-')
+		p++;
+	return *p == '_' && p[1] != '\0';
+}
+
+static int list_push(dir_list *list, dir_entry *e, const char *dir)
+{
+	if (list->count == list->capacity) {
+		size_t capacity = list->capacity ? list->capacity * 2 : 32;
+		dir_entry *grown = realloc(list->items, capacity * sizeof(*grown));
+		if (grown == NULL)
+			return ladder_error_set(LADDER_ENOMEM, "out of memory listing '%s'", dir);
+		list->items = grown;
+		list->capacity = capacity;
+	}
+	list->items[list->count++] = *e;
+	memset(e, 0, sizeof(*e));
+	return 0;
+}
+
+/* 1 if path is a regular file (following links), 0 if it does not exist;
+ * anything else there is refused. */
+static int regular_file(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return ladder_error_set(LADDER_EIO, "%s: cannot read: %s", path, strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode))
+		return ladder_error_set(LADDER_EIO, "%s: cannot read: not a regular file", path);
+	return 1;
+}
+
+static int read_text(const char *path, char **out, size_t *out_len);
+
+/* diesel's metadata.toml: `run_in_transaction = false` runs the migration
+ * (both directions) outside a transaction. Comments and blank lines aside,
+ * anything else is refused: ladder would silently ignore it otherwise. */
+static int diesel_metadata(const char *path, unsigned int *flags)
+{
+	char *text = NULL;
+	size_t len, at = 0;
+	int line = 1, error;
+
+	*flags = 0;
+	if ((error = read_text(path, &text, &len)) < 0)
+		return error;
+	while (at < len) {
+		const char *p = text + at, *eol = memchr(p, '\n', len - at), *end = eol ? eol : text + len;
+		const char *key, *key_end, *value, *value_end;
+
+		at = eol ? (size_t)(eol + 1 - text) : len;
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		/* a comment ends the line's content (no value here holds a '#') */
+		for (value_end = p; value_end < end && *value_end != '#'; value_end++)
+			;
+		while (value_end > p && isspace((unsigned char)value_end[-1]))
+			value_end--;
+		if (p < value_end) {
+			key = p;
+			while (p < value_end && (isalnum((unsigned char)*p) || *p == '_'))
+				p++;
+			key_end = p;
+			while (p < value_end && (*p == ' ' || *p == '\t'))
+				p++;
+			if (p < value_end && *p == '=') {
+				for (value = p + 1; value < value_end && (*value == ' ' || *value == '\t'); value++)
+					;
+				if (key_end - key == 18 && strncmp(key, "run_in_transaction", 18) == 0 &&
+				    value_end - value == 5 && strncmp(value, "false", 5) == 0) {
+					*flags |= LADDER_NO_TRANSACTION;
+					goto next;
+				}
+				if (key_end - key == 18 && strncmp(key, "run_in_transaction", 18) == 0 &&
+				    value_end - value == 4 && strncmp(value, "true", 4) == 0)
+					goto next;
+			}
+			error = ladder_error_set(LADDER_EPLAN,
+			                         "%s:%d: '%.*s' is not a setting ladder knows (known: run_in_transaction = "
+			                         "true or false)",
+			                         path, line, (int)(value_end - key), key);
+			goto done;
+		}
+	next:
+		line++;
+	}
+done:
+	free(text);
+	return error;
+}
+
+/* A subdirectory: diesel's DIR/VERSION_name/up.sql (+ down.sql), or
+ * anything else, which is skipped as before. */
+static int list_diesel(dir_list *list, const char *dir, const char *sub, const char *base)
+{
+	dir_entry up = {0}, down = {0};
+	char *meta = NULL;
+	unsigned int flags = 0;
+	const char *name = strchr(base, '_') + 1;
+	int has_up, has_down, error = 0;
+
+	if ((up.path = join_path(sub, "up.sql")) == NULL || (down.path = join_path(sub, "down.sql")) == NULL ||
+	    (meta = join_path(sub, "metadata.toml")) == NULL)
+		goto oom;
+	if ((error = has_up = regular_file(up.path)) < 0 || (error = has_down = regular_file(down.path)) < 0)
+		goto done;
+	error = 0;
+	if (!has_up && !has_down)
+		goto done; /* not a migration: an archive, a fixtures folder... */
+	if (!has_up) {
+		error = ladder_error_set(LADDER_EPLAN, "%s: a down migration without its up (expected up.sql beside it)",
+		                         down.path);
+		goto done;
+	}
+	if ((error = regular_file(meta)) < 0 || (error > 0 && (error = diesel_metadata(meta, &flags)) < 0))
+		goto done;
+	error = 0;
+	if ((error = parse_version(&up, base, name - 1, 1, &up.version)) < 0)
+		goto done;
+	/* diesel's own first migration, 00000000000000_diesel_initial_setup, is
+	 * version 0; ladder's versions start at 1 (0 means "nothing applied"),
+	 * and diesel's timestamps are far above it. */
+	if (up.version == 0)
+		up.version = 1;
+	up.base = up.path + strlen(dir) + (dir[strlen(dir) - 1] != '/');
+	up.kind = FILE_UP;
+	up.flags = flags;
+	if ((up.name = strdup(name)) == NULL)
+		goto oom;
+	if (has_down) {
+		down.base = down.path + strlen(dir) + (dir[strlen(dir) - 1] != '/');
+		down.kind = FILE_DOWN;
+		down.version = up.version;
+		down.flags = flags;
+		if ((down.name = strdup(name)) == NULL)
+			goto oom;
+	}
+	if ((error = list_push(list, &up, dir)) < 0)
+		goto done;
+	if (has_down && (error = list_push(list, &down, dir)) < 0)
+		goto done;
+	goto done;
+oom:
+	error = ladder_error_set(LADDER_ENOMEM, "out of memory listing '%s'", dir);
+done:
+	free(up.path);
+	free(up.name);
+	free(down.path);
+	free(down.name);
+	free(meta);
+	return error;
+}
+
+/* Add DIR/base to list if it is a migration file or a diesel migration
+ * directory; skip other subdirectories. */
 static int list_add(dir_list *list, const char *dir, const char *base)
 {
 	dir_entry e = {0};
@@ -173,26 +371,20 @@ static int list_add(dir_list *list, const char *dir, const char *base)
 		error = ladder_error_set(LADDER_EIO, "%s: cannot read: %s", e.path, strerror(errno));
 		goto done;
 	}
-	if (S_ISDIR(st.st_mode))
+	if (S_ISDIR(st.st_mode)) {
+		if (diesel_shaped(base))
+			error = list_diesel(list, dir, e.path, base);
 		goto done;
+	}
+	if (!ends_with(base, ".sql"))
+		goto done; /* a diesel-shaped name that is a plain file */
 	if (!S_ISREG(st.st_mode)) {
 		error = ladder_error_set(LADDER_EIO, "%s: cannot read: not a regular file", e.path);
 		goto done;
 	}
 	if ((error = parse_file_name(&e)) < 0)
 		goto done;
-	if (list->count == list->capacity) {
-		size_t capacity = list->capacity ? list->capacity * 2 : 32;
-		dir_entry *grown = realloc(list->items, capacity * sizeof(*grown));
-		if (grown == NULL) {
-			error = ladder_error_set(LADDER_ENOMEM, "out of memory listing '%s'", dir);
-			goto done;
-		}
-		list->items = grown;
-		list->capacity = capacity;
-	}
-	list->items[list->count++] = e;
-	memset(&e, 0, sizeof(e));
+	error = list_push(list, &e, dir);
 done:
 	free(e.path);
 	free(e.name);
@@ -227,7 +419,7 @@ static int list_dir(dir_list *list, const char *dir)
 		}
 		/* Dotfiles are editor swap files and the like; README, scripts and
 		 * other non-SQL files may live beside the migrations. */
-		if (de->d_name[0] == '.' || !ends_with(de->d_name, ".sql"))
+		if (de->d_name[0] == '.' || !(ends_with(de->d_name, ".sql") || diesel_shaped(de->d_name)))
 			continue;
 		if (count == capacity) {
 			size_t grown_capacity = capacity ? capacity * 2 : 32;
@@ -376,16 +568,11 @@ static int add_migration(ladder_plan *plan, ladder_migration_def *def, const dir
 	size_t len;
 	int error;
 
-	/* ladder_plan_add checks the up and reads both sections' annotations. */
-
-	/* An empty .down.sql or down section is how both tools spell "this
-	 * migration cannot be reverted". */
-	if (def->down_sql != NULL && ladder_text_is_blank(def->down_sql)) {
-		def->down_sql = NULL;
-		def->down_source = NULL;
-		def->down_line = 0;
-		def->down_flags = 0;
-	}
+	/* ladder_plan_add checks the up and reads both sections' annotations.
+	 * An empty up or down stays an empty text, not a missing one: every
+	 * tool runs it as a no-op (a placeholder, a revert with nothing to
+	 * undo). Only a missing down, or `-- ladder:irreversible`, cannot be
+	 * reverted. */
 	if (check != NULL) {
 		if ((error = read_text(check->path, &check_text, &len)) < 0)
 			return error;
@@ -415,10 +602,12 @@ static int load_pair(ladder_plan *plan, const dir_entry *up, const dir_entry *do
 	def.version = up->version;
 	def.name = up->name;
 	def.up_sql = up_text;
+	def.up_flags = up->flags;
 	def.source = up->path;
 	def.up_line = 1;
 	if (down != NULL) {
 		def.down_sql = down_text;
+		def.down_flags = down->flags;
 		def.down_source = down->path;
 		def.down_line = 1;
 	}
@@ -429,18 +618,88 @@ done:
 	return error;
 }
 
-/* A `-- migrate:up` / `-- migrate:down` line in a dbmate file. */
+/* --- single files: dbmate, goose and sql-migrate sections ----------------- */
+
+/* The tools whose single-file format ladder reads. A file is written for one
+ * of them; morph appears here only to refuse its marker in such a file. */
+typedef enum {
+	TOOL_NONE = 0,
+	TOOL_DBMATE,      /* -- migrate:up / -- migrate:down [transaction:false] */
+	TOOL_GOOSE,       /* -- +goose Up / Down / StatementBegin / StatementEnd / NO TRANSACTION */
+	TOOL_SQL_MIGRATE, /* -- +migrate Up / Down [notransaction], StatementBegin / StatementEnd */
+	TOOL_MORPH,       /* -- morph:nontransactional (golang-migrate pairs only) */
+} tool;
+
+static const char *const tool_names[] = {"", "dbmate", "goose", "sql-migrate", "morph"};
+/* How each tool's section lines begin, for messages. */
+static const char *const tool_prefixes[] = {"", "-- migrate:", "-- +goose", "-- +migrate", "-- morph:"};
+
+/* An up or down section marker. */
 typedef struct marker {
 	int found;
-	int line;         /* 1-based line of the marker */
-	size_t start;     /* offset of the marker line */
-	size_t body;      /* offset just past it: where the section's text begins */
+	int line;     /* 1-based line of the marker */
+	size_t start; /* offset of the marker line */
+	size_t body;  /* offset just past it: where the section's text begins */
 	unsigned int flags;
 } marker;
 
-/* If [p, end) is a marker line, return 1 (up) or 2 (down) and set *options
- * to the text after the keyword. dbmate matches `^--\s*migrate:up`. */
-static int marker_kind(const char *p, const char *end, const char **options)
+typedef struct sections {
+	tool tool;
+	int tool_line;        /* the first marker's line */
+	marker up, down;
+	unsigned int flags;   /* both directions (goose's NO TRANSACTION) */
+} sections;
+
+/* One line of text: [p, end), its number, and its offset. */
+typedef struct text_line {
+	const char *p, *end;
+	int number;
+	size_t offset;
+	size_t next; /* offset of the following line */
+} text_line;
+
+static int next_line(const char *text, size_t len, size_t at, int number, text_line *l)
+{
+	const char *eol;
+
+	if (at >= len)
+		return 0;
+	eol = memchr(text + at, '\n', len - at);
+	l->p = text + at;
+	l->end = eol ? eol : text + len;
+	/* a CRLF checkout: the CR is not part of the line */
+	if (l->end > l->p && l->end[-1] == '\r')
+		l->end--;
+	l->number = number;
+	l->offset = at;
+	l->next = eol ? (size_t)(eol + 1 - text) : len;
+	return 1;
+}
+
+/* p after `--` and blanks, when the line (after leading blanks) is a `--`
+ * comment; NULL otherwise. */
+static const char *comment_body(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (end - p < 2 || p[0] != '-' || p[1] != '-')
+		return NULL;
+	p += 2;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/* word at p, followed by white space or the end of the line */
+static int starts_word(const char *p, const char *end, const char *word)
+{
+	size_t n = strlen(word);
+	return (size_t)(end - p) >= n && strncmp(p, word, n) == 0 && (p + n == end || isspace((unsigned char)p[n]));
+}
+
+/* If [p, end) is a dbmate marker line, return 1 (up) or 2 (down) and set
+ * *options to the text after the keyword. dbmate matches `^--\s*migrate:up`. */
+static int dbmate_kind(const char *p, const char *end, const char **options)
 {
 	static const char prefix[] = "migrate:";
 	const char *q = p;
@@ -470,10 +729,79 @@ static int marker_kind(const char *p, const char *end, const char **options)
 	return kind;
 }
 
+/* Which tool's marker the line is, read strictly enough that prose in a
+ * comment is not taken for one. */
+static tool line_tool(const char *p, const char *end)
+{
+	const char *options, *body;
+
+	if (dbmate_kind(p, end, &options) != 0)
+		return TOOL_DBMATE;
+	if ((body = comment_body(p, end)) == NULL)
+		return TOOL_NONE;
+	if (starts_word(body, end, "+goose"))
+		return TOOL_GOOSE;
+	if (starts_word(body, end, "+migrate"))
+		return TOOL_SQL_MIGRATE;
+	if ((size_t)(end - body) > 6 && strncmp(body, "morph:", 6) == 0)
+		return TOOL_MORPH;
+	return TOOL_NONE;
+}
+
+/* The file's tool: the one of its first marker. A marker of another tool is
+ * refused: which tool's rules the author meant cannot be guessed. */
+static int detect_tool(const char *source, const char *text, size_t len, sections *s)
+{
+	text_line l;
+	size_t at = 0;
+	int number = 1;
+
+	for (; next_line(text, len, at, number, &l); at = l.next, number++) {
+		tool t = line_tool(l.p, l.end);
+		if (t == TOOL_NONE)
+			continue;
+		if (s->tool == TOOL_NONE && t != TOOL_MORPH) {
+			s->tool = t;
+			s->tool_line = l.number;
+		} else if (s->tool != TOOL_NONE && t != s->tool) {
+			return ladder_error_set(LADDER_EPLAN,
+			                        "%s:%d: a %s marker ('%.*s') in a %s file (line %d): a file holds the "
+			                        "markers of one tool; rewrite this line in %s's form",
+			                        source, l.number, tool_names[t], (int)(l.end - l.p), l.p, tool_names[s->tool],
+			                        s->tool_line, tool_names[s->tool]);
+		}
+	}
+	/* morph above any section marker: found on the second look below */
+	if (s->tool != TOOL_NONE) {
+		at = 0;
+		number = 1;
+		for (; next_line(text, len, at, number, &l) && l.number < s->tool_line; at = l.next, number++)
+			if (line_tool(l.p, l.end) == TOOL_MORPH)
+				return ladder_error_set(LADDER_EPLAN,
+				                        "%s:%d: a morph marker ('%.*s') in a %s file (line %d): a file holds the "
+				                        "markers of one tool; rewrite this line in %s's form",
+				                        source, l.number, (int)(l.end - l.p), l.p, tool_names[s->tool],
+				                        s->tool_line, tool_names[s->tool]);
+	}
+	return 0;
+}
+
+static int set_marker(const char *source, const text_line *l, marker *m, const char *what)
+{
+	if (m->found)
+		return ladder_error_set(LADDER_EPLAN, "%s:%d: a second '%s' line (the first is line %d); a file holds one migration",
+		                        source, l->number, what, m->line);
+	m->found = 1;
+	m->line = l->number;
+	m->start = l->offset;
+	m->body = l->next;
+	return 0;
+}
+
 /* dbmate's marker options: `transaction:false` runs the section outside a
  * transaction. Anything else is refused, so a typo cannot silently put a
  * CREATE INDEX CONCURRENTLY inside one. */
-static int marker_options(const char *source, int line, const char *keyword, const char *p, const char *end,
+static int dbmate_options(const char *source, int line, const char *keyword, const char *p, const char *end,
                           unsigned int *flags)
 {
 	*flags = 0;
@@ -499,70 +827,259 @@ static int marker_options(const char *source, int line, const char *keyword, con
 	}
 }
 
-/* Find the up and down markers of a dbmate file. */
-static int find_markers(const char *source, const char *text, size_t len, marker *up, marker *down)
+static int parse_dbmate(const char *source, const char *text, size_t len, sections *s)
 {
-	const char *p = text;
-	int line = 1;
+	text_line l;
+	size_t at = 0;
+	int number = 1;
 	int error;
 
-	memset(up, 0, sizeof(*up));
-	memset(down, 0, sizeof(*down));
-	while (p < text + len) {
-		const char *eol = memchr(p, '\n', (size_t)(text + len - p));
-		const char *end = eol ? eol : text + len;
+	for (; next_line(text, len, at, number, &l); at = l.next, number++) {
 		const char *options = NULL;
-		int kind = marker_kind(p, end, &options);
+		int kind = dbmate_kind(l.p, l.end, &options);
+		marker *m = kind == 1 ? &s->up : &s->down;
+		const char *keyword = kind == 1 ? "up" : "down";
 
-		if (kind != 0) {
-			marker *m = kind == 1 ? up : down;
-			const char *keyword = kind == 1 ? "up" : "down";
-			if (m->found)
-				return ladder_error_set(LADDER_EPLAN,
-				                        "%s:%d: a second '-- migrate:%s' line (the first is line %d); "
-				                        "a file holds one migration",
-				                        source, line, keyword, m->line);
-			if ((error = marker_options(source, line, keyword, options, end, &m->flags)) < 0)
-				return error;
-			m->found = 1;
-			m->line = line;
-			m->start = (size_t)(p - text);
-			m->body = eol ? (size_t)(eol + 1 - text) : len;
-		}
-		if (eol == NULL)
-			break;
-		p = eol + 1;
-		line++;
+		if (kind == 0)
+			continue;
+		if ((error = set_marker(source, &l, m, kind == 1 ? "-- migrate:up" : "-- migrate:down")) < 0 ||
+		    (error = dbmate_options(source, l.number, keyword, options, l.end, &m->flags)) < 0)
+			return error;
 	}
 	return 0;
 }
 
-/* The line of the first flag annotation (`-- ladder:` but not a floor) in
- * text, read as ladder_text_annotations reads them; 1 if there is none.
- * Not strstr: "-- see ladder: docs" above it is prose, not the annotation. */
+/* goose's annotation words, matched case-insensitively as goose does. */
+enum { GOOSE_UP = 1, GOOSE_DOWN, GOOSE_BEGIN, GOOSE_END, GOOSE_NO_TX, GOOSE_ENVSUB_ON, GOOSE_ENVSUB_OFF };
+
+/* goose (v3.2x, sqlparser.extractAnnotation) takes a line for an annotation
+ * when, trimmed, it starts with `--` and holds `+goose`; it must not be
+ * indented, and what is left once every `--` and the one `+goose` are
+ * removed must be a known word. */
+static int goose_annotation(const char *source, const text_line *l, int *out)
+{
+	static const struct {
+		const char *word;
+		int kind;
+	} words[] = {
+		{"up", GOOSE_UP},
+		{"down", GOOSE_DOWN},
+		{"statementbegin", GOOSE_BEGIN},
+		{"statementend", GOOSE_END},
+		{"no transaction", GOOSE_NO_TX},
+		{"envsub on", GOOSE_ENVSUB_ON},
+		{"envsub off", GOOSE_ENVSUB_OFF},
+	};
+	size_t n = (size_t)(l->end - l->p);
+	char *cmd = NULL, *w, *r, *goose, *first, *last;
+	int error = 0;
+
+	*out = 0;
+	if (comment_body(l->p, l->end) == NULL || memmem(l->p, n, "+goose", 6) == NULL)
+		return 0;
+	if (l->p[0] == ' ' || l->p[0] == '\t')
+		return ladder_error_set(LADDER_EPLAN,
+		                        "%s:%d: an indented goose annotation: goose refuses white space before '--'",
+		                        source, l->number);
+	if ((cmd = strndup(l->p, n)) == NULL)
+		return ladder_error_set(LADDER_ENOMEM, "%s: out of memory reading the file", source);
+	for (r = w = cmd; *r;) {
+		if (r[0] == '-' && r[1] == '-') {
+			r += 2;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+	goose = strstr(cmd, "+goose");
+	memmove(goose, goose + 6, strlen(goose + 6) + 1);
+	if (strstr(cmd, "+goose") != NULL) {
+		error = ladder_error_set(LADDER_EPLAN, "%s:%d: two '+goose' annotations on one line", source, l->number);
+		goto done;
+	}
+	for (first = cmd; isspace((unsigned char)*first); first++)
+		;
+	for (last = first + strlen(first); last > first && isspace((unsigned char)last[-1]); last--)
+		;
+	*last = '\0';
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcasecmp(first, words[i].word) == 0)
+			*out = words[i].kind;
+	if (*out == 0)
+		error = ladder_error_set(LADDER_EPLAN,
+		                         "%s:%d: unknown goose annotation '%s' (known: Up, Down, StatementBegin, "
+		                         "StatementEnd, NO TRANSACTION)",
+		                         source, l->number, first);
+	else if (*out == GOOSE_ENVSUB_ON)
+		error = ladder_error_set(LADDER_EPLAN,
+		                         "%s:%d: '-- +goose ENVSUB ON' asks for ${VAR} substitution, which ladder does not "
+		                         "do: write the values into the SQL and remove the line",
+		                         source, l->number);
+done:
+	free(cmd);
+	return error;
+}
+
+/* goose: Up first, then an optional Down; StatementBegin/StatementEnd pair
+ * up inside a section (they only group statements for goose's splitter:
+ * ladder's engines split with their own parsers, so they stay as comments);
+ * NO TRANSACTION anywhere makes both directions run without a transaction. */
+static int parse_goose(const char *source, const char *text, size_t len, sections *s)
+{
+	text_line l;
+	size_t at = 0;
+	int number = 1, block = 0;
+	int error;
+
+	for (; next_line(text, len, at, number, &l); at = l.next, number++) {
+		int kind;
+
+		if ((error = goose_annotation(source, &l, &kind)) < 0)
+			return error;
+		switch (kind) {
+		case GOOSE_UP:
+			if ((error = set_marker(source, &l, &s->up, "-- +goose Up")) < 0)
+				return error;
+			break;
+		case GOOSE_DOWN:
+			if (block)
+				goto unclosed;
+			if (!s->up.found)
+				return ladder_error_set(LADDER_EPLAN, "%s:%d: '-- +goose Down' before '-- +goose Up' (goose "
+				                        "reads the up first)", source, l.number);
+			if ((error = set_marker(source, &l, &s->down, "-- +goose Down")) < 0)
+				return error;
+			break;
+		case GOOSE_BEGIN:
+			if (!s->up.found)
+				return ladder_error_set(LADDER_EPLAN, "%s:%d: '-- +goose StatementBegin' outside a section (it "
+				                        "belongs below '-- +goose Up' or '-- +goose Down')", source, l.number);
+			if (block)
+				return ladder_error_set(LADDER_EPLAN, "%s:%d: '-- +goose StatementBegin' inside the one at line %d "
+				                        "(close it with '-- +goose StatementEnd' first)", source, l.number, block);
+			block = l.number;
+			break;
+		case GOOSE_END:
+			if (!block)
+				return ladder_error_set(LADDER_EPLAN, "%s:%d: '-- +goose StatementEnd' without a "
+				                        "'-- +goose StatementBegin' above it", source, l.number);
+			block = 0;
+			break;
+		case GOOSE_NO_TX:
+			s->flags |= LADDER_NO_TRANSACTION;
+			break;
+		default:
+			break;
+		}
+	}
+	if (block)
+		goto unclosed;
+	return 0;
+unclosed:
+	return ladder_error_set(LADDER_EPLAN, "%s:%d: '-- +goose StatementBegin' has no '-- +goose StatementEnd'", source,
+	                        block);
+}
+
+/* sql-migrate (sqlparse.ParseMigration) reads `-- +migrate ` at the start of
+ * a line, exactly; the first word is the command (case-sensitive), the rest
+ * its options. Up and Down may come in either order. */
+static int parse_sql_migrate(const char *source, const char *text, size_t len, sections *s)
+{
+	static const char prefix[] = "-- +migrate";
+	text_line l;
+	size_t at = 0;
+	int number = 1, block = 0;
+	int error;
+
+	for (; next_line(text, len, at, number, &l); at = l.next, number++) {
+		const char *p = l.p + sizeof(prefix) - 1, *cmd, *cmd_end;
+		marker *m = NULL;
+		size_t n;
+
+		if (line_tool(l.p, l.end) != TOOL_SQL_MIGRATE)
+			continue;
+		if (!((size_t)(l.end - l.p) > sizeof(prefix) - 1 && strncmp(l.p, prefix, sizeof(prefix) - 1) == 0 &&
+		      (*p == ' ')))
+			return ladder_error_set(LADDER_EPLAN,
+			                        "%s:%d: sql-migrate reads a command only from a line that starts with exactly "
+			                        "'-- +migrate ' (it would take this one for a comment)",
+			                        source, l.number);
+		while (p < l.end && isspace((unsigned char)*p))
+			p++;
+		cmd = p;
+		while (p < l.end && !isspace((unsigned char)*p))
+			p++;
+		cmd_end = p;
+		n = (size_t)(cmd_end - cmd);
+		if (n == 2 && strncmp(cmd, "Up", 2) == 0)
+			m = &s->up;
+		else if (n == 4 && strncmp(cmd, "Down", 4) == 0)
+			m = &s->down;
+		else if (n == 14 && strncmp(cmd, "StatementBegin", 14) == 0) {
+			if (block)
+				return ladder_error_set(LADDER_EPLAN, "%s:%d: '-- +migrate StatementBegin' inside the one at line "
+				                        "%d (close it with '-- +migrate StatementEnd' first)", source, l.number,
+				                        block);
+			block = l.number;
+		} else if (n == 12 && strncmp(cmd, "StatementEnd", 12) == 0) {
+			block = 0;
+		} else {
+			return ladder_error_set(LADDER_EPLAN,
+			                        "%s:%d: unknown sql-migrate command '%.*s' (known: Up, Down, StatementBegin, "
+			                        "StatementEnd)",
+			                        source, l.number, (int)n, cmd);
+		}
+		for (;;) {
+			const char *word;
+			while (p < l.end && isspace((unsigned char)*p))
+				p++;
+			if (p == l.end)
+				break;
+			word = p;
+			while (p < l.end && !isspace((unsigned char)*p))
+				p++;
+			if (m != NULL && (size_t)(p - word) == 13 && strncmp(word, "notransaction", 13) == 0) {
+				m->flags |= LADDER_NO_TRANSACTION;
+				continue;
+			}
+			return ladder_error_set(LADDER_EPLAN,
+			                        "%s:%d: unknown option '%.*s' on the '-- +migrate %.*s' line%s", source,
+			                        l.number, (int)(p - word), word, (int)n, cmd,
+			                        m != NULL ? " (known: notransaction)" : " (it takes none)");
+		}
+		if (m != NULL) {
+			unsigned int flags = m->flags;
+			if (block)
+				return ladder_error_set(LADDER_EPLAN, "%s:%d: '-- +migrate StatementBegin' has no "
+				                        "'-- +migrate StatementEnd' before this section", source, block);
+			m->flags = 0;
+			if ((error = set_marker(source, &l, m, m == &s->up ? "-- +migrate Up" : "-- +migrate Down")) < 0)
+				return error;
+			m->flags = flags;
+		}
+	}
+	if (block)
+		return ladder_error_set(LADDER_EPLAN, "%s:%d: '-- +migrate StatementBegin' has no '-- +migrate StatementEnd'",
+		                        source, block);
+	return 0;
+}
+
+/* The line of the first flag annotation (`-- ladder:` but not a floor, or
+ * `-- morph:`) in text, read as ladder_text_annotations reads them; 1 if
+ * there is none. Not strstr: "-- see ladder: docs" is prose. */
 static int flag_annotation_line(const char *text)
 {
-	const char *p = text;
-	int line = 1;
+	text_line l;
+	size_t len = strlen(text), at = 0;
+	int number = 1;
 
-	while (*p) {
-		const char *eol = strchr(p, '\n');
-		const char *end = eol ? eol : p + strlen(p);
-		const char *q = p;
-
-		while (q < end && isspace((unsigned char)*q))
-			q++;
-		if (end - q >= 2 && q[0] == '-' && q[1] == '-') {
-			q += 2;
-			while (q < end && isspace((unsigned char)*q))
-				q++;
-			if (end - q >= 7 && strncmp(q, "ladder:", 7) == 0 && !(end - q >= 13 && strncmp(q, "ladder:floor ", 13) == 0))
-				return line;
-		}
-		if (eol == NULL)
-			break;
-		p = eol + 1;
-		line++;
+	for (; next_line(text, len, at, number, &l); at = l.next, number++) {
+		const char *q = comment_body(l.p, l.end);
+		if (q == NULL)
+			continue;
+		if ((l.end - q >= 7 && strncmp(q, "ladder:", 7) == 0 && !(l.end - q >= 13 && strncmp(q, "ladder:floor ", 13) == 0)) ||
+		    (l.end - q >= 6 && strncmp(q, "morph:", 6) == 0))
+			return l.number;
 	}
 	return 1;
 }
@@ -570,29 +1087,40 @@ static int flag_annotation_line(const char *text)
 static int load_single(ladder_plan *plan, const dir_entry *e, const dir_entry *check)
 {
 	ladder_migration_def def;
-	marker up, down;
+	sections s;
 	char *text = NULL, *head = NULL, *up_sql = NULL, *down_sql = NULL;
+	const char *label;
 	size_t len, first, at, up_end;
 	int error;
 
+	memset(&s, 0, sizeof(s));
 	if ((error = read_text(e->path, &text, &len)) < 0)
 		goto done;
-	if ((error = find_markers(e->path, text, len, &up, &down)) < 0)
+	if ((error = detect_tool(e->path, text, len, &s)) < 0)
 		goto done;
-	if (!up.found) {
+	switch (s.tool) {
+	case TOOL_GOOSE: error = parse_goose(e->path, text, len, &s); break;
+	case TOOL_SQL_MIGRATE: error = parse_sql_migrate(e->path, text, len, &s); break;
+	default: error = parse_dbmate(e->path, text, len, &s); break;
+	}
+	if (error < 0)
+		goto done;
+	if (!s.up.found) {
 		error = ladder_error_set(LADDER_EPLAN,
-		                         "%s: neither format: a single-file migration needs a '-- migrate:up' line "
-		                         "(or use V_name.up.sql / V_name.down.sql)",
+		                         "%s: neither format: a single-file migration needs an up marker: "
+		                         "'-- migrate:up' (dbmate), '-- +goose Up' (goose) or '-- +migrate Up' "
+		                         "(sql-migrate); or use V_name.up.sql / V_name.down.sql",
 		                         e->path);
 		goto done;
 	}
-	/* dbmate refuses SQL outside both sections; dropping it silently would
-	 * apply less than the author wrote. */
-	first = down.found && down.start < up.start ? down.start : up.start;
+	label = tool_prefixes[s.tool];
+	/* The tools refuse (dbmate, goose) or drop (sql-migrate) SQL outside the
+	 * sections; running it, or dropping it silently, would apply other than
+	 * what the author's tool applied. */
+	first = s.down.found && s.down.start < s.up.start ? s.down.start : s.up.start;
 	if ((at = ladder_text_skip_blank(text, first, 0)) < first) {
-		error = ladder_error_set(LADDER_EPLAN,
-		                         "%s:%d: SQL before the first '-- migrate:' line belongs to neither section",
-		                         e->path, ladder_line_of(text, at));
+		error = ladder_error_set(LADDER_EPLAN, "%s:%d: SQL before the first '%s' line belongs to neither section",
+		                         e->path, ladder_line_of(text, at), label);
 		goto done;
 	}
 
@@ -606,19 +1134,19 @@ static int load_single(ladder_plan *plan, const dir_entry *e, const dir_entry *c
 			goto done;
 		if (flags != 0) {
 			error = ladder_error_set(LADDER_EPLAN,
-			                         "%s:%d: this annotation is above the first '-- migrate:' line and applies "
-			                         "to no section; move it below '-- migrate:up' or '-- migrate:down'",
-			                         e->path, flag_annotation_line(head));
+			                         "%s:%d: this annotation is above the first '%s' line and applies to no "
+			                         "section; move it below the up or down marker",
+			                         e->path, flag_annotation_line(head), label);
 			goto done;
 		}
 	}
 
-	up_end = down.found && down.start > up.start ? down.start : len;
-	if ((up_sql = strndup(text + up.body, up_end - up.body)) == NULL)
+	up_end = s.down.found && s.down.start > s.up.start ? s.down.start : len;
+	if ((up_sql = strndup(text + s.up.body, up_end - s.up.body)) == NULL)
 		goto oom;
-	if (down.found) {
-		size_t down_end = up.start > down.start ? up.start : len;
-		if ((down_sql = strndup(text + down.body, down_end - down.body)) == NULL)
+	if (s.down.found) {
+		size_t down_end = s.up.start > s.down.start ? s.up.start : len;
+		if ((down_sql = strndup(text + s.down.body, down_end - s.down.body)) == NULL)
 			goto oom;
 	}
 
@@ -627,11 +1155,11 @@ static int load_single(ladder_plan *plan, const dir_entry *e, const dir_entry *c
 	def.name = e->name;
 	def.source = e->path;
 	def.up_sql = up_sql;
-	def.up_line = up.line + 1;
-	def.up_flags = up.flags;
+	def.up_line = s.up.line + 1;
+	def.up_flags = s.up.flags | s.flags;
 	def.down_sql = down_sql;
-	def.down_line = down.found ? down.line + 1 : 0;
-	def.down_flags = down.flags;
+	def.down_line = s.down.found ? s.down.line + 1 : 0;
+	def.down_flags = s.down.found ? s.down.flags | s.flags : 0;
 	error = add_migration(plan, &def, check);
 	goto done;
 oom:
@@ -724,10 +1252,9 @@ static int group_files(const dir_list *list, unit *units, size_t *unit_count, co
 		if (down != NULL && up == NULL && single == NULL)
 			return ladder_error_set(LADDER_EPLAN, "%s: a down migration without its up (expected %.*s.up.sql beside it)",
 			                        down->path, (int)(strlen(down->base) - strlen(".down.sql")), down->base);
-		if (up != NULL && down != NULL && strcmp(up->name, down->name) != 0)
-			return ladder_error_set(LADDER_EPLAN,
-			                        "'%s' and '%s': the up and down of version %" PRId64 " have different names",
-			                        up->path, down->path, version);
+		/* An up and a down of one version pair up whatever their names
+		 * (30_add_x.up.sql + 30_drop_x.down.sql, as golang-migrate pairs
+		 * them); the migration is named after its up. */
 		if (check != NULL && up == NULL && single == NULL)
 			return ladder_error_set(LADDER_EPLAN, "%s: a post-condition without its migration", check->path);
 		if (up != NULL || single != NULL) {

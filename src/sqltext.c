@@ -1,6 +1,7 @@
 /*
  * sqltext.c — checks on migration text that need no SQL parser: encoding,
- * `-- ladder:` annotations, blank sections, offsets to line numbers.
+ * `-- ladder:` (and morph's `-- morph:`) annotations, blank sections,
+ * offsets to line numbers.
  */
 #include "sqltext.h"
 
@@ -110,14 +111,16 @@ int ladder_text_is_blank(const char *text)
 	return ladder_text_skip_blank(text, len, 0) >= len;
 }
 
-/* Walk the leading `--` comment lines of text, handing each `ladder:`
- * directive (trimmed) to visit(). Stops at the first statement. */
-typedef int (*directive_fn)(void *ctx, const char *source, int line, const char *directive,
+/* Walk the leading `--` comment lines of text, handing each directive
+ * (trimmed) to visit(): `ladder:...`, and `morph:...` (Mattermost's morph
+ * reads `-- morph:nontransactional` there). Stops at the first statement. */
+typedef int (*directive_fn)(void *ctx, const char *source, int line, const char *tool, const char *directive,
                             size_t len);
 
 static int walk_directives(const char *source, int first_line, const char *text, directive_fn visit,
                            void *ctx)
 {
+	static const char *const tools[] = {"ladder", "morph"};
 	const char *p = text;
 	int line = first_line;
 
@@ -142,14 +145,18 @@ static int walk_directives(const char *source, int first_line, const char *text,
 				end = p + strlen(p);
 			while (q < end && isspace((unsigned char)*q))
 				q++;
-			if ((size_t)(end - q) >= 7 && strncmp(q, "ladder:", 7) == 0) {
-				const char *d = q + 7;
-				const char *d_end = end;
-				int error;
-				while (d_end > d && isspace((unsigned char)d_end[-1]))
-					d_end--;
-				if ((error = visit(ctx, source, line, d, (size_t)(d_end - d))) < 0)
-					return error;
+			for (size_t t = 0; t < sizeof(tools) / sizeof(tools[0]); t++) {
+				size_t n = strlen(tools[t]);
+				if ((size_t)(end - q) > n && strncmp(q, tools[t], n) == 0 && q[n] == ':') {
+					const char *d = q + n + 1;
+					const char *d_end = end;
+					int error;
+					while (d_end > d && isspace((unsigned char)d_end[-1]))
+						d_end--;
+					if ((error = visit(ctx, source, line, tools[t], d, (size_t)(d_end - d))) < 0)
+						return error;
+					break;
+				}
 			}
 			p = end;
 		} else {
@@ -168,14 +175,25 @@ typedef struct flag_walk {
 	int baseline;
 } flag_walk;
 
-static int collect_flags(void *ctx, const char *source, int line, const char *d, size_t len)
+static int collect_flags(void *ctx, const char *source, int line, const char *tool, const char *d, size_t len)
 {
 	flag_walk *walk = ctx;
 
-	if (directive_is(d, len, "no-transaction"))
+	if (strcmp(tool, "morph") == 0) {
+		/* morph knows one directive; a typo must not silently keep the
+		 * transaction around a CREATE INDEX CONCURRENTLY. */
+		if (!directive_is(d, len, "nontransactional"))
+			return ladder_error_set(LADDER_EPLAN,
+			                        "%s:%d: unknown annotation 'morph:%.*s' (morph knows only "
+			                        "'-- morph:nontransactional')",
+			                        source, line, (int)len, d);
+		walk->flags |= LADDER_NO_TRANSACTION;
+	} else if (directive_is(d, len, "no-transaction"))
 		walk->flags |= LADDER_NO_TRANSACTION;
 	else if (directive_is(d, len, "foreign-keys off"))
 		walk->flags |= LADDER_FOREIGN_KEYS_OFF;
+	else if (directive_is(d, len, "irreversible"))
+		walk->flags |= LADDER_IRREVERSIBLE;
 	else if (len >= 6 && strncmp(d, "floor ", 6) == 0 && !walk->baseline)
 		return ladder_error_set(LADDER_EPLAN, "%s:%d: 'ladder:floor' belongs in the baseline file", source, line);
 	else if (len >= 6 && strncmp(d, "floor ", 6) == 0)
@@ -183,7 +201,7 @@ static int collect_flags(void *ctx, const char *source, int line, const char *d,
 	else
 		return ladder_error_set(LADDER_EPLAN,
 		                        "%s:%d: unknown annotation 'ladder:%.*s' (known: ladder:no-transaction, "
-		                        "ladder:foreign-keys off, ladder:floor N)",
+		                        "ladder:foreign-keys off, ladder:irreversible, ladder:floor N)",
 		                        source, line, (int)len, d);
 	return 0;
 }
@@ -197,14 +215,14 @@ int ladder_text_annotations(const char *source, int first_line, const char *text
 	return error;
 }
 
-static int collect_floor(void *ctx, const char *source, int line, const char *d, size_t len)
+static int collect_floor(void *ctx, const char *source, int line, const char *tool, const char *d, size_t len)
 {
 	int64_t *floor = ctx;
 	char number[32];
 	char *end = NULL;
 	long long value;
 
-	if (len < 6 || strncmp(d, "floor ", 6) != 0)
+	if (strcmp(tool, "ladder") != 0 || len < 6 || strncmp(d, "floor ", 6) != 0)
 		return 0;
 	if (len - 6 >= sizeof(number))
 		goto bad;

@@ -14,10 +14,12 @@
  * The error (LADDER_EPLAN) names source and the line. */
 int ladder_text_validate(const char *source, const char *text, size_t len);
 
-/* Read `-- ladder:...` annotations from the leading comments of text
- * (comments and blank lines before the first statement). Sets *flags
- * (LADDER_NO_TRANSACTION, LADDER_FOREIGN_KEYS_OFF). An unknown `ladder:`
- * annotation is refused (LADDER_EPLAN, "source:line: unknown annotation"),
+/* Read `-- ladder:...` annotations (and morph's `-- morph:nontransactional`)
+ * from the leading comments of text (comments and blank lines before the
+ * first statement). Sets *flags (LADDER_NO_TRANSACTION,
+ * LADDER_FOREIGN_KEYS_OFF, LADDER_IRREVERSIBLE). An unknown `ladder:` or
+ * `morph:` annotation is refused (LADDER_EPLAN, "source:line: unknown
+ * annotation"),
  * and so is `ladder:floor` outside a baseline. first_line: the line of
  * source where text begins. */
 int ladder_text_annotations(const char *source, int first_line, const char *text, int baseline,

@@ -4,6 +4,8 @@
  */
 #include "state.h"
 
+#include "sqltext.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +80,11 @@ static void fill_entry(ladder_status_entry *out, const entry *e, int *failed)
 	set_string(&out->applied_at, e->row ? e->row->applied_at : NULL, failed);
 	set_string(&out->checksum, checksum, failed);
 	set_string(&out->kind, kind, failed);
+	/* A placeholder (an up of nothing but comments) is worth showing: it
+	 * will be recorded as applied without running anything. The check stops
+	 * at the first token, so it costs nothing on real steps. */
+	out->empty = e->step != NULL && !e->baseline && e->step->def.up_sql != NULL &&
+	             ladder_text_is_blank(e->step->def.up_sql);
 }
 
 int ladder_status_get(ladder_status **out, ladder_db *db, const ladder_plan *plan)

@@ -255,8 +255,6 @@ if [[ $ERR == *"'dup/1_one.up.sql'"* && $ERR == *"'dup/1_other.sql'"* ]]; then p
 fi
 mkdir noversion && echo "SELECT 1;" >noversion/create_things.up.sql
 error "noversion/create_things.up.sql: cannot read a version from the file name" -m noversion -d dir.db status
-mkdir empty && : >empty/1_nothing.up.sql
-error "empty/1_nothing.up.sql:1: empty migration: the up section holds no SQL" -m empty -d dir.db up
 mkdir orphan && echo "DROP TABLE x;" >orphan/1_x.down.sql
 error "orphan/1_x.down.sql: a down migration without its up (expected 1_x.up.sql beside it)" -m orphan -d dir.db up
 check "still no database after all of those" test ! -e dir.db
