@@ -24,6 +24,7 @@
 #define CLI_OPT_EXIT_CODE (1u << 3)
 #define CLI_OPT_SINGLE (1u << 4)
 #define CLI_OPT_FROM (1u << 5)
+#define CLI_OPT_FROM_TABLE (1u << 13)
 #define CLI_OPT_APPLIED (1u << 6)
 #define CLI_OPT_PENDING (1u << 7)
 #define CLI_OPT_CHECKSUMS (1u << 8)
@@ -50,6 +51,7 @@ typedef struct cli_options {
 	int64_t to;             /* up/down --to */
 	int steps;              /* down --steps (default 1) */
 	const char *from;       /* adopt --from (default "user_version") */
+	const char *from_table; /* adopt --from-table: the tool's renamed table */
 	ladder_repair_action repair;
 	int64_t repair_version; /* repair --applied/--pending */
 	const char *output;     /* embed -o, NULL: stdout */

@@ -56,7 +56,8 @@ extern "C" {
 	X(MIGRATION, -14, "a migration failed")                                          \
 	X(CHECK, -15, "a post-condition or foreign-key check failed")                   \
 	X(UNSUPPORTED, -16, "not supported by this engine or version store")             \
-	X(STORE, -17, "the version store is unreadable")
+	X(STORE, -17, "the version store is unreadable")                               \
+	X(FOREIGN, -18, "another tool's migration history must be adopted first")
 
 typedef enum {
 #define LADDER_X_ENUM(name, value, text) LADDER_E##name = value,
@@ -365,6 +366,11 @@ typedef struct ladder_status {
 	int below_floor;         /* current is above 0 and below the floor */
 	size_t count;
 	ladder_status_entry *entries; /* ascending by version */
+	const char *note;        /* NULL, or: ladder has recorded nothing yet and
+	                            the database holds another tool's history or
+	                            a light store's stamp; says what was found and
+	                            which `ladder adopt` to run (ladder_migrate
+	                            refuses such a database: LADDER_EFOREIGN) */
 } ladder_status;
 
 /* The plan merged with what the store records: one read of the store. */
@@ -378,9 +384,23 @@ int ladder_history_get(ladder_status **out, ladder_db *db);
  * Maintenance
  * ------------------------------------------------------------------------- */
 
-/* Move the version recorded by a light store (`from`: "user_version" or
- * "comment:TABLE") into the db's history store: one row per plan migration
- * at or below that version. Refuses if the history already holds rows. */
+/* Record in the db's history store what another version store or tool
+ * applied, in one transaction, leaving the other table untouched. `from`:
+ *   "user_version", "comment:TABLE"  a light store: every plan migration at
+ *                                    or below its version;
+ *   "golang-migrate[:TABLE]"  schema_migrations(version, dirty), one row:
+ *                             every plan migration up to that version; a
+ *                             dirty row is refused (LADDER_ESTORE);
+ *   "dbmate[:TABLE]"          schema_migrations(version), one row each;
+ *   "goose[:TABLE]"           goose_db_version(id, version_id, is_applied):
+ *                             the last row per version_id (by id) decides,
+ *                             version 0 is goose's own first row;
+ *   "sql-migrate[:TABLE]"     gorp_migrations(id, applied_at): the id is
+ *                             the file name, its leading digits the version.
+ * An applied version the plan lacks is refused (LADDER_ENEWER), and so is a
+ * plan version below the tool's head that the tool never applied
+ * (LADDER_EOUT_OF_ORDER); both name the versions. Refuses if the history
+ * already holds rows. out->to_version: the head; out->applied: rows written. */
 int ladder_adopt(ladder_result *out, ladder_db *db, const ladder_plan *plan, const char *from);
 
 typedef enum {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # deps.sh — make sure the Debian packages ladder builds and tests with are
-# installed. As root it installs what is missing; otherwise it prints the exact
-# apt-get line and fails, so `make` never half-builds on a bare machine.
+# installed, and dbmate (from npm: Debian does not package it), which the
+# side-by-side adopt tests run for real. As root it installs what is missing;
+# otherwise it prints the exact commands and fails, so `make` never
+# half-builds on a bare machine.
 set -euo pipefail
 
 packages=(
@@ -13,6 +15,8 @@ packages=(
   libpg-query-dev                    # PostgreSQL's own parser: split and inspect SQL
   postgresql                         # a real server for the PostgreSQL tests (started by the harness)
   openssh-client                     # ssh-keygen makes the vault example's test keys
+  sql-migrate                        # the real sql-migrate, for the adopt tests
+  nodejs                             # runs npm, which installs dbmate for the adopt tests
 )
 
 missing=()
@@ -21,15 +25,31 @@ for pkg in "${packages[@]}"; do
     missing+=("$pkg")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# npm ships inside some nodejs builds (NodeSource's conflicts with Debian's npm)
+command -v npm >/dev/null || missing+=(npm)
 
-if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-  echo "deps: installing ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-else
-  echo "deps: missing Debian packages; install them with:" >&2
-  echo "  sudo apt-get install -y ${missing[*]}" >&2
-  exit 1
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    echo "deps: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  else
+    echo "deps: missing Debian packages; install them with:" >&2
+    echo "  sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+# dbmate: the npm package carries the prebuilt binary for this platform
+# (@dbmate/linux-x64) and puts `dbmate` on the PATH.
+if ! command -v dbmate >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "deps: installing dbmate with npm" >&2
+    npm install -g --no-fund --no-audit --loglevel=error dbmate >&2
+  else
+    echo "deps: dbmate is missing; install it with:" >&2
+    echo "  sudo npm install -g dbmate" >&2
+    exit 1
+  fi
 fi

@@ -1,9 +1,12 @@
 /*
- * maintenance.c — the explicit fixes: adopting a database stamped by a light
- * store into the history table, and repairing what validation refuses
- * (interrupted no-transaction steps, deliberately edited migrations). Each
- * runs under the same lock and in one transaction, like a migration run.
+ * maintenance.c — the explicit fixes: adopting into the history table a
+ * database stamped by a light store or migrated by another tool
+ * (golang-migrate, dbmate, goose, sql-migrate; their tables are read in
+ * foreign.c), and repairing what validation refuses (interrupted
+ * no-transaction steps, deliberately edited migrations). Each runs under
+ * the same lock and in one transaction, like a migration run.
  */
+#include "foreign.h"
 #include "state.h"
 
 #include <inttypes.h>
@@ -69,8 +72,68 @@ static int append_row(db_state *st, const ladder_step *step, const char *kind, c
 	return 0;
 }
 
+static int already_recorded(const db_state *st)
+{
+	return ladder_error_set(LADDER_EINVALID,
+	                        "the history table already records %zu migration(s) (up to version %" PRId64
+	                        "): nothing to adopt",
+	                        st->nrows, db_state_current(st));
+}
+
+/* Write the rows gathered in st (none stored yet) and report them. */
+static int record_adopted(ladder_result *out, ladder_db *db, db_state *st, int64_t head)
+{
+	int error = db->conn->ops->store_prepare(db->conn, &db->store);
+
+	if (error == 0)
+		error = db_state_chain(st, 0);
+	if (error == 0)
+		error = db_state_write(st, db, 0);
+	if (error == 0 && out) {
+		out->from_version = head;
+		out->to_version = head;
+		out->applied = st->nrows;
+	}
+	return error;
+}
+
+/* adopt --from TOOL: the versions the tool applied, by its own rules. */
+static int adopt_foreign(ladder_result *out, ladder_db *db, const ladder_plan *plan, const foreign_source *src)
+{
+	db_state st;
+	size_t *steps = NULL, count = 0;
+	int64_t head = 0;
+	char now[32];
+	int locked = 0;
+	int error;
+
+	memset(&st, 0, sizeof(st));
+	if ((error = maintenance_begin(db, &st, &locked)) < 0)
+		goto done;
+	if (st.nrows > 0) {
+		error = already_recorded(&st);
+		goto done;
+	}
+	if ((error = foreign_applied(&steps, &count, &head, db, src, plan)) < 0)
+		goto done;
+	ladder_utc_now(now, sizeof(now));
+	for (size_t i = 0; i < count && error == 0; i++)
+		error = append_row(&st, &plan->steps[steps[i]], "adopted", now);
+	if (error == 0 && st.nrows == 0 && plan->has_baseline && plan->baseline.def.version <= head)
+		error = append_row(&st, &plan->baseline, "baseline", now);
+	if (error == 0 && st.nrows == 0)
+		error = ladder_error_set(LADDER_EPLAN, "the plan has no migration at or below %s's version %" PRId64,
+		                         src->name, head);
+	if (error == 0)
+		error = record_adopted(out, db, &st, head);
+done:
+	free(steps);
+	return maintenance_end(db, &st, locked, error);
+}
+
 int ladder_adopt(ladder_result *out, ladder_db *db, const ladder_plan *plan, const char *from)
 {
+	foreign_source tool;
 	ladder_store source;
 	ladder_head head;
 	db_state st;
@@ -86,10 +149,25 @@ int ladder_adopt(ladder_result *out, ladder_db *db, const ladder_plan *plan, con
 	if (db->store.kind != LADDER_STORE_HISTORY)
 		return ladder_error_set(LADDER_EINVALID, "adopt moves a version into the history store; the database is "
 		                                         "opened with a light store");
-	if ((error = ladder_store_parse(&source, from ? from : "user_version", db->store.schema)) < 0)
+	if ((error = foreign_parse(&tool, from)) < 0)
 		return error;
+	if (error == 1) {
+		if ((error = ladder_plan_prepare(plan)) < 0)
+			return error;
+		return adopt_foreign(out, db, plan, &tool);
+	}
+	if ((error = ladder_store_parse(&source, from ? from : "user_version", db->store.schema)) < 0 &&
+	    strncmp(from, "comment:", 8) == 0)
+		return error;
+	if (error < 0)
+		return ladder_error_set(error,
+		                        "adopt --from '%s': expected user_version, comment:TABLE, golang-migrate, dbmate, "
+		                        "goose or sql-migrate (a tool's renamed table: TOOL:TABLE)",
+		                        from);
 	if (source.kind == LADDER_STORE_HISTORY)
-		return ladder_error_set(LADDER_EINVALID, "adopt reads a light store (user_version or comment:TABLE), not '%s'",
+		return ladder_error_set(LADDER_EINVALID,
+		                        "adopt reads a light store (user_version or comment:TABLE) or another tool's table "
+		                        "(golang-migrate, dbmate, goose, sql-migrate), not '%s'",
 		                        from);
 	if ((error = ladder_plan_prepare(plan)) < 0)
 		return error;
@@ -98,10 +176,7 @@ int ladder_adopt(ladder_result *out, ladder_db *db, const ladder_plan *plan, con
 	if ((error = db->conn->ops->store_head(db->conn, &source, &head)) < 0)
 		goto done;
 	if (st.nrows > 0) {
-		error = ladder_error_set(LADDER_EINVALID,
-		                         "the history table already records %zu migration(s) (up to version %" PRId64
-		                         "): nothing to adopt",
-		                         st.nrows, db_state_current(&st));
+		error = already_recorded(&st);
 		goto done;
 	}
 	if (head.version <= 0) {
@@ -123,16 +198,7 @@ int ladder_adopt(ladder_result *out, ladder_db *db, const ladder_plan *plan, con
 		error = ladder_error_set(LADDER_EPLAN, "the plan has no migration at or below version %" PRId64,
 		                         head.version);
 	if (error == 0)
-		error = db->conn->ops->store_prepare(db->conn, &db->store);
-	if (error == 0)
-		error = db_state_chain(&st, 0);
-	if (error == 0)
-		error = db_state_write(&st, db, 0);
-	if (error == 0 && out) {
-		out->from_version = head.version;
-		out->to_version = head.version;
-		out->applied = st.nrows;
-	}
+		error = record_adopted(out, db, &st, head.version);
 done:
 	return maintenance_end(db, &st, locked, error);
 }

@@ -8,6 +8,7 @@
 #include "boundary.h"
 #include "db.h"
 #include "digest.h"
+#include "foreign.h"
 #include "plan.h"
 #include "state.h"
 
@@ -745,6 +746,10 @@ int ladder_migrate(ladder_result *out, ladder_db *db, const ladder_plan *plan, c
 		}
 	}
 
+	/* No ladder history yet but another tool's (or a light stamp): say
+	 * which adopt to run, before anything runs. Never on the fast path. */
+	if ((error = foreign_refuse(db)) < 0)
+		return error;
 	memset(&r, 0, sizeof(r));
 	r.db = db;
 	r.conn = db->conn;

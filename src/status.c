@@ -2,6 +2,7 @@
  * status.c — ladder_status_get and ladder_history_get: the plan merged with
  * what the store records, read in one query and handed out as plain data.
  */
+#include "foreign.h"
 #include "state.h"
 
 #include "sqltext.h"
@@ -35,6 +36,7 @@ void ladder_status_free(ladder_status *status)
 		free((char *)status->entries[i].kind);
 	}
 	free((char *)status->store);
+	free((char *)status->note);
 	free(status->entries);
 	free(status);
 }
@@ -92,6 +94,7 @@ int ladder_status_get(ladder_status **out, ladder_db *db, const ladder_plan *pla
 	db_state st;
 	analysis a;
 	ladder_status *status = NULL;
+	char note[1536];
 	int failed = 0;
 	int error;
 
@@ -102,6 +105,10 @@ int ladder_status_get(ladder_status **out, ladder_db *db, const ladder_plan *pla
 		return error;
 	if ((error = db_state_read(&st, db)) < 0)
 		return error;
+	/* Nothing recorded: is another tool's history there? */
+	note[0] = '\0';
+	if (st.nrows == 0 && (error = foreign_detect(db, note, sizeof(note))) < 0)
+		goto done;
 	if ((error = analysis_build(&a, plan, &st)) < 0)
 		goto done;
 	status = status_new(db, a.count, &failed);
@@ -115,6 +122,7 @@ int ladder_status_get(ladder_status **out, ladder_db *db, const ladder_plan *pla
 		status->count = a.count;
 		for (size_t i = 0; i < a.count; i++)
 			fill_entry(&status->entries[i], &a.entries[i], &failed);
+		set_string(&status->note, note[0] ? note : NULL, &failed);
 	}
 	if (failed) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory building the status");

@@ -10,6 +10,7 @@
 #endif
 
 #include "pg_internal.h"
+#include "pg_query_rows.h"
 #include "ladder/postgres.h"
 
 #include <stdio.h>
@@ -357,4 +358,7 @@ static const ladder_driver_ops postgres_ops = {
 	.describe = ladder_pg__describe,
 	.scratch_create = ladder_pg__scratch_create,
 	.scratch_drop = ladder_pg__scratch_drop,
+	.table_has = ladder_pg__table_has,
+	.query_rows = ladder_pg__query_rows,
+	.light_stamp = ladder_pg__light_stamp,
 };

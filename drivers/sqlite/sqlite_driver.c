@@ -10,6 +10,7 @@
 #endif
 
 #include "sqlite_internal.h"
+#include "sqlite_query.h"
 #include "ladder/sqlite.h"
 #include "sqltext.h"
 
@@ -646,4 +647,7 @@ static const ladder_driver_ops sqlite_ops = {
 	.store_prepare = ladder_sqlite__store_prepare,
 	.store_put = ladder_sqlite__store_put,
 	.store_remove = ladder_sqlite__store_remove,
+	.table_has = ladder_sqlite__table_has,
+	.query_rows = ladder_sqlite__query_rows,
+	.light_stamp = ladder_sqlite__light_stamp,
 };

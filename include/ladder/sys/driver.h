@@ -193,6 +193,24 @@ typedef struct ladder_driver_ops {
 	 * core falls back on checking the transaction after the step. */
 	int (*statements)(ladder_conn *conn, const char *sql, size_t len, ladder_stmt **out,
 	                  size_t *count);
+
+	/* --- other tools' version tables (adopt, and the check that spots them) --- */
+
+	/* Does `table` exist in `schema` ("" = where unqualified names resolve)
+	 * and, when column is not NULL, does it have that column? Safe inside
+	 * an open transaction: a missing table is an answer, not an error. */
+	int (*table_has)(ladder_conn *conn, const char *schema, const char *table, const char *column,
+	                 int *exists);
+	/* Run one read-only query and hand each row to fn: ncols cells as text
+	 * (NULL for SQL NULL). A nonzero return from fn stops the query and is
+	 * returned as is. */
+	int (*query_rows)(ladder_conn *conn, const char *sql,
+	                  int (*fn)(void *ctx, int ncols, const char *const *cells), void *ctx);
+	/* A light store's stamp in a database ladder has not recorded into:
+	 * SQLite `user_version` above 0 ("user_version"), PostgreSQL a table in
+	 * `schema` ("" = the current schema) whose comment is a version number
+	 * ("comment:TABLE"). *version 0: none. */
+	int (*light_stamp)(ladder_conn *conn, const char *schema, char *spec, size_t len, int64_t *version);
 } ladder_driver_ops;
 
 /* Drivers embed this first in their own connection struct. */
