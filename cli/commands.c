@@ -285,6 +285,11 @@ static void print_status_json(ladder_db *db, const ladder_status *st)
 	printf(",\"current\":%" PRId64 ",\"head\":%" PRId64 ",\"pending\":%zu,\"problems\":%zu", st->current, st->head,
 	       st->pending, st->problems);
 	printf(",\"empty\":%s,\"below_floor\":%s,", st->empty ? "true" : "false", st->below_floor ? "true" : "false");
+	if (st->note != NULL) {
+		fputs("\"note\":", stdout);
+		out_json_string(stdout, st->note);
+		fputc(',', stdout);
+	}
 	json_entries(stdout, st, 1);
 	fputs("}\n", stdout);
 }
@@ -385,6 +390,11 @@ static int print_status_human(ladder_db *db, const ladder_plan *plan, const ladd
 		printf("%sThe database is at version %" PRId64 ", older than this plan's floor %" PRId64
 		       ": this release cannot upgrade it; upgrade it with an older release first.\n",
 		       colour ? "\033[31m!\033[0m " : "! ", st->current, ladder_plan_floor(plan));
+	if (st->note != NULL) {
+		fputs("Note: ", stdout);
+		out_text(stdout, st->note);
+		fputs(".\n", stdout);
+	}
 	goto done;
 
 oom:
@@ -677,17 +687,24 @@ int cli_cmd_adopt(const cli_options *o)
 	ladder_plan *plan = NULL;
 	ladder_db *db = NULL;
 	ladder_result result;
+	char spec[512];
+	const char *from = o->from ? o->from : "user_version";
 	int rc;
 
+	/* --from TOOL --from-table NAME is the library's "TOOL:NAME". */
+	if (o->from_table != NULL) {
+		snprintf(spec, sizeof(spec), "%s:%s", from, o->from_table);
+		from = spec;
+	}
 	if ((rc = open_both(o, &plan, &db, 1)) != CLI_EXIT_OK)
 		goto done;
-	if (ladder_adopt(&result, db, plan, o->from) < 0) {
+	if (ladder_adopt(&result, db, plan, from) < 0) {
 		rc = cli_lib_error();
 		goto done;
 	}
 	if (o->verbosity >= 0) {
 		printf("Adopted version %" PRId64 " from ", result.to_version);
-		out_text(stdout, o->from);
+		out_text(stdout, from);
 		printf(": recorded %zu migration(s) in the history store.\n", result.applied);
 	}
 

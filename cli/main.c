@@ -32,6 +32,7 @@ enum {
 	OPT_EXIT_CODE,
 	OPT_SINGLE,
 	OPT_FROM,
+	OPT_FROM_TABLE,
 	OPT_APPLIED,
 	OPT_PENDING,
 	OPT_CHECKSUMS,
@@ -66,6 +67,7 @@ static const struct option long_options[] = {
 	{"exit-code", no_argument, NULL, OPT_EXIT_CODE},
 	{"single", no_argument, NULL, OPT_SINGLE},
 	{"from", required_argument, NULL, OPT_FROM},
+	{"from-table", required_argument, NULL, OPT_FROM_TABLE},
 	{"applied", required_argument, NULL, OPT_APPLIED},
 	{"pending", required_argument, NULL, OPT_PENDING},
 	{"checksums", no_argument, NULL, OPT_CHECKSUMS},
@@ -88,6 +90,7 @@ static const struct {
 	{CLI_OPT_EXIT_CODE, "--exit-code"},
 	{CLI_OPT_SINGLE, "--single"},
 	{CLI_OPT_FROM, "--from"},
+	{CLI_OPT_FROM_TABLE, "--from-table"},
 	{CLI_OPT_APPLIED, "--applied"},
 	{CLI_OPT_PENDING, "--pending"},
 	{CLI_OPT_CHECKSUMS, "--checksums"},
@@ -111,7 +114,7 @@ static const command commands[] = {
 	{"status", cli_cmd_status, CLI_OPT_JSON | CLI_OPT_EXIT_CODE, 1, 0},
 	{"history", cli_cmd_history, CLI_OPT_JSON, 1, 0},
 	{"new", cli_cmd_new, CLI_OPT_SINGLE, 0, 1},
-	{"adopt", cli_cmd_adopt, CLI_OPT_FROM, 1, 0},
+	{"adopt", cli_cmd_adopt, CLI_OPT_FROM | CLI_OPT_FROM_TABLE, 1, 0},
 	{"repair", cli_cmd_repair, CLI_OPT_APPLIED | CLI_OPT_PENDING | CLI_OPT_CHECKSUMS, 1, 0},
 	{"embed", cli_cmd_embed, CLI_OPT_OUTPUT | CLI_OPT_SYMBOL, 0, 0},
 	{"dump", cli_cmd_dump, CLI_OPT_OUTPUT, 1, 0},
@@ -140,8 +143,11 @@ static const char usage_text[] =
 	"                           VERSION_NAME.sql with --single); VERSION is the\n"
 	"                           current UTC time, NAME is [A-Za-z0-9_-]+\n"
 	"  adopt [--from user_version|comment:TABLE]\n"
-	"                           move a version recorded by a light store into the\n"
-	"                           history table (default: user_version)\n"
+	"  adopt --from golang-migrate|dbmate|goose|sql-migrate [--from-table NAME]\n"
+	"                           record in the history table what a light store\n"
+	"                           (default: user_version) or another tool applied,\n"
+	"                           in one transaction; the tool's own table (or a\n"
+	"                           renamed one: --from-table) is left as it is\n"
 	"  repair --applied V | --pending V | --checksums\n"
 	"                           mark an interrupted migration finished or undone,\n"
 	"                           or accept the plan's checksums for edited ones\n"
@@ -364,6 +370,10 @@ static int parse_args(cli_options *o, parsed *p, int argc, char *argv[])
 			o->from = optarg;
 			o->given |= CLI_OPT_FROM;
 			break;
+		case OPT_FROM_TABLE:
+			o->from_table = optarg;
+			o->given |= CLI_OPT_FROM_TABLE;
+			break;
 		case OPT_APPLIED:
 		case OPT_PENDING:
 			if (parse_int64(optarg, &o->repair_version) < 0 || o->repair_version < 1)
@@ -427,6 +437,10 @@ static int check_command(const cli_options *o, const command *cmd, const parsed 
 	if (strcmp(cmd->name, "repair") == 0 && repair_actions != CLI_OPT_APPLIED &&
 	    repair_actions != CLI_OPT_PENDING && repair_actions != CLI_OPT_CHECKSUMS)
 		return cli_usage_error("'repair' needs exactly one of --applied V, --pending V or --checksums");
+	if ((o->given & CLI_OPT_FROM_TABLE) &&
+	    (o->from == NULL || strchr(o->from, ':') != NULL || strcmp(o->from, "user_version") == 0))
+		return cli_usage_error("--from-table names another tool's renamed table: use it with --from "
+		                       "golang-migrate, dbmate, goose or sql-migrate");
 	if (cmd->needs_db && (o->database == NULL || o->database[0] == '\0'))
 		return cli_usage_error("no database: pass -d URL or set DATABASE_URL");
 	return 0;
