@@ -1048,14 +1048,11 @@ static int parse_sql_migrate(const char *source, const char *text, size_t len, s
 			                        m != NULL ? " (known: notransaction)" : " (it takes none)");
 		}
 		if (m != NULL) {
-			unsigned int flags = m->flags;
 			if (block)
 				return ladder_error_set(LADDER_EPLAN, "%s:%d: '-- +migrate StatementBegin' has no "
 				                        "'-- +migrate StatementEnd' before this section", source, block);
-			m->flags = 0;
 			if ((error = set_marker(source, &l, m, m == &s->up ? "-- +migrate Up" : "-- +migrate Down")) < 0)
 				return error;
-			m->flags = flags;
 		}
 	}
 	if (block)

@@ -694,6 +694,10 @@ static void bad_markers_of_other_tools_are_refused_with_file_and_line(void **sta
 	/* a Down alone is no migration, in any tool's format */
 	dir = dir_with("7_x.sql", "-- +migrate Down\nDROP TABLE x;\n");
 	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/7_x.sql: neither format", dir), "'-- +goose Up'");
+	/* goose matches `+goose` itself case-sensitively: this is a comment to
+	 * goose too, so the file has no Up */
+	dir = dir_with("7_x.sql", "-- +GOOSE Up\nSELECT 1;\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/7_x.sql: neither format", dir), NULL);
 	/* prose that only mentions a tool is no marker */
 	dir = dir_with("7_x.sql", "-- migrate:up\n-- we used to run +goose and sql-migrate\nSELECT 1;\n");
 	tu_plan_free_ok(dir);
