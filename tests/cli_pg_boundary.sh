@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# tests/cli_pg_boundary.sh — what the operator sees of the transaction
+# boundary on a real PostgreSQL server: `up -v` says which step runs as a
+# no-transaction step and why and which wrapper it ignores, `up --strict`
+# refuses instead, a stray COMMIT is refused with file and line before
+# anything runs, and the server's NOTICEs are printed under -v while its
+# WARNINGs always are.
+#
+# Usage: bash tests/cli_pg_boundary.sh PATH/TO/ladder REPO_ROOT   (ctest runs it)
+set -euo pipefail
+
+. "$(dirname "${BASH_SOURCE[0]}")/clitest.bash"
+cli_setup cli-pg-boundary "$@"
+pg_setup ladder_boundary
+
+q() { psql -X -q -A -t "$1" -c "$2"; }
+
+mkdir m
+printf 'BEGIN;\nCREATE TABLE users (id serial PRIMARY KEY, email text);\nCOMMIT;\n' >m/1_users.up.sql
+printf 'CREATE INDEX CONCURRENTLY users_email ON users (email);\n' >m/2_email.up.sql
+printf "DO \$\$ BEGIN RAISE NOTICE 'hello from a notice'; RAISE WARNING 'careful: a warning'; END \$\$;\n" \
+	>m/3_talk.up.sql
+
+newdb strict
+run -d "$URL" -m m up --strict
+expect_rc 1
+expect_err_has "m/2_email.up.sql:1: CREATE INDEX CONCURRENTLY cannot run inside a transaction"
+expect_err_has "Nothing was changed: the database is still at version 0"
+eq "nothing ran under --strict" "$(q "$URL" "SELECT count(*) FROM pg_class WHERE relname IN ('users', 'ladder_history')")" 0
+
+newdb verbose
+run -d "$URL" -m m up -v
+expect_rc 0
+expect_out_has "1 users [its own BEGIN/COMMIT ignored]"
+expect_out_has "2 email [no-transaction: CREATE INDEX CONCURRENTLY at m/2_email.up.sql:1]"
+expect_err_has "NOTICE:  hello from a notice"
+expect_err_has "WARNING:  careful: a warning"
+eq "index valid" "$(q "$URL" "SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email'::regclass")" t
+eq "recorded done" "$(q "$URL" "SELECT string_agg(version || ':' || state, ',' ORDER BY version) FROM ladder_history")" \
+	"1:done,2:done,3:done"
+
+newdb quiet
+run -d "$URL" -m m up
+expect_rc 0
+expect_err_lacks "hello from a notice"
+expect_err_has "WARNING:  careful: a warning"
+
+printf 'CREATE TABLE late (id integer);\nCOMMIT;\n' >m/4_stray.up.sql
+run -d "$URL" -m m up
+expect_rc 1
+expect_err_has "m/4_stray.up.sql:2: COMMIT inside migration 4 stray (up) would end ladder's transaction"
+expect_err_has "Nothing was changed: the database is still at version 3"
+eq "nothing of step 4 ran" "$(q "$URL" "SELECT count(*) FROM pg_class WHERE relname = 'late'")" 0
+
+finish
