@@ -340,7 +340,54 @@ static void print_problem(const ladder_status_entry *e, int colour)
 	}
 }
 
-static int print_status_human(ladder_db *db, const ladder_plan *plan, const ladder_status *st)
+/* How a pending step will run, read with the engine's parser as `up`
+ * will read it: 1 when it is refused (a stray COMMIT, say), with the
+ * reason in *refusal; else info says whether it runs alone and why. */
+static int inspect_pending(ladder_db *db, const ladder_plan *plan, const ladder_status_entry *e,
+                           ladder_step_info *info, const char **refusal)
+{
+	memset(info, 0, sizeof(*info));
+	*refusal = NULL;
+	if (e->state != LADDER_STATE_PENDING && e->state != LADDER_STATE_OUT_OF_ORDER)
+		return 0;
+	if (ladder_step_inspect(info, db, plan, e->version, LADDER_UP, 0) < 0) {
+		*refusal = ladder_error_last()->message;
+		return 1;
+	}
+	return 0;
+}
+
+/* After the summary: the pending steps that run alone because of what
+ * their SQL holds, and those `up` would refuse. Returns how many are
+ * refused. */
+static size_t print_how_pending_run(ladder_db *db, const ladder_plan *plan, const ladder_status *st, int colour)
+{
+	size_t refused = 0;
+
+	for (size_t i = 0; i < st->count; i++) {
+		const ladder_status_entry *e = &st->entries[i];
+		ladder_step_info info;
+		const char *refusal;
+
+		if (inspect_pending(db, plan, e, &info, &refusal)) {
+			printf("%s%" PRId64 " ", colour ? "\033[31m!\033[0m " : "! ", e->version);
+			out_text(stdout, e->name ? e->name : "");
+			fputs(" will be refused by up: ", stdout);
+			out_text(stdout, refusal);
+			fputs("\n", stdout);
+			refused++;
+		} else if (info.detected & LADDER_NO_TRANSACTION) {
+			printf("  %" PRId64 " ", e->version);
+			out_text(stdout, e->name ? e->name : "");
+			fputs(" runs as a no-transaction step: ", stdout);
+			out_text(stdout, info.reason);
+			fputs(" cannot run inside a transaction (up --strict refuses it).\n", stdout);
+		}
+	}
+	return refused;
+}
+
+static int print_status_human(ladder_db *db, const ladder_plan *plan, const ladder_status *st, size_t *refused)
 {
 	static const char *const headers[] = {">VERSION", "NAME", "STATE", "APPLIED AT"};
 	int colour = out_colour_wanted(stdout);
@@ -386,6 +433,7 @@ static int print_status_human(ladder_db *db, const ladder_plan *plan, const ladd
 	fputs(".\n", stdout);
 	for (size_t i = 0; i < st->count; i++)
 		print_problem(&st->entries[i], colour);
+	*refused = print_how_pending_run(db, plan, st, colour);
 	if (st->below_floor)
 		printf("%sThe database is at version %" PRId64 ", older than this plan's floor %" PRId64
 		       ": this release cannot upgrade it; upgrade it with an older release first.\n",
@@ -409,6 +457,7 @@ int cli_cmd_status(const cli_options *o)
 	ladder_plan *plan = NULL;
 	ladder_db *db = NULL;
 	ladder_status *st = NULL;
+	size_t refused = 0;
 	int rc;
 
 	if ((rc = open_both(o, &plan, &db, 1)) != CLI_EXIT_OK)
@@ -419,11 +468,11 @@ int cli_cmd_status(const cli_options *o)
 	}
 	if (o->given & CLI_OPT_JSON)
 		print_status_json(db, st);
-	else if (o->verbosity >= 0 && (rc = print_status_human(db, plan, st)) != CLI_EXIT_OK)
+	else if (o->verbosity >= 0 && (rc = print_status_human(db, plan, st, &refused)) != CLI_EXIT_OK)
 		goto done;
 	if (o->given & CLI_OPT_EXIT_CODE) {
 		/* Problems win: pending work is routine, a problem is not. */
-		if (st->problems > 0 || st->below_floor)
+		if (st->problems > 0 || st->below_floor || refused > 0)
 			rc = CLI_EXIT_ERROR;
 		else if (st->pending > 0)
 			rc = CLI_EXIT_PENDING;

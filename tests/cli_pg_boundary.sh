@@ -3,7 +3,7 @@
 # boundary on a real PostgreSQL server: `up -v` says which step runs as a
 # no-transaction step and why and which wrapper it ignores, `up --strict`
 # refuses instead, a stray COMMIT is refused with file and line before
-# anything runs, and the server's NOTICEs are printed under -v while its
+# anything runs (and status says both beforehand), and the server's NOTICEs are printed under -v while its
 # WARNINGs always are.
 #
 # Usage: bash tests/cli_pg_boundary.sh PATH/TO/ladder REPO_ROOT   (ctest runs it)
@@ -20,6 +20,12 @@ printf 'BEGIN;\nCREATE TABLE users (id serial PRIMARY KEY, email text);\nCOMMIT;
 printf 'CREATE INDEX CONCURRENTLY users_email ON users (email);\n' >m/2_email.up.sql
 printf "DO \$\$ BEGIN RAISE NOTICE 'hello from a notice'; RAISE WARNING 'careful: a warning'; END \$\$;\n" \
 	>m/3_talk.up.sql
+
+newdb status
+run -d "$URL" -m m status
+expect_rc 0
+expect_out_has "  2 email runs as a no-transaction step: CREATE INDEX CONCURRENTLY at m/2_email.up.sql:1 cannot run inside a transaction"
+expect_out_lacks "will be refused"
 
 newdb strict
 run -d "$URL" -m m up --strict
@@ -46,10 +52,31 @@ expect_err_lacks "hello from a notice"
 expect_err_has "WARNING:  careful: a warning"
 
 printf 'CREATE TABLE late (id integer);\nCOMMIT;\n' >m/4_stray.up.sql
+run -d "$URL" -m m status --exit-code
+expect_rc 1
+expect_out_has "! 4 stray will be refused by up: m/4_stray.up.sql:2: COMMIT inside migration 4 stray"
 run -d "$URL" -m m up
 expect_rc 1
 expect_err_has "m/4_stray.up.sql:2: COMMIT inside migration 4 stray (up) would end ladder's transaction"
 expect_err_has "Nothing was changed: the database is still at version 3"
 eq "nothing of step 4 ran" "$(q "$URL" "SELECT count(*) FROM pg_class WHERE relname = 'late'")" 0
+
+# The same on SQLite, whose statements SQLite's own tokenizer splits.
+mkdir s
+printf 'BEGIN TRANSACTION;\nCREATE TABLE t (id INTEGER);\nCREATE TRIGGER t_ai AFTER INSERT ON t BEGIN SELECT 1; END;\nCOMMIT;\n' \
+	>s/1_t.up.sql
+printf 'DELETE FROM t;\nVACUUM;\n' >s/2_compact.up.sql
+: >lite.db # an empty file is an empty SQLite database
+run -d lite.db -m s status
+expect_out_has "  2 compact runs as a no-transaction step: VACUUM at s/2_compact.up.sql:2"
+run -d lite.db -m s up -v
+expect_rc 0
+expect_out_has "1 t [its own BEGIN/COMMIT ignored]"
+expect_out_has "2 compact [no-transaction: VACUUM at s/2_compact.up.sql:2]"
+printf 'INSERT INTO t VALUES (1);\nEND;\n' >s/3_end.up.sql
+run -d lite.db -m s up
+expect_rc 1
+expect_err_has "s/3_end.up.sql:2: END inside migration 3 end (up)"
+eq "nothing of step 3 ran" "$(sqlite3 lite.db 'SELECT count(*) FROM t')" 0
 
 finish
