@@ -300,6 +300,7 @@ static int list_diesel(dir_list *list, const char *dir, const char *sub, const c
 	char *meta = NULL;
 	unsigned int flags = 0;
 	const char *name = strchr(base, '_') + 1;
+	size_t dir_len = strlen(dir);
 	int has_up, has_down, error = 0;
 
 	if ((up.path = join_path(sub, "up.sql")) == NULL || (down.path = join_path(sub, "down.sql")) == NULL ||
@@ -325,13 +326,13 @@ static int list_diesel(dir_list *list, const char *dir, const char *sub, const c
 	 * and diesel's timestamps are far above it. */
 	if (up.version == 0)
 		up.version = 1;
-	up.base = up.path + strlen(dir) + (dir[strlen(dir) - 1] != '/');
+	up.base = up.path + dir_len + (dir_len > 0 && dir[dir_len - 1] != '/');
 	up.kind = FILE_UP;
 	up.flags = flags;
 	if ((up.name = strdup(name)) == NULL)
 		goto oom;
 	if (has_down) {
-		down.base = down.path + strlen(dir) + (dir[strlen(dir) - 1] != '/');
+		down.base = down.path + dir_len + (dir_len > 0 && dir[dir_len - 1] != '/');
 		down.kind = FILE_DOWN;
 		down.version = up.version;
 		down.flags = flags;
