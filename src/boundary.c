@@ -108,6 +108,7 @@ int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step
 		count = 0;
 		goto done;
 	}
+	out->read = 1;
 	for (size_t i = 0; i < count; i++) {
 		if (stmts[i].kind == LADDER_STMT_NO_TX && no_tx == SIZE_MAX)
 			no_tx = i;

@@ -18,6 +18,8 @@ typedef struct step_text {
 	char *owned;            /* the text with set-aside statements blanked
 	                           (same length and lines, so positions hold) */
 	ladder_step_info info;
+	int read;               /* 1: the engine's parser read the whole text, so
+	                           nothing in it can end the transaction */
 } step_text;
 
 /* Read the `dir` side of step for conn's engine. run_flags: LADDER_STRICT

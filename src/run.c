@@ -390,7 +390,10 @@ static int run_action(run *r, const action *a)
 		if (!r->in_tx && (error = tx_begin(r)) < 0)
 			return error;
 		error = run_step_body(r, a, 0);
-		if (!r->conn->ops->in_transaction(r->conn))
+		/* A text the parser read cannot have ended the transaction: after
+		 * an error, the engine rolled it back itself (SQLite does after
+		 * SQLITE_FULL, say). */
+		if (!r->conn->ops->in_transaction(r->conn) && !(error < 0 && a->text.read))
 			return boundary_lost(r, a, error);
 		if (error < 0)
 			return error;

@@ -284,6 +284,29 @@ static void callback_that_commits_is_never_reported_as_rolled_back(void **state)
 	}
 }
 
+/* SQLite ends the transaction itself when a trigger says RAISE(ROLLBACK):
+ * that is a rollback, and the message may say so. */
+static void engine_rollback_is_reported_as_rolled_back(void **state)
+{
+	const char *dir = first_step();
+	char fingerprint[65];
+	const char *path;
+	int error;
+	(void)state;
+
+	tu_write(dir, "2_b.up.sql", "CREATE TABLE b (id INTEGER);\n");
+	tu_write(dir, "3_guard.up.sql",
+	         "CREATE TABLE guarded (id INTEGER);\n"
+	         "CREATE TRIGGER no_rows BEFORE INSERT ON guarded BEGIN SELECT RAISE(ROLLBACK, 'no rows here'); END;\n"
+	         "INSERT INTO guarded VALUES (1);\n");
+	path = seeded_db(dir, fingerprint);
+	error = up(path, dir, 0, NULL);
+	tu_assert_error(error, LADDER_EMIGRATION, "3_guard.up.sql:3: no rows here");
+	tu_assert_error(error, LADDER_EMIGRATION, "The run was rolled back: the database is still at version 1");
+	assert_null(strstr(ladder_error_last()->message, "ended ladder's transaction"));
+	assert_unchanged(path, fingerprint);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +317,7 @@ int main(void)
 		cmocka_unit_test(foreign_keys_pragma_becomes_a_checked_rebuild),
 		cmocka_unit_test(no_transaction_step_keeps_its_own_transactions),
 		cmocka_unit_test(callback_that_commits_is_never_reported_as_rolled_back),
+		cmocka_unit_test(engine_rollback_is_reported_as_rolled_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
