@@ -295,7 +295,7 @@ static int64_t reader_head(const reader *r)
 
 /* --- adopting --------------------------------------------------------------------- */
 
-/* "3, 7, 12" or "3, 7, ... and 5 more" */
+/* "3, 7, 12", or the first NAMED_MAX and "and 5 more" */
 static void name_versions(char *buf, size_t len, const int64_t *versions, size_t count)
 {
 	size_t at = 0;
@@ -398,12 +398,14 @@ done:
 /* --- spotting ----------------------------------------------------------------------- */
 
 /* What the tool's table says, for the note: "records 20 applied version(s),
- * up to 20" or why it could not be read. */
-static void summarise(char *buf, size_t len, ladder_db *db, const foreign_source *src)
+ * up to 20" or why it could not be read. 0: it records nothing at all (a
+ * tool that made its table and applied nothing has no history to keep). */
+static int summarise(char *buf, size_t len, ladder_db *db, const foreign_source *src)
 {
 	reader r;
 	ladder_error saved = *ladder_error_last();
 	char message[512];
+	int found = 1;
 
 	snprintf(message, sizeof(message), "%s", saved.message);
 	if (read_table(&r, db, src) < 0)
@@ -411,12 +413,15 @@ static void summarise(char *buf, size_t len, ladder_db *db, const foreign_source
 	else if (r.dirty)
 		snprintf(buf, len, "records version %" PRId64 " as dirty (a failed migration)",
 		         r.count ? r.rows[0].version : -1);
+	else if (r.count == 0)
+		found = 0;
 	else if (src->tool == FOREIGN_GOLANG_MIGRATE)
 		snprintf(buf, len, "records version %" PRId64, reader_head(&r));
 	else
 		snprintf(buf, len, "records %zu applied version(s), up to %" PRId64, r.count, reader_head(&r));
 	reader_clear(&r);
 	ladder_error_set(saved.code, "%s", message);
+	return found;
 }
 
 int foreign_detect(ladder_db *db, char *note, size_t len)
@@ -449,7 +454,8 @@ int foreign_detect(ladder_db *db, char *note, size_t len)
 				continue;
 		}
 		foreign_parse(&src, tools[i].name);
-		summarise(summary, sizeof(summary), db, &src);
+		if (!summarise(summary, sizeof(summary), db, &src))
+			continue;
 		snprintf(note, len,
 		         "this database was migrated by %s: its table \"%s\" %s, and ladder has recorded nothing yet. Run "
 		         "`ladder adopt --from %s` to record those versions in ladder's history (\"%s\" is left as it "

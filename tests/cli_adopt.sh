@@ -149,6 +149,12 @@ expect_err "ladder: error: nothing to adopt: goose's table \"goose_db_version\" 
 run -m small -d "$ADB" adopt --from sql-migrate
 expect_rc 1
 expect_err_has "there is no table \"gorp_migrations\": this database was not migrated by sql-migrate"
+# a goose table holding only goose's own row has no history to keep: up just runs
+adb_new goose_fresh
+{ echo "$GOOSE_TABLE_SQL"; echo "INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, 1);"; } | adb_script "$ADB"
+run -m small -d "$ADB" up
+expect_rc 0
+expect_out "Applied 5 migration(s): version 0 → 5."
 
 # sql-migrate: the id is a file name; its leading digits are the version
 adb_new sqlmig
