@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void assert_counts_add_up(const ladder_verify_report *r);
+
 static char *dump_of(const char *path)
 {
 	ladder_db *db = tu_open(path);
@@ -231,6 +233,16 @@ static void seed_sql_gives_the_legacy_starting_point(void **state)
 	tu_assert_error(ladder_verify(&report, NULL, plan, &opts), LADDER_ECHECK, NULL);
 	assert_contains(report->text, "+  column extra TEXT\n");
 	ladder_verify_report_free(report);
+
+	/* a seed stamped at version 1 already: step 1 cannot run, and says so */
+	opts.store = "user_version";
+	opts.seed_sql = "CREATE TABLE legacy (id INTEGER PRIMARY KEY, subject TEXT); PRAGMA user_version = 1;";
+	assert_int_equal(ladder_verify(&report, NULL, plan, &opts), 0);
+	assert_contains(report->text, "skip  1 rename: up (not run: the starting point already stands at version 1)\n");
+	assert_contains(report->text, "skip  1 rename: reversible (it has no down)\n");
+	assert_counts_add_up(report);
+	ladder_verify_report_free(report);
+	opts.store = NULL;
 
 	opts.seed_sql = "CREATE TABLE legacy (id INTEGER PRIMARY KEY, task TEXT;";
 	tu_assert_error(ladder_verify(&report, NULL, plan, &opts), LADDER_EINVALID, "legacy.sql:1:");
