@@ -470,9 +470,10 @@ typedef struct ladder_verify_report {
  * another schema is blamed on its step, the scratch database is rebuilt
  * at that step, and the next steps are checked; checks that cannot run
  * (after an up that failed) are counted as skipped, with the reason.
- * Returns 0 when every check passed, LADDER_ECHECK when some failed (the
- * report says which, with diffs), another code when verification could not
- * run. *out is set in both of the first two cases. */
+ * Returns 0 when no check failed (warnings and skipped checks included),
+ * LADDER_ECHECK when some failed (the report says which, with diffs),
+ * another code when verification could not run. *out is set in both of the
+ * first two cases. */
 int ladder_verify(ladder_verify_report **out, const char *url, const ladder_plan *plan,
                   const ladder_verify_options *opts);
 void ladder_verify_report_free(ladder_verify_report *report);
