@@ -244,6 +244,9 @@ if [ "$OUT" != "$body1" ]; then pass; else fail "two functions that differ dump 
 body_fn=$(grep -A1 '^function f()' <<<"$OUT" | tail -1)
 body1_fn=$(grep -A1 '^function f()' <<<"$body1" | tail -1)
 if [ "$body_fn" != "$body1_fn" ]; then pass; else fail "the function lines are the same" "$body_fn"; fi
+view_b=$(grep -A1 '^view v$' <<<"$OUT" | tail -1)
+view_a=$(grep -A1 '^view v$' <<<"$body1" | tail -1)
+if [ "$view_a" != "$view_b" ]; then pass; else fail "the view lines are the same" "$view_a"; fi
 # and verify sees a down that puts the function back folded on one line
 mkdir fold
 printf 'CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$SELECT 1 -- c\n+ 1$$;\n' >fold/1_f.up.sql
