@@ -588,6 +588,8 @@ static int add_migration(ladder_plan *plan, ladder_migration_def *def, const dir
 	return error;
 }
 
+static int refuse_section_markers(const char *source, const char *text, size_t len);
+
 static int load_pair(ladder_plan *plan, const dir_entry *up, const dir_entry *down, const dir_entry *check)
 {
 	ladder_migration_def def;
@@ -595,9 +597,11 @@ static int load_pair(ladder_plan *plan, const dir_entry *up, const dir_entry *do
 	size_t len;
 	int error;
 
-	if ((error = read_text(up->path, &up_text, &len)) < 0)
+	if ((error = read_text(up->path, &up_text, &len)) < 0 ||
+	    (error = refuse_section_markers(up->path, up_text, len)) < 0)
 		goto done;
-	if (down != NULL && (error = read_text(down->path, &down_text, &len)) < 0)
+	if (down != NULL && ((error = read_text(down->path, &down_text, &len)) < 0 ||
+	                     (error = refuse_section_markers(down->path, down_text, len)) < 0))
 		goto done;
 	memset(&def, 0, sizeof(def));
 	def.version = up->version;
@@ -1080,6 +1084,43 @@ static int flag_annotation_line(const char *text)
 			return l.number;
 	}
 	return 1;
+}
+
+/* A section marker (dbmate's, goose's or sql-migrate's Up or Down) in a
+ * .up.sql or .down.sql file would be a comment to golang-migrate, which runs
+ * the whole file: a renamed dbmate file would create and drop in one go.
+ * Which the author meant cannot be guessed, so it is refused. */
+static int refuse_section_markers(const char *source, const char *text, size_t len)
+{
+	text_line l;
+	size_t at = 0;
+	int number = 1;
+
+	for (; next_line(text, len, at, number, &l); at = l.next, number++) {
+		tool t = line_tool(l.p, l.end);
+		const char *word;
+		int found = 0;
+
+		if (t == TOOL_DBMATE) {
+			found = 1;
+		} else if (t == TOOL_GOOSE || t == TOOL_SQL_MIGRATE) {
+			word = comment_body(l.p, l.end) + (t == TOOL_GOOSE ? 6 : 8);
+			while (word < l.end && isspace((unsigned char)*word))
+				word++;
+			if (t == TOOL_GOOSE)
+				found = (l.end - word == 2 && strncasecmp(word, "up", 2) == 0) ||
+				         (l.end - word == 4 && strncasecmp(word, "down", 4) == 0);
+			else
+				found = starts_word(word, l.end, "Up") || starts_word(word, l.end, "Down");
+		}
+		if (found)
+			return ladder_error_set(LADDER_EPLAN,
+			                        "%s:%d: a %s section marker ('%.*s') in an up or down file, which runs "
+			                        "whole: name the file V_name.sql to have it read as %s sections, or remove "
+			                        "the line",
+			                        source, l.number, tool_names[t], (int)(l.end - l.p), l.p, tool_names[t]);
+	}
+	return 0;
 }
 
 static int load_single(ladder_plan *plan, const dir_entry *e, const dir_entry *check)

@@ -694,6 +694,20 @@ static void bad_markers_of_other_tools_are_refused_with_file_and_line(void **sta
 	/* a Down alone is no migration, in any tool's format */
 	dir = dir_with("7_x.sql", "-- +migrate Down\nDROP TABLE x;\n");
 	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/7_x.sql: neither format", dir), "'-- +goose Up'");
+	/* a section marker in a pair file: golang-migrate would run both
+	 * "sections" as one up */
+	dir = dir_with("8_x.up.sql", "-- migrate:up\nCREATE TABLE x (a);\n-- migrate:down\nDROP TABLE x;\n");
+	assert_load_fails(dir, LADDER_EPLAN,
+	                  tu_fmt("%s/8_x.up.sql:1: a dbmate section marker ('-- migrate:up') in an up or down file", dir),
+	                  "name the file V_name.sql");
+	dir = dir_with("8_x.up.sql", "CREATE TABLE x (a);\n");
+	tu_write(dir, "8_x.down.sql", "-- +goose StatementBegin\nDROP TABLE x;\n-- +goose StatementEnd\n-- +goose down\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/8_x.down.sql:4: a goose section marker", dir), NULL);
+	dir = dir_with("8_x.up.sql", "SELECT 1;\n-- +migrate Down\nSELECT 2;\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/8_x.up.sql:2: a sql-migrate section marker", dir), NULL);
+	/* grouping lines alone are harmless comments there */
+	dir = dir_with("8_x.up.sql", "-- +goose StatementBegin\nSELECT 1;\n-- +goose StatementEnd\n");
+	tu_plan_free_ok(dir);
 	/* goose matches `+goose` itself case-sensitively: this is a comment to
 	 * goose too, so the file has no Up */
 	dir = dir_with("7_x.sql", "-- +GOOSE Up\nSELECT 1;\n");
