@@ -218,6 +218,9 @@ static int check_table(ladder_db *db, const foreign_source *src)
 	int exists = 0, dirty = 0;
 	int error;
 
+	if (conn->ops->table_has == NULL || conn->ops->query_rows == NULL)
+		return ladder_error_set(LADDER_EUNSUPPORTED, "the %s driver cannot read %s's table", conn->ops->engine,
+		                        src->name);
 	if ((error = conn->ops->table_has(conn, db->store.schema, src->table, NULL, &exists)) < 0)
 		return error;
 	if (!exists)
@@ -436,7 +439,7 @@ int foreign_detect(ladder_db *db, char *note, size_t len)
 	note[0] = '\0';
 	/* A light store is the stamp itself; a history store that exists has
 	 * been recorded into: nothing foreign either way. */
-	if (db->store.kind != LADDER_STORE_HISTORY || conn->ops->table_has == NULL)
+	if (db->store.kind != LADDER_STORE_HISTORY || conn->ops->table_has == NULL || conn->ops->query_rows == NULL)
 		return 0;
 	if ((error = conn->ops->table_has(conn, schema, db->store.table, NULL, &exists)) < 0 || exists)
 		return error;
@@ -463,6 +466,8 @@ int foreign_detect(ladder_db *db, char *note, size_t len)
 		         src.name, src.table, summary, src.name, src.table);
 		return 0;
 	}
+	if (conn->ops->light_stamp == NULL)
+		return 0;
 	if ((error = conn->ops->light_stamp(conn, schema, spec, sizeof(spec), &stamp)) < 0 || stamp <= 0)
 		return error;
 	if (strcmp(spec, "user_version") == 0)
