@@ -302,6 +302,13 @@ static int has_down(const ladder_step *step)
 	return step->def.down_sql != NULL || step->def.down_fn != NULL;
 }
 
+/* Why a step without a down has none, for its skip line. */
+static const char *no_down_reason(const ladder_step *step)
+{
+	return ((step->def.up_flags | step->def.down_flags) & LADDER_IRREVERSIBLE) ? "it is marked irreversible"
+	                                                                            : "it has no down";
+}
+
 /* Count every check of a step that cannot run, with the reason. */
 static void skip_step(verifier *v, const ladder_step *step, const char *why)
 {
@@ -313,7 +320,7 @@ static void skip_step(verifier *v, const ladder_step *step, const char *why)
 	skip(v, what, why);
 	if (!has_down(step)) {
 		snprintf(what, sizeof(what), "%" PRId64 " %s: reversible", version, step->def.name);
-		skip(v, what, "it has no down");
+		skip(v, what, no_down_reason(step));
 		return;
 	}
 	snprintf(what, sizeof(what), "%" PRId64 " %s: down restores the schema before its up", version, step->def.name);
@@ -395,7 +402,7 @@ static int check_step(verifier *v, ladder_db **db, const ladder_step *step, char
 			skip(v, what, "not run: its up failed");
 		} else {
 			snprintf(what, sizeof(what), "%" PRId64 " %s: reversible", version, step->def.name);
-			skip(v, what, "it has no down");
+			skip(v, what, no_down_reason(step));
 		}
 		return 0;
 	}
@@ -404,7 +411,7 @@ static int check_step(verifier *v, ladder_db **db, const ladder_step *step, char
 		goto done;
 	if (!has_down(step)) {
 		snprintf(what, sizeof(what), "%" PRId64 " %s: reversible", version, step->def.name);
-		skip(v, what, "it has no down");
+		skip(v, what, no_down_reason(step));
 		current = after;
 		after = NULL;
 		goto done;

@@ -115,6 +115,25 @@ run -d app.db dump --strict
 expect_rc 2
 expect_err_has "--strict"
 
+# an empty down file is a down that does nothing: it runs, and leaving the
+# table behind is reported; a step marked irreversible is skipped as such
+mkdir empty
+echo 'CREATE TABLE a (id INTEGER);' >empty/1_a.up.sql
+: >empty/1_a.down.sql
+echo 'CREATE TABLE b (id INTEGER);' >empty/2_b.up.sql
+echo '-- ladder:irreversible' >empty/2_b.down.sql
+run -m empty verify
+expect_rc 1
+expect_out_has "FAIL  1 a: down restores the schema before its up
+--- before 1 up
++++ after 1 down
+@@ -0,0 +1,2 @@
++table a
++  column id INTEGER"
+expect_out_has "skip  2 b: reversible (it is marked irreversible)"
+expect_out_has "5 check(s): 2 passed, 0 warning(s), 1 failed, 2 skipped."
+counts_add_up
+
 # dump keeps body text: these two views return 2 and 1
 sqlite3 body1.db "CREATE VIEW v AS SELECT 1 -- c
 + 1 AS n;"
