@@ -71,6 +71,18 @@ static int64_t run_current(const run *r)
 	return db_state_current(&r->st);
 }
 
+/* The highest version whose step finished: what the database is "at" in a
+ * message, where a step recorded as started does not count. */
+static int64_t finished_head(const run *r)
+{
+	if (r->st.light)
+		return r->st.light_head;
+	for (size_t i = r->st.nrows; i-- > 0;)
+		if (!r->st.rows[i].started)
+			return r->st.rows[i].version;
+	return 0;
+}
+
 /* --- recording ------------------------------------------------------------ */
 
 /* Record a step as applied (or started) in memory. History stores chain
@@ -212,7 +224,7 @@ static int tx_commit(run *r)
 	r->in_tx = 0;
 	r->committed = 1;
 	r->durable = r->applied;
-	r->durable_head = run_current(r);
+	r->durable_head = finished_head(r);
 	return 0;
 }
 
@@ -620,7 +632,7 @@ static int run_locked(run *r, int force_session_lock, int first_attempt)
 		return error;
 	if (first_attempt)
 		r->from = run_current(r);
-	r->durable_head = run_current(r);
+	r->durable_head = finished_head(r);
 	if ((error = plan_run(r)) == RETRY_RUN)
 		force_session_lock = 1;
 	else if (error < 0)

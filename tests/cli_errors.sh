@@ -122,7 +122,7 @@ expect_out_re $'^  ↑ 2 t2  \\([0-9.]+ ms\\)\n  ↑ 3 t3$'
 expect_err_has "f/3_t3.sql:5: no such table: missing"
 run -m f -d fail.db --tx-per-migration up
 expect_rc 1
-expect_err "ladder: error: f/3_t3.sql:5: no such table: missing (migration 3 t3, up). Steps committed before it stay applied"
+expect_err "ladder: error: f/3_t3.sql:5: no such table: missing (migration 3 t3, up). Steps committed before it stay applied: the database is now at version 2"
 eq "--tx-per-migration keeps the steps before the failure" "$(recorded fail.db)" "1:done 2:done"
 eq "and nothing of the failed one" "$(tables fail.db)" "ladder_history,t1,t2"
 run -m f -d fail.db status --json

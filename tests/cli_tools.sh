@@ -269,7 +269,7 @@ echo "CREATE TABLE a (id INTEGER);" >nt/1_a.up.sql
 printf -- '-- ladder:no-transaction\nCREATE TABLE half (id INTEGER);\nINSERT INTO nope VALUES (1);\n' >nt/2_half.up.sql
 run -m nt -d nt.db up
 expect_rc 1
-expect_err "ladder: error: nt/2_half.up.sql:3: no such table: nope (migration 2 half, up, no-transaction). It is recorded as started: fix the database by hand, then \`ladder repair --applied 2\` or \`ladder repair --pending 2\`. Steps committed before it stay applied"
+expect_err "ladder: error: nt/2_half.up.sql:3: no such table: nope (migration 2 half, up, no-transaction). It is recorded as started: fix the database by hand, then \`ladder repair --applied 2\` or \`ladder repair --pending 2\`. Steps committed before it stay applied: the database is now at version 1"
 eq "the half step's table stays" "$(tables nt.db)" "a,half,ladder_history"
 eq "and it is recorded as started" "$(recorded nt.db)" "1:migration:done 2:migration:started"
 cp nt.db nt2.db
