@@ -244,7 +244,13 @@ static out_colour state_colour(ladder_state state)
 	return OUT_PLAIN;
 }
 
-static void json_entry(FILE *f, const ladder_status_entry *e, int with_empty)
+/* How a pending step runs, for status: NULL runs for every other state. */
+typedef struct pending_run {
+	const char *runs; /* "transaction", "no-transaction", "refused" */
+	char *why;        /* the statement that makes it run alone, or the refusal */
+} pending_run;
+
+static void json_entry(FILE *f, const ladder_status_entry *e, int with_empty, const pending_run *how)
 {
 	fprintf(f, "{\"version\":%" PRId64 ",\"name\":", e->version);
 	out_json_string(f, e->name);
@@ -262,35 +268,42 @@ static void json_entry(FILE *f, const ladder_status_entry *e, int with_empty)
 	out_json_string(f, e->checksum);
 	if (with_empty)
 		fprintf(f, ",\"empty\":%s", e->empty ? "true" : "false");
+	if (how != NULL) {
+		fputs(",\"runs\":", f);
+		out_json_string(f, how->runs);
+		fputs(",\"runs_why\":", f);
+		out_json_string(f, how->why);
+	}
 	fputc('}', f);
 }
 
-static void json_entries(FILE *f, const ladder_status *st, int with_empty)
+/* hows: one per entry (status), or NULL (history). */
+static void json_entries(FILE *f, const ladder_status *st, int with_empty, const pending_run *hows)
 {
 	fputs("\"migrations\":[", f);
 	for (size_t i = 0; i < st->count; i++) {
 		if (i > 0)
 			fputc(',', f);
-		json_entry(f, &st->entries[i], with_empty);
+		json_entry(f, &st->entries[i], with_empty, hows ? &hows[i] : NULL);
 	}
 	fputc(']', f);
 }
 
-static void print_status_json(ladder_db *db, const ladder_status *st)
+static void print_status_json(ladder_db *db, const ladder_status *st, const pending_run *hows, size_t refused)
 {
 	fputs("{\"database\":", stdout);
 	out_json_string(stdout, ladder_db_display_name(db));
 	fputs(",\"store\":", stdout);
 	out_json_string(stdout, st->store);
 	printf(",\"current\":%" PRId64 ",\"head\":%" PRId64 ",\"pending\":%zu,\"problems\":%zu", st->current, st->head,
-	       st->pending, st->problems);
+	       st->pending, st->problems + refused);
 	printf(",\"empty\":%s,\"below_floor\":%s,", st->empty ? "true" : "false", st->below_floor ? "true" : "false");
 	if (st->note != NULL) {
 		fputs("\"note\":", stdout);
 		out_json_string(stdout, st->note);
 		fputc(',', stdout);
 	}
-	json_entries(stdout, st, 1);
+	json_entries(stdout, st, 1, hows);
 	fputs("}\n", stdout);
 }
 
@@ -340,54 +353,71 @@ static void print_problem(const ladder_status_entry *e, int colour)
 	}
 }
 
-/* How a pending step will run, read with the engine's parser as `up`
- * will read it: 1 when it is refused (a stray COMMIT, say), with the
- * reason in *refusal; else info says whether it runs alone and why. */
-static int inspect_pending(ladder_db *db, const ladder_plan *plan, const ladder_status_entry *e,
-                           ladder_step_info *info, const char **refusal)
+/* How each pending step will run, read with the engine's parser as `up`
+ * will read it: in a transaction, alone (and why), or refused (a stray
+ * COMMIT, say). *refused counts the refused ones. NULL on no memory. */
+static pending_run *read_pending_runs(ladder_db *db, const ladder_plan *plan, const ladder_status *st,
+                                      size_t *refused)
 {
-	memset(info, 0, sizeof(*info));
-	*refusal = NULL;
-	if (e->state != LADDER_STATE_PENDING && e->state != LADDER_STATE_OUT_OF_ORDER)
-		return 0;
-	if (ladder_step_inspect(info, db, plan, e->version, LADDER_UP, 0) < 0) {
-		*refusal = ladder_error_last()->message;
-		return 1;
+	pending_run *hows = calloc(st->count + 1, sizeof(*hows));
+
+	*refused = 0;
+	for (size_t i = 0; hows != NULL && i < st->count; i++) {
+		const ladder_status_entry *e = &st->entries[i];
+		ladder_step_info info;
+
+		if (e->state != LADDER_STATE_PENDING && e->state != LADDER_STATE_OUT_OF_ORDER)
+			continue;
+		if (ladder_step_inspect(&info, db, plan, e->version, LADDER_UP, 0) < 0) {
+			hows[i].runs = "refused";
+			hows[i].why = strdup(ladder_error_last()->message);
+			(*refused)++;
+		} else if (info.flags & LADDER_NO_TRANSACTION) {
+			hows[i].runs = "no-transaction";
+			if (info.detected & LADDER_NO_TRANSACTION)
+				hows[i].why = strdup(info.reason);
+		} else {
+			hows[i].runs = "transaction";
+		}
 	}
-	return 0;
+	return hows;
+}
+
+static void pending_runs_free(pending_run *hows, size_t count)
+{
+	for (size_t i = 0; hows != NULL && i < count; i++)
+		free(hows[i].why);
+	free(hows);
 }
 
 /* After the summary: the pending steps that run alone because of what
- * their SQL holds, and those `up` would refuse. Returns how many are
- * refused. */
-static size_t print_how_pending_run(ladder_db *db, const ladder_plan *plan, const ladder_status *st, int colour)
+ * their SQL holds, and those `up` would refuse. */
+static void print_how_pending_run(const ladder_status *st, const pending_run *hows, int colour)
 {
-	size_t refused = 0;
-
 	for (size_t i = 0; i < st->count; i++) {
 		const ladder_status_entry *e = &st->entries[i];
-		ladder_step_info info;
-		const char *refusal;
 
-		if (inspect_pending(db, plan, e, &info, &refusal)) {
+		if (hows[i].runs == NULL || hows[i].why == NULL)
+			continue;
+		if (strcmp(hows[i].runs, "refused") == 0)
 			printf("%s%" PRId64 " ", colour ? "\033[31m!\033[0m " : "! ", e->version);
-			out_text(stdout, e->name ? e->name : "");
-			fputs(" will be refused by up: ", stdout);
-			out_text(stdout, refusal);
-			fputs("\n", stdout);
-			refused++;
-		} else if (info.detected & LADDER_NO_TRANSACTION) {
+		else
 			printf("  %" PRId64 " ", e->version);
-			out_text(stdout, e->name ? e->name : "");
+		out_text(stdout, e->name ? e->name : "");
+		if (strcmp(hows[i].runs, "refused") == 0) {
+			fputs(" will be refused by up: ", stdout);
+			out_text(stdout, hows[i].why);
+			fputs("\n", stdout);
+		} else {
 			fputs(" runs as a no-transaction step: ", stdout);
-			out_text(stdout, info.reason);
+			out_text(stdout, hows[i].why);
 			fputs(" cannot run inside a transaction (up --strict refuses it).\n", stdout);
 		}
 	}
-	return refused;
 }
 
-static int print_status_human(ladder_db *db, const ladder_plan *plan, const ladder_status *st, size_t *refused)
+static int print_status_human(ladder_db *db, const ladder_plan *plan, const ladder_status *st,
+                              const pending_run *hows)
 {
 	static const char *const headers[] = {">VERSION", "NAME", "STATE", "APPLIED AT"};
 	int colour = out_colour_wanted(stdout);
@@ -433,7 +463,7 @@ static int print_status_human(ladder_db *db, const ladder_plan *plan, const ladd
 	fputs(".\n", stdout);
 	for (size_t i = 0; i < st->count; i++)
 		print_problem(&st->entries[i], colour);
-	*refused = print_how_pending_run(db, plan, st, colour);
+	print_how_pending_run(st, hows, colour);
 	if (st->below_floor)
 		printf("%sThe database is at version %" PRId64 ", older than this plan's floor %" PRId64
 		       ": this release cannot upgrade it; upgrade it with an older release first.\n",
@@ -457,6 +487,7 @@ int cli_cmd_status(const cli_options *o)
 	ladder_plan *plan = NULL;
 	ladder_db *db = NULL;
 	ladder_status *st = NULL;
+	pending_run *hows = NULL;
 	size_t refused = 0;
 	int rc;
 
@@ -466,9 +497,13 @@ int cli_cmd_status(const cli_options *o)
 		rc = cli_lib_error();
 		goto done;
 	}
+	if ((hows = read_pending_runs(db, plan, st, &refused)) == NULL) {
+		rc = cli_error("out of memory");
+		goto done;
+	}
 	if (o->given & CLI_OPT_JSON)
-		print_status_json(db, st);
-	else if (o->verbosity >= 0 && (rc = print_status_human(db, plan, st, &refused)) != CLI_EXIT_OK)
+		print_status_json(db, st, hows, refused);
+	else if (o->verbosity >= 0 && (rc = print_status_human(db, plan, st, hows)) != CLI_EXIT_OK)
 		goto done;
 	if (o->given & CLI_OPT_EXIT_CODE) {
 		/* Problems win: pending work is routine, a problem is not. */
@@ -479,6 +514,7 @@ int cli_cmd_status(const cli_options *o)
 	}
 
 done:
+	pending_runs_free(hows, st ? st->count : 0);
 	ladder_status_free(st);
 	close_both(plan, db);
 	return rc;
@@ -542,7 +578,7 @@ int cli_cmd_history(const cli_options *o)
 		fputs(",\"store\":", stdout);
 		out_json_string(stdout, st->store);
 		fputc(',', stdout);
-		json_entries(stdout, st, 0);
+		json_entries(stdout, st, 0, NULL);
 		fputs("}\n", stdout);
 	} else if (o->verbosity >= 0) {
 		rc = print_history_human(db, st);

@@ -86,7 +86,7 @@ eq(len(d["migrations"]), 3, "number of migrations")
 want = [(int(E["V1"]), "create_users", E["SUM1"]), (int(E["V2"]), "create_notes", E["SUM2"]),
         (int(E["V3"]), "notes_title", E["SUM3"])]
 for m, (version, name, checksum) in zip(d["migrations"], want):
-    keys(m, ["version", "name", "state", "kind", "applied_at", "duration_ms", "checksum", "empty"], "migration")
+    keys(m, ["version", "name", "state", "kind", "applied_at", "duration_ms", "checksum", "empty", "runs", "runs_why"], "migration")
     eq(m["version"], version, "version")
     eq(m["name"], name, "name")
     eq(m["state"], "pending", "state")
@@ -147,7 +147,7 @@ eq(d["pending"], 1, "pending")
 eq(d["empty"], False, "empty")
 eq([m["state"] for m in d["migrations"]], ["applied", "applied", "pending"], "states")
 for m in d["migrations"][:2]:
-    keys(m, ["version", "name", "state", "kind", "applied_at", "duration_ms", "checksum", "empty"], "migration")
+    keys(m, ["version", "name", "state", "kind", "applied_at", "duration_ms", "checksum", "empty", "runs", "runs_why"], "migration")
     eq(type(m["applied_at"]), str, "applied_at type")
     eq(bool(tsre.match(m["applied_at"])), True, "applied_at format " + m["applied_at"])
     eq(type(m["duration_ms"]), int, "duration_ms type")

@@ -37,7 +37,7 @@ expect_rc 0
 json "status --json marks empty steps" '
 ms = d["migrations"]
 eq([m["empty"] for m in ms], [False, True, True], "empty")
-keys(ms[1], ["version", "name", "state", "kind", "applied_at", "duration_ms", "checksum", "empty"], "migration")'
+keys(ms[1], ["version", "name", "state", "kind", "applied_at", "duration_ms", "checksum", "empty", "runs", "runs_why"], "migration")'
 
 run -m p -d p.db up
 expect_rc 0

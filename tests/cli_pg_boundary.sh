@@ -26,6 +26,13 @@ run -d "$URL" -m m status
 expect_rc 0
 expect_out_has "  2 email runs as a no-transaction step: CREATE INDEX CONCURRENTLY at m/2_email.up.sql:1 cannot run inside a transaction"
 expect_out_lacks "will be refused"
+run -d "$URL" -m m status --json
+json "status --json: how each pending step runs" '
+ms = d["migrations"]
+eq([m["runs"] for m in ms], ["transaction", "no-transaction", "transaction"], "runs")
+eq(ms[1]["runs_why"], "CREATE INDEX CONCURRENTLY at m/2_email.up.sql:1", "why")
+eq(ms[0]["runs_why"], None, "why")
+eq(d["problems"], 0, "problems")'
 
 newdb strict
 run -d "$URL" -m m up --strict
@@ -55,6 +62,13 @@ printf 'CREATE TABLE late (id integer);\nCOMMIT;\n' >m/4_stray.up.sql
 run -d "$URL" -m m status --exit-code
 expect_rc 1
 expect_out_has "! 4 stray will be refused by up: m/4_stray.up.sql:2: COMMIT inside migration 4 stray"
+run -d "$URL" -m m status --json
+json "status --json says how pending steps run" '
+ms = d["migrations"]
+eq(d["problems"], 1, "a refused step is a problem")
+eq([m["runs"] for m in ms], [None, None, None, "refused"], "runs")
+eq(ms[0]["runs_why"], None, "applied steps have no runs_why")
+eq(ms[3]["runs_why"].startswith("m/4_stray.up.sql:2: COMMIT inside migration 4 stray"), True, "refusal")'
 run -d "$URL" -m m up
 expect_rc 1
 expect_err_has "m/4_stray.up.sql:2: COMMIT inside migration 4 stray (up) would end ladder's transaction"
