@@ -143,6 +143,8 @@ static void on_progress(void *ctx, ladder_event event, ladder_direction dir, int
 					printf(" [foreign keys off: %s]", info.reason);
 				if (info.unwrapped)
 					fputs(" [its own BEGIN/COMMIT ignored]", stdout);
+				if (info.unread)
+					fputs(" [not read by the parser: runs as written]", stdout);
 			}
 		}
 	} else if (event == LADDER_EVENT_DONE) {

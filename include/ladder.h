@@ -247,6 +247,10 @@ const char *ladder_db_display_name(const ladder_db *db);
 #define LADDER_ALLOW_OUT_OF_ORDER 0x2u /* apply pending versions below the head */
 #define LADDER_TX_PER_MIGRATION 0x4u   /* one transaction per migration, not per run */
 #define LADDER_STEPS_ONLY 0x10u        /* never use the baseline: walk every step */
+#define LADDER_ALLOW_FOREIGN 0x40u     /* start ladder's history in a database that
+                                          another tool's table or a light stamp says
+                                          was migrated already, instead of refusing
+                                          with the adopt command to run */
 #define LADDER_STRICT 0x20u            /* refuse a step whose SQL cannot run inside a
                                           transaction instead of running it as a
                                           no-transaction step */
@@ -318,6 +322,10 @@ typedef struct ladder_step_info {
 	unsigned int detected; /* the flags ladder set from the SQL itself */
 	int unwrapped;         /* 1: an outer BEGIN; ... COMMIT; is ignored */
 	char reason[256];      /* why, e.g. "CREATE INDEX CONCURRENTLY at 3_idx.up.sql:4" */
+	int unread;            /* 1: the engine's parser could not read the text
+	                          (newer syntax than it knows, or an error the
+	                          server will name): it runs as written, and only
+	                          the check after the step guards the boundary */
 } ladder_step_info;
 
 /* Read how migration `version` runs in direction dir (LADDER_UP,

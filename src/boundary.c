@@ -97,6 +97,7 @@ int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step
 	int error = 0;
 
 	memset(out, 0, sizeof(*out));
+	out->prepared = 1;
 	out->sql = sql;
 	out->info.flags = down ? step->def.down_flags : step->def.up_flags;
 	/* C callbacks: nothing to read; the check after the step stands guard. */
@@ -106,6 +107,7 @@ int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step
 		goto done;
 	if (count == SIZE_MAX) {
 		count = 0;
+		out->info.unread = 1;
 		goto done;
 	}
 	out->read = 1;
@@ -127,6 +129,19 @@ int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step
 			                         " %s is not marked `-- ladder:no-transaction` (without --strict ladder "
 			                         "runs it as a no-transaction step)",
 			                         source, line, stmts[no_tx].what, step->def.version, step->def.name);
+			goto done;
+		}
+		/* Run alone, the step's own BEGIN would put the statement back
+		 * inside a transaction block, where it fails half way. */
+		for (size_t i = 0; i < count; i++) {
+			if (!is_control(stmts[i].kind))
+				continue;
+			error = ladder_error_set(LADDER_EPLAN,
+			                         "%s:%d: %s inside migration %" PRId64 " %s, which must run outside a "
+			                         "transaction because of %s at line %d; mark the step "
+			                         "`-- ladder:no-transaction` to run its own transactions as written, or remove it",
+			                         source, line_at(step, down, sql, stmts[i].offset), stmts[i].what,
+			                         step->def.version, step->def.name, stmts[no_tx].what, line);
 			goto done;
 		}
 		out->info.flags |= LADDER_NO_TRANSACTION;

@@ -18,6 +18,7 @@ typedef struct step_text {
 	char *owned;            /* the text with set-aside statements blanked
 	                           (same length and lines, so positions hold) */
 	ladder_step_info info;
+	int prepared;           /* 1: filled by step_text_prepare */
 	int read;               /* 1: the engine's parser read the whole text, so
 	                           nothing in it can end the transaction */
 } step_text;

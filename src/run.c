@@ -402,10 +402,11 @@ static int run_action(run *r, const action *a)
 		if (!r->in_tx && (error = tx_begin(r)) < 0)
 			return error;
 		error = run_step_body(r, a, 0);
-		/* A text the parser read cannot have ended the transaction: after
-		 * an error, the engine rolled it back itself (SQLite does after
-		 * SQLITE_FULL, say). */
-		if (!r->conn->ops->in_transaction(r->conn) && !(error < 0 && a->text.read))
+		/* A text the parser read cannot have ended the transaction: gone
+		 * after an error on an engine that ends it itself, it was rolled
+		 * back (SQLite: RAISE(ROLLBACK), SQLITE_FULL). */
+		if (!r->conn->ops->in_transaction(r->conn) &&
+		    !(error < 0 && a->text.read && r->conn->ops->rolls_back_on_error))
 			return boundary_lost(r, a, error);
 		if (error < 0)
 			return error;
@@ -553,7 +554,7 @@ static int plan_run(run *r)
 	error = r->dir == LADDER_DOWN ? plan_down(r) : plan_up(r);
 	for (size_t i = 0; error == 0 && i < r->nactions; i++) {
 		action *a = &r->actions[i];
-		if (i < nbefore && before[i].step == a->step && before[i].dir == a->dir) {
+		if (i < nbefore && before[i].step == a->step && before[i].dir == a->dir && before[i].text.prepared) {
 			a->text = before[i].text;
 			memset(&before[i].text, 0, sizeof(before[i].text));
 			continue;
@@ -763,7 +764,7 @@ int ladder_migrate(ladder_result *out, ladder_db *db, const ladder_plan *plan, c
 
 	/* No ladder history yet but another tool's (or a light stamp): say
 	 * which adopt to run, before anything runs. Never on the fast path. */
-	if ((error = foreign_refuse(db)) < 0)
+	if (!(opts->flags & LADDER_ALLOW_FOREIGN) && (error = foreign_refuse(db)) < 0)
 		return error;
 	memset(&r, 0, sizeof(r));
 	r.db = db;

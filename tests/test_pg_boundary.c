@@ -84,6 +84,13 @@ static void stray_control_is_refused_before_anything_runs(void **state)
 		 "CREATE TABLE d (id integer);\nCOMMIT;\n",
 		 "3_stray.up.sql:2: BEGIN inside"},
 		{"BEGIN;\nCREATE TABLE c (id integer);\nCOMMIT;\nCREATE TABLE d (id integer);\n", "3_stray.up.sql:3: COMMIT"},
+		/* PostgreSQL's block comments nest: the COMMIT is the statement */
+		{"CREATE TABLE c (id integer);\n/* outer /* inner */ still a comment */ COMMIT;\nSELECT 1/0;\n",
+		 "3_stray.up.sql:2: COMMIT inside"},
+		/* run alone for CONCURRENTLY, its own BEGIN would put it back in a block */
+		{"BEGIN;\nCREATE TABLE c (id integer);\nCREATE INDEX CONCURRENTLY c_id ON c (id);\nCOMMIT;\n",
+		 "3_stray.up.sql:1: BEGIN inside migration 3 stray, which must run outside a transaction because of "
+		 "CREATE INDEX CONCURRENTLY at line 3"},
 	};
 	(void)state;
 

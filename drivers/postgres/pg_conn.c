@@ -336,6 +336,7 @@ static void *pg_native(ladder_conn *base)
 static const ladder_driver_ops postgres_ops = {
 	.engine = "postgres",
 	.lock_always = 1,
+	.rolls_back_on_error = 0,
 	.close = pg_close,
 	.native = pg_native,
 	.exec = ladder_pg__exec,

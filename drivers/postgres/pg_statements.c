@@ -11,7 +11,6 @@
 #endif
 
 #include "pg_internal.h"
-#include "sqltext.h"
 #include "sqlwords.h"
 
 #include <pg_query.h>
@@ -34,27 +33,24 @@ static const struct {
 	{"DropSubscriptionStmt", "DROP SUBSCRIPTION"},
 };
 
-/* Could the statement be one the parse tree must decide on? Keywords
- * cannot be quoted, so its first words tell; the parser confirms. */
+/* Could the statement be one the parse tree must decide on? Each such
+ * statement holds one of these keywords (keywords cannot be quoted), so a
+ * statement that mentions none of them anywhere, comments and strings
+ * included, needs no second parse; one that does is parsed, and the parser
+ * decides. Not the first word alone: PostgreSQL's block comments nest,
+ * so a COMMIT after a nested comment would hide behind a first word taken
+ * from inside the comment. */
 static int worth_parsing(const char *text, size_t len)
 {
-	static const char *const control[] = {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT",
-	                                      "RELEASE", "PREPARE", "VACUUM", "REINDEX"};
-	static const char *const objects[] = {"DATABASE", "TABLESPACE", "SUBSCRIPTION", "SYSTEM", "TYPE"};
-	char words[2][32];
-	size_t n = ladder_sql_words(text, len, words, 2);
+	static const char *const keywords[] = {"BEGIN",   "START",     "COMMIT",     "END",          "ROLLBACK",
+	                                       "ABORT",   "SAVEPOINT", "RELEASE",    "PREPARE",      "VACUUM",
+	                                       "REINDEX", "CLUSTER",   "CONCURRENTLY", "DATABASE",   "TABLESPACE",
+	                                       "SUBSCRIPTION", "SYSTEM", "TYPE"};
 
-	if (n == 0)
-		return 0;
-	for (size_t i = 0; i < sizeof(control) / sizeof(control[0]); i++)
-		if (strcmp(words[0], control[i]) == 0)
+	for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+		if (ladder_sql_mentions(text, len, keywords[i]))
 			return 1;
-	if (strcmp(words[0], "CREATE") != 0 && strcmp(words[0], "DROP") != 0 && strcmp(words[0], "ALTER") != 0)
-		return 0;
-	for (size_t i = 0; n > 1 && i < sizeof(objects) / sizeof(objects[0]); i++)
-		if (strcmp(words[1], objects[i]) == 0)
-			return 1;
-	return ladder_sql_mentions(text, len, "CONCURRENTLY");
+	return 0;
 }
 
 /* The top node of a one-statement parse tree: {"stmts":[{"stmt":{"Node":. */
@@ -121,6 +117,16 @@ static void classify_tree(ladder_stmt *stmt, const char *tree, int server_versio
 	else if (node_is(tree, "ReindexStmt") &&
 	         (tree_has(tree, "\"defname\":\"concurrently\"") || tree_has(tree, "\"concurrent\":true")))
 		snprintf(stmt->what, sizeof(stmt->what), "REINDEX CONCURRENTLY");
+	else if (node_is(tree, "ReindexStmt") &&
+	         (tree_has(tree, "\"kind\":\"REINDEX_OBJECT_DATABASE\"") ||
+	          tree_has(tree, "\"kind\":\"REINDEX_OBJECT_SCHEMA\"") || tree_has(tree, "\"kind\":\"REINDEX_OBJECT_SYSTEM\"")))
+		snprintf(stmt->what, sizeof(stmt->what), "REINDEX DATABASE/SCHEMA/SYSTEM");
+	else if (node_is(tree, "ClusterStmt") && !tree_has(tree, "\"relation\":"))
+		snprintf(stmt->what, sizeof(stmt->what), "CLUSTER of every table");
+	else if (node_is(tree, "AlterDatabaseStmt") && tree_has(tree, "\"defname\":\"tablespace\""))
+		snprintf(stmt->what, sizeof(stmt->what), "ALTER DATABASE ... SET TABLESPACE");
+	else if (node_is(tree, "AlterSubscriptionStmt") && tree_has(tree, "\"kind\":\"ALTER_SUBSCRIPTION_REFRESH\""))
+		snprintf(stmt->what, sizeof(stmt->what), "ALTER SUBSCRIPTION ... REFRESH PUBLICATION");
 	else if (node_is(tree, "AlterTableStmt") && tree_has(tree, "\"concurrent\":true"))
 		snprintf(stmt->what, sizeof(stmt->what), "DETACH PARTITION CONCURRENTLY");
 	else if (node_is(tree, "VacuumStmt") && tree_has(tree, "\"is_vacuumcmd\":true"))
@@ -135,6 +141,39 @@ static void classify_tree(ladder_stmt *stmt, const char *tree, int server_versio
 			stmt->kind = LADDER_STMT_NO_TX;
 			snprintf(stmt->what, sizeof(stmt->what), "%s", always_alone[i].what);
 		}
+}
+
+/* The first token at or after `at` in text[0..end): white space, `--`
+ * comments and block comments skipped, the latter nested as PostgreSQL
+ * nests them (the split's locations may point at a comment before a
+ * statement). */
+static size_t skip_blank(const char *text, size_t end, size_t at)
+{
+	while (at < end) {
+		if (text[at] == ' ' || text[at] == '\t' || text[at] == '\n' || text[at] == '\r' || text[at] == '\f' ||
+		    text[at] == '\v') {
+			at++;
+		} else if (text[at] == '-' && at + 1 < end && text[at + 1] == '-') {
+			while (at < end && text[at] != '\n')
+				at++;
+		} else if (text[at] == '/' && at + 1 < end && text[at + 1] == '*') {
+			int depth = 0;
+			do {
+				if (text[at] == '/' && at + 1 < end && text[at + 1] == '*') {
+					depth++;
+					at += 2;
+				} else if (text[at] == '*' && at + 1 < end && text[at + 1] == '/') {
+					depth--;
+					at += 2;
+				} else {
+					at++;
+				}
+			} while (depth > 0 && at < end);
+		} else {
+			break;
+		}
+	}
+	return at < end ? at : end;
 }
 
 static int classify(ladder_stmt *stmt, const char *text, int server_version)
@@ -188,7 +227,7 @@ int ladder_pg__statements(ladder_conn *base, const char *sql, size_t len, ladder
 
 		if (end > len)
 			end = len;
-		stmt->offset = ladder_text_skip_blank(text, end, start);
+		stmt->offset = skip_blank(text, end, start);
 		if (stmt->offset >= end)
 			continue;
 		/* The parser's length stops short of the semicolon. */

@@ -628,6 +628,7 @@ static const ladder_driver_ops sqlite_ops = {
 	.engine = "sqlite",
 	.describe = ladder_sqlite__describe,
 	.lock_always = 0,
+	.rolls_back_on_error = 1,
 	.close = sqlite_close,
 	.native = sqlite_native,
 	.exec = sqlite_exec,

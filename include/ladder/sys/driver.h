@@ -117,6 +117,11 @@ typedef struct ladder_driver_ops {
 	 * runs that commit more than once do (SQLite, whose BEGIN IMMEDIATE is
 	 * the lock for single-transaction runs). */
 	int lock_always;
+	/* 1: after some errors the engine ends the transaction itself (SQLite:
+	 * RAISE(ROLLBACK) in a trigger, SQLITE_FULL), so a transaction gone after
+	 * a failed step was rolled back; 0: it stays open until ladder ends it
+	 * (PostgreSQL), so a transaction gone means the step ended it. */
+	int rolls_back_on_error;
 
 	void (*close)(ladder_conn *conn);
 	void *(*native)(ladder_conn *conn);
