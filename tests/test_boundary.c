@@ -138,6 +138,8 @@ static void savepoints_strings_comments_and_triggers_are_no_control(void **state
 	         "RELEASE s1;\n"
 	         "-- COMMIT; in a comment\n/* ROLLBACK; in a block comment */\n"
 	         "INSERT INTO notes VALUES ('kept; END;');\n"
+	         "CREATE TABLE \"odd;name\" ([semi;colon] TEXT, `back;tick` TEXT);\n"
+	         "INSERT INTO \"odd;name\" VALUES ('it''s; COMMIT;', 'x');\n"
 	         "CREATE TRIGGER notes_copy AFTER INSERT ON notes BEGIN\n"
 	         "  INSERT INTO base VALUES (NULL);\nEND;\n"
 	         "INSERT INTO notes VALUES ('fires the trigger');\n");

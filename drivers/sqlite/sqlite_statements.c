@@ -75,6 +75,43 @@ static void classify(ladder_stmt *stmt, const char *text)
 	}
 }
 
+/* If text[i] opens a string, a quoted name or a comment (as SQLite's
+ * tokenizer reads them: '' and "" and `` doubled inside, [names], -- to
+ * the end of the line, block comments that do not nest), the index of its
+ * last byte (len if it never closes); else i. */
+static size_t skip_quoted(const char *text, size_t len, size_t i)
+{
+	char close;
+
+	if (text[i] == '-' && i + 1 < len && text[i + 1] == '-') {
+		while (i < len && text[i] != '\n')
+			i++;
+		return i;
+	}
+	if (text[i] == '/' && i + 1 < len && text[i + 1] == '*') {
+		for (i += 2; i + 1 < len; i++)
+			if (text[i] == '*' && text[i + 1] == '/')
+				return i + 1;
+		return len;
+	}
+	if (text[i] == '\'' || text[i] == '"' || text[i] == '`')
+		close = text[i];
+	else if (text[i] == '[')
+		close = ']';
+	else
+		return i;
+	for (i++; i < len; i++) {
+		if (text[i] != close)
+			continue;
+		if (close != ']' && i + 1 < len && text[i + 1] == close) {
+			i++; /* a doubled quote stands for itself */
+			continue;
+		}
+		return i;
+	}
+	return len;
+}
+
 static int push(ladder_stmt **list, size_t *count, size_t *capacity, const char *text, size_t start,
                 size_t end)
 {
@@ -120,7 +157,12 @@ int ladder_sqlite__statements(ladder_conn *base, const char *sql, size_t len, la
 		char saved;
 		int complete;
 
-		if (copy[i] != ';')
+		/* A ';' in a string, quoted name or comment ends nothing: skip
+		 * those whole, so sqlite3_complete (which re-reads the statement
+		 * from its start) is asked only at a ';' that may end it, and a
+		 * string of many semicolons costs one pass, not one per ';'. */
+		i = skip_quoted(copy, len, i);
+		if (i >= len || copy[i] != ';')
 			continue;
 		saved = copy[i + 1];
 		copy[i + 1] = '\0';
