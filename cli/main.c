@@ -24,6 +24,7 @@ enum {
 	OPT_LOCK_TIMEOUT,
 	OPT_DDL_LOCK_TIMEOUT,
 	OPT_ALLOW_NEWER,
+	OPT_ALLOW_FOREIGN,
 	OPT_ALLOW_OUT_OF_ORDER,
 	OPT_TX_PER_MIGRATION,
 	OPT_TO,
@@ -55,6 +56,7 @@ static const struct option long_options[] = {
 	{"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
 	{"ddl-lock-timeout", required_argument, NULL, OPT_DDL_LOCK_TIMEOUT},
 	{"allow-newer", no_argument, NULL, OPT_ALLOW_NEWER},
+	{"allow-foreign", no_argument, NULL, OPT_ALLOW_FOREIGN},
 	{"allow-out-of-order", no_argument, NULL, OPT_ALLOW_OUT_OF_ORDER},
 	{"tx-per-migration", no_argument, NULL, OPT_TX_PER_MIGRATION},
 	{"quiet", no_argument, NULL, 'q'},
@@ -180,6 +182,8 @@ static const char usage_text[] =
 	"                           PostgreSQL: a step waiting longer than this for a\n"
 	"                           table lock fails instead of queueing (default: wait)\n"
 	"      --allow-newer        accept applied versions the plan does not know\n"
+	"      --allow-foreign      up: start ladder's history even where another\n"
+	"                           tool's version table or a stamp is found\n"
 	"      --allow-out-of-order apply pending versions below the applied head\n"
 	"      --tx-per-migration   one transaction per migration, not one per run\n"
 	"  -q, --quiet              print nothing but errors (and --json output)\n"
@@ -346,6 +350,7 @@ static int parse_args(cli_options *o, parsed *p, int argc, char *argv[])
 				return cli_usage_error("invalid --ddl-lock-timeout '%s': expected seconds, e.g. 5 or 0.5", optarg);
 			break;
 		case OPT_ALLOW_NEWER: o->run_flags |= LADDER_ALLOW_NEWER; break;
+		case OPT_ALLOW_FOREIGN: o->run_flags |= LADDER_ALLOW_FOREIGN; break;
 		case OPT_ALLOW_OUT_OF_ORDER: o->run_flags |= LADDER_ALLOW_OUT_OF_ORDER; break;
 		case OPT_TX_PER_MIGRATION: o->run_flags |= LADDER_TX_PER_MIGRATION; break;
 		case 'q': o->verbosity = -1; break;

@@ -403,16 +403,20 @@ done:
 /* What the tool's table says, for the note: "records 20 applied version(s),
  * up to 20" or why it could not be read. 0: it records nothing at all (a
  * tool that made its table and applied nothing has no history to keep). */
+/* 1: the table records applied versions, described in buf; 2: it cannot
+ * be read as the tool's (a table of the application's own that happens to
+ * bear the name), described in buf; 0: it records nothing. */
 static int summarise(char *buf, size_t len, ladder_db *db, const foreign_source *src)
 {
 	reader r;
 	ladder_error saved = *ladder_error_last();
-	char message[512];
+	char *message = strdup(saved.message);
 	int found = 1;
 
-	snprintf(message, sizeof(message), "%s", saved.message);
-	if (read_table(&r, db, src) < 0)
-		snprintf(buf, len, "cannot be read (%s)", ladder_error_last()->message);
+	if (read_table(&r, db, src) < 0) {
+		snprintf(buf, len, "cannot be read as %s's (%s)", src->name, ladder_error_last()->message);
+		found = 2;
+	}
 	else if (r.dirty)
 		snprintf(buf, len, "records version %" PRId64 " as dirty (a failed migration)",
 		         r.count ? r.rows[0].version : -1);
@@ -423,20 +427,22 @@ static int summarise(char *buf, size_t len, ladder_db *db, const foreign_source 
 	else
 		snprintf(buf, len, "records %zu applied version(s), up to %" PRId64, r.count, reader_head(&r));
 	reader_clear(&r);
-	ladder_error_set(saved.code, "%s", message);
+	ladder_error_set(saved.code, "%s", message ? message : "");
+	free(message);
 	return found;
 }
 
-int foreign_detect(ladder_db *db, char *note, size_t len)
+int foreign_detect(ladder_db *db, char *note, size_t len, int *refuse)
 {
 	ladder_conn *conn = db->conn;
 	const char *schema = db->store.schema;
 	char spec[LADDER_NAME_MAX + 16];
 	int64_t stamp = 0;
-	int exists = 0, dirty = 0;
+	int exists = 0, dirty = 0, found;
 	int error;
 
 	note[0] = '\0';
+	*refuse = 0;
 	/* A light store is the stamp itself; a history store that exists has
 	 * been recorded into: nothing foreign either way. */
 	if (db->store.kind != LADDER_STORE_HISTORY || conn->ops->table_has == NULL || conn->ops->query_rows == NULL)
@@ -457,12 +463,19 @@ int foreign_detect(ladder_db *db, char *note, size_t len)
 				continue;
 		}
 		foreign_parse(&src, tools[i].name);
-		if (!summarise(summary, sizeof(summary), db, &src))
+		if ((found = summarise(summary, sizeof(summary), db, &src)) == 0)
 			continue;
+		if (found == 2) {
+			/* Not that tool's after all: worth a note, never a refusal. */
+			snprintf(note, len, "a table named \"%s\" exists but %s: ladder does not take it for a history",
+			         src.table, summary);
+			continue;
+		}
+		*refuse = 1;
 		snprintf(note, len,
 		         "this database was migrated by %s: its table \"%s\" %s, and ladder has recorded nothing yet. Run "
 		         "`ladder adopt --from %s` to record those versions in ladder's history (\"%s\" is left as it "
-		         "is), then `ladder up`",
+		         "is), then `ladder up` (or `ladder up --allow-foreign` to start a history of ladder's own)",
 		         src.name, src.table, summary, src.name, src.table);
 		return 0;
 	}
@@ -470,17 +483,20 @@ int foreign_detect(ladder_db *db, char *note, size_t len)
 		return 0;
 	if ((error = conn->ops->light_stamp(conn, schema, spec, sizeof(spec), &stamp)) < 0 || stamp <= 0)
 		return error;
+	*refuse = 1;
 	if (strcmp(spec, "user_version") == 0)
 		snprintf(note, len,
 		         "this database's PRAGMA user_version is %" PRId64 " but ladder's history table does not exist: "
 		         "run `ladder adopt --from user_version` to record the plan's migrations up to %" PRId64
-		         " as applied, or keep that store with --store user_version",
+		         " as applied, keep that store with --store user_version, or start a history of ladder's own "
+		         "with `ladder up --allow-foreign`",
 		         stamp, stamp);
 	else
 		snprintf(note, len,
 		         "table \"%s\" has the comment '%" PRId64 "' (a version stamp) but ladder's history table does not "
 		         "exist: run `ladder adopt --from %s` to record the plan's migrations up to %" PRId64
-		         " as applied, or keep that store with --store %s",
+		         " as applied, keep that store with --store %s, or start a history of ladder's own with "
+		         "`ladder up --allow-foreign`",
 		         spec + 8, stamp, spec, stamp, spec);
 	return 0;
 }
@@ -488,9 +504,10 @@ int foreign_detect(ladder_db *db, char *note, size_t len)
 int foreign_refuse(ladder_db *db)
 {
 	char note[1536];
-	int error = foreign_detect(db, note, sizeof(note));
+	int refuse = 0;
+	int error = foreign_detect(db, note, sizeof(note), &refuse);
 
-	if (error < 0 || note[0] == '\0')
+	if (error < 0 || !refuse)
 		return error;
 	return ladder_error_set(LADDER_EFOREIGN, "%s. Nothing was changed", note);
 }

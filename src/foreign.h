@@ -40,9 +40,11 @@ int foreign_applied(size_t **steps, size_t *count, int64_t *head, ladder_db *db,
 
 /* For a database whose history store does not exist yet: another tool's
  * history, SQLite user_version above 0, or a PostgreSQL comment stamp,
- * described in note (what was found and the adopt command to run). note[0]
- * is '\0' when there is nothing of the sort, or the store is a light one. */
-int foreign_detect(ladder_db *db, char *note, size_t len);
+ * described in note (what was found and the adopt command to run), with
+ * *refuse set; or a table that bears a tool's name but is no history of
+ * that tool's, described in note with *refuse 0. note[0] is '\0' when there
+ * is nothing of the sort, or the store is a light one. */
+int foreign_detect(ladder_db *db, char *note, size_t len, int *refuse);
 
 /* foreign_detect as a refusal (LADDER_EFOREIGN) for `up`, before anything
  * runs; 0 when there is nothing foreign. Only on the slow path. */

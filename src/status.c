@@ -95,6 +95,7 @@ int ladder_status_get(ladder_status **out, ladder_db *db, const ladder_plan *pla
 	analysis a;
 	ladder_status *status = NULL;
 	char note[1536];
+	int refuse = 0;
 	int failed = 0;
 	int error;
 
@@ -107,7 +108,7 @@ int ladder_status_get(ladder_status **out, ladder_db *db, const ladder_plan *pla
 		return error;
 	/* Nothing recorded: is another tool's history there? */
 	note[0] = '\0';
-	if (st.nrows == 0 && (error = foreign_detect(db, note, sizeof(note))) < 0)
+	if (st.nrows == 0 && (error = foreign_detect(db, note, sizeof(note), &refuse)) < 0)
 		goto done;
 	if ((error = analysis_build(&a, plan, &st)) < 0)
 		goto done;

@@ -190,12 +190,30 @@ adb_new stamped
 adb_sql "$ADB" "PRAGMA user_version = 3"
 run -m small -d "$ADB" up
 expect_rc 1
-expect_err "ladder: error: this database's PRAGMA user_version is 3 but ladder's history table does not exist: run \`ladder adopt --from user_version\` to record the plan's migrations up to 3 as applied, or keep that store with --store user_version. Nothing was changed"
+expect_err "ladder: error: this database's PRAGMA user_version is 3 but ladder's history table does not exist: run \`ladder adopt --from user_version\` to record the plan's migrations up to 3 as applied, keep that store with --store user_version, or start a history of ladder's own with \`ladder up --allow-foreign\`. Nothing was changed"
 run -m small -d "$ADB" status --json
 json "user_version: the note" 'eq(d["note"].startswith("this database'"'"'s PRAGMA user_version is 3"), True); eq(d["current"], 0)'
 run -m small -d "$ADB" --store user_version up
 expect_rc 0
 expect_out "Applied 2 migration(s): version 3 → 5."
+
+# --- a table that only bears a tool's name is noted, never refused; --allow-foreign overrides ----
+mkdir lookalike
+printf 'CREATE TABLE own_t (id INTEGER);\n' >lookalike/1_own.up.sql
+sqlite3 named.db "CREATE TABLE schema_migrations (version varchar(255) PRIMARY KEY); INSERT INTO schema_migrations VALUES ('v1.2')"
+run -m lookalike -d named.db status --json
+json "a look-alike table: a note" 'eq("\"schema_migrations\" exists but cannot be read as dbmate" in d["note"], True, "note")'
+run -m lookalike -d named.db up
+expect_rc 0
+expect_out "Applied 1 migration(s): version 0 → 1."
+sqlite3 dbm.db "CREATE TABLE schema_migrations (version varchar(255) PRIMARY KEY); INSERT INTO schema_migrations VALUES ('20240101000000')"
+run -m lookalike -d dbm.db up
+expect_rc 1
+expect_err_has "\`ladder up --allow-foreign\` to start a history of ladder's own"
+run -m lookalike -d dbm.db up --allow-foreign
+expect_rc 0
+expect_out "Applied 1 migration(s): version 0 → 1."
+eq "the other tool's table is left as it was" "$(sqlite3 dbm.db 'SELECT version FROM schema_migrations')" 20240101000000
 
 # --- a plan that makes its own schema_migrations is not foreign once ladder records -------------
 mkdir own

@@ -117,7 +117,7 @@ adb_new stamped
 { tables_upto 2; echo "COMMENT ON TABLE t1 IS '2';"; } | adb_script "$ADB"
 run -m small -d "$ADB" up
 expect_rc 1
-expect_err "ladder: error: table \"t1\" has the comment '2' (a version stamp) but ladder's history table does not exist: run \`ladder adopt --from comment:t1\` to record the plan's migrations up to 2 as applied, or keep that store with --store comment:t1. Nothing was changed"
+expect_err "ladder: error: table \"t1\" has the comment '2' (a version stamp) but ladder's history table does not exist: run \`ladder adopt --from comment:t1\` to record the plan's migrations up to 2 as applied, keep that store with --store comment:t1, or start a history of ladder's own with \`ladder up --allow-foreign\`. Nothing was changed"
 run -m small -d "$ADB" status
 expect_out_has "Note: table \"t1\" has the comment '2' (a version stamp)"
 run -m small -d "$ADB" --store comment:t1 up
