@@ -24,11 +24,6 @@ static int is_pragma(ladder_stmt_kind kind)
 	return kind == LADDER_STMT_FOREIGN_KEYS_OFF || kind == LADDER_STMT_FOREIGN_KEYS_ON;
 }
 
-static int line_at(const ladder_step *step, int down, const char *sql, size_t offset)
-{
-	return (down ? step->def.down_line : step->def.up_line) + ladder_line_of(sql, offset) - 1;
-}
-
 /* Blank a statement out: spaces over everything but line breaks, so that
  * error positions and line numbers in the rest stay true. */
 static void blank(char *text, const ladder_stmt *stmt)
@@ -38,7 +33,7 @@ static void blank(char *text, const ladder_stmt *stmt)
 			text[i] = ' ';
 }
 
-static int refuse_control(const ladder_step *step, ladder_direction dir, const char *sql, const ladder_stmt *stmt)
+static int refuse_control(const ladder_step *step, ladder_direction dir, const ladder_stmt *stmt)
 {
 	int down = dir == LADDER_DOWN;
 	return ladder_error_set(LADDER_EPLAN,
@@ -46,14 +41,14 @@ static int refuse_control(const ladder_step *step, ladder_direction dir, const c
 	                        "committing or dropping part of the run behind its back; only one BEGIN; ... COMMIT; "
 	                        "around the whole text is allowed (ladder ignores it). Remove the statement, or mark "
 	                        "the step `-- ladder:no-transaction` to run your own transactions",
-	                        ladder_step_source(step, down), line_at(step, down, sql, stmt->offset), stmt->what,
+	                        ladder_step_source(step, down), ladder_step_line(step, down, stmt->offset), stmt->what,
 	                        step->def.version, step->def.name,
 	                        dir == LADDER_BASELINE ? "baseline" : down ? "down" : "up");
 }
 
 /* The statements that are neither blank nor a foreign-keys pragma, by
  * index: the wrapper is judged on these. */
-static int judge_control(const ladder_step *step, ladder_direction dir, const char *sql, const ladder_stmt *stmts,
+static int judge_control(const ladder_step *step, ladder_direction dir, const ladder_stmt *stmts,
                          size_t count, size_t *begin_at, size_t *commit_at)
 {
 	size_t first = SIZE_MAX, last = SIZE_MAX, controls = 0;
@@ -81,9 +76,9 @@ static int judge_control(const ladder_step *step, ladder_direction dir, const ch
 			continue;
 		if (i == first && stmts[i].kind == LADDER_STMT_BEGIN)
 			continue;
-		return refuse_control(step, dir, sql, &stmts[i]);
+		return refuse_control(step, dir, &stmts[i]);
 	}
-	return refuse_control(step, dir, sql, &stmts[first]);
+	return refuse_control(step, dir, &stmts[first]);
 }
 
 int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step, ladder_direction dir,
@@ -122,7 +117,7 @@ int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step
 	if (out->info.flags & LADDER_NO_TRANSACTION)
 		goto done;
 	if (no_tx != SIZE_MAX) {
-		int line = line_at(step, down, sql, stmts[no_tx].offset);
+		int line = ladder_step_line(step, down, stmts[no_tx].offset);
 		if (run_flags & LADDER_STRICT) {
 			error = ladder_error_set(LADDER_EPLAN,
 			                         "%s:%d: %s cannot run inside a transaction, and migration %" PRId64
@@ -140,7 +135,7 @@ int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step
 			                         "%s:%d: %s inside migration %" PRId64 " %s, which must run outside a "
 			                         "transaction because of %s at line %d; mark the step "
 			                         "`-- ladder:no-transaction` to run its own transactions as written, or remove it",
-			                         source, line_at(step, down, sql, stmts[i].offset), stmts[i].what,
+			                         source, ladder_step_line(step, down, stmts[i].offset), stmts[i].what,
 			                         step->def.version, step->def.name, stmts[no_tx].what, line);
 			goto done;
 		}
@@ -150,7 +145,7 @@ int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step
 		goto done;
 	}
 
-	if ((error = judge_control(step, dir, sql, stmts, count, &begin_at, &commit_at)) < 0)
+	if ((error = judge_control(step, dir, stmts, count, &begin_at, &commit_at)) < 0)
 		goto done;
 	if (begin_at == SIZE_MAX && fk_off == SIZE_MAX)
 		goto done;
@@ -173,7 +168,7 @@ int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step
 		out->info.flags |= LADDER_FOREIGN_KEYS_OFF;
 		out->info.detected |= LADDER_FOREIGN_KEYS_OFF;
 		snprintf(out->info.reason, sizeof(out->info.reason), "%s at %s:%d", stmts[fk_off].what, source,
-		         line_at(step, down, sql, stmts[fk_off].offset));
+		         ladder_step_line(step, down, stmts[fk_off].offset));
 	}
 done:
 	free(stmts);

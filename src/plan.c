@@ -330,6 +330,12 @@ const char *ladder_step_source(const ladder_step *step, int down)
 	return step->def.source;
 }
 
+int ladder_step_line(const ladder_step *step, int down, size_t offset)
+{
+	const char *sql = down ? step->def.down_sql : step->def.up_sql;
+	return (down ? step->def.down_line : step->def.up_line) + ladder_line_of(sql, offset) - 1;
+}
+
 size_t ladder_plan_count(const ladder_plan *plan)
 {
 	return plan ? plan->count : 0;

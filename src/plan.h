@@ -41,4 +41,7 @@ const ladder_step *ladder_plan_find(const ladder_plan *plan, int64_t version);
 /* "FILE" for messages: the source of a direction, or "V_name". */
 const char *ladder_step_source(const ladder_step *step, int down);
 
+/* The line of that source holding byte `offset` of the direction's SQL. */
+int ladder_step_line(const ladder_step *step, int down, size_t offset);
+
 #endif /* LADDER_PLAN_H */

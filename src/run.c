@@ -209,16 +209,38 @@ static int tx_begin(run *r)
 	return r->begun++ > 0 ? head_unchanged(r) : 0;
 }
 
+/* Name the steps of this transaction that ran with foreign keys off: one
+ * of them left the violation. ladder_error_set formats before it stores,
+ * so the last message can be an argument. */
+static int fk_check_failed(run *r, int error)
+{
+	const action *first = NULL;
+	size_t others = 0;
+
+	for (size_t i = r->tx_first; i <= r->current && i < r->nactions; i++) {
+		if (!(action_flags(&r->actions[i]) & LADDER_FOREIGN_KEYS_OFF))
+			continue;
+		if (first == NULL)
+			first = &r->actions[i];
+		else
+			others++;
+	}
+	if (first == NULL)
+		return ladder_error_set(error, "a migration run with foreign keys off left %s", ladder_error_last()->message);
+	return ladder_error_set(error, "%s: migration %" PRId64 " %s%s, run with foreign keys off, left %s",
+	                        ladder_step_source(first->step, first->dir == LADDER_DOWN), first->step->def.version,
+	                        first->step->def.name, others ? " (or a later step run the same way)" : "",
+	                        ladder_error_last()->message);
+}
+
 static int tx_commit(run *r)
 {
 	int error;
 
 	if ((error = flush_rows(r)) < 0)
 		return error;
-	/* ladder_error_set formats before it stores: the last message can be
-	 * an argument. */
 	if (r->fk_off && (error = r->conn->ops->foreign_key_check(r->conn)) < 0)
-		return ladder_error_set(error, "a migration run with foreign keys off left %s", ladder_error_last()->message);
+		return fk_check_failed(r, error);
 	if ((error = r->conn->ops->commit(r->conn)) < 0)
 		return error;
 	r->in_tx = 0;
@@ -272,7 +294,7 @@ static int step_failed(const action *a, int code, size_t offset, int no_tx)
 	char where[512];
 
 	if (sql != NULL && offset != (size_t)-1) {
-		int line = (down ? step->def.down_line : step->def.up_line) + ladder_line_of(sql, offset) - 1;
+		int line = ladder_step_line(step, down, offset);
 		snprintf(where, sizeof(where), "%s:%d", source, line);
 	} else if (sql != NULL) {
 		snprintf(where, sizeof(where), "%s", source);
@@ -345,8 +367,8 @@ static int boundary_lost(run *r, const action *a, int error)
 	r->unflushed = 0;
 	r->boundary_lost = 1;
 	return ladder_error_set(error < 0 ? error : LADDER_EMIGRATION,
-	                        "%s%s: migration %" PRId64 " %s (%s) ended ladder's transaction itself (a COMMIT or "
-	                        "ROLLBACK ran inside the step)%s%s. What ran before that point, from migration %" PRId64
+	                        "%s%s: migration %" PRId64 " %s (%s) ended ladder's transaction (a COMMIT or "
+	                        "ROLLBACK inside the step, or the connection was lost)%s%s. What ran before that point, from migration %" PRId64
 	                        " on, may have been committed without being recorded: the history still says version %" PRId64
 	                        ". Compare the database with the plan by hand before running ladder again",
 	                        ladder_step_source(step, down), how, step->def.version, step->def.name,
@@ -584,6 +606,21 @@ static int needs_session_lock(const run *r)
 	return has_started;
 }
 
+static int refuse_light_no_tx(const action *a)
+{
+	const ladder_step *step = a->step;
+
+	if (a->text.info.detected & LADDER_NO_TRANSACTION)
+		return ladder_error_set(LADDER_EUNSUPPORTED,
+		                        "migration %" PRId64 " %s must run as a no-transaction step (%s), which needs the "
+		                        "history store: a light store cannot record a started step",
+		                        step->def.version, step->def.name, a->text.info.reason);
+	return ladder_error_set(LADDER_EUNSUPPORTED,
+	                        "migration %" PRId64 " %s is marked no-transaction, which needs the history store: a light "
+	                        "store cannot record a started step",
+	                        step->def.version, step->def.name);
+}
+
 static int needs_fk_off(const run *r)
 {
 	for (size_t i = 0; i < r->nactions; i++)
@@ -669,16 +706,7 @@ static int run_locked(run *r, int force_session_lock, int first_attempt)
 	if (r->st.light) {
 		for (size_t i = 0; i < r->nactions; i++)
 			if (action_flags(&r->actions[i]) & LADDER_NO_TRANSACTION)
-				return ladder_error_set(LADDER_EUNSUPPORTED,
-				                        "migration %" PRId64 " %s %s no-transaction, which needs the history "
-				                        "store (a light store cannot record a started step)%s%s",
-				                        r->actions[i].step->def.version, r->actions[i].step->def.name,
-				                        r->actions[i].text.info.detected & LADDER_NO_TRANSACTION ? "must run"
-				                                                                                  : "is marked",
-				                        r->actions[i].text.info.detected & LADDER_NO_TRANSACTION ? ": " : "",
-				                        r->actions[i].text.info.detected & LADDER_NO_TRANSACTION
-				                            ? r->actions[i].text.info.reason
-				                            : "");
+				return refuse_light_no_tx(&r->actions[i]);
 	}
 	for (size_t i = 0; i < r->nactions; i++) {
 		r->current = i;
