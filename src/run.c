@@ -385,6 +385,7 @@ static void notify(run *r, ladder_event event, const action *a, double seconds)
 
 static int run_action(run *r, const action *a)
 {
+	char mark_before[64] = "", mark_after[64] = "";
 	int no_tx = (action_flags(a) & LADDER_NO_TRANSACTION) != 0;
 	char applied_at[32];
 	struct timespec start;
@@ -423,7 +424,23 @@ static int run_action(run *r, const action *a)
 	} else {
 		if (!r->in_tx && (error = tx_begin(r)) < 0)
 			return error;
+		if (a->text.sql == NULL && r->conn->ops->transaction_mark != NULL &&
+		    (error = r->conn->ops->transaction_mark(r->conn, mark_before, sizeof(mark_before))) < 0)
+			return error;
 		error = run_step_body(r, a, 0);
+		/* A callback that ran COMMIT; BEGIN left a transaction open, but
+		 * not ladder's: what ran before it is committed. */
+		if (mark_before[0] != '\0' && r->conn->ops->in_transaction(r->conn)) {
+			/* After a failed statement the mark cannot be read: keep the
+			 * step's error either way. */
+			saved_error saved;
+			int unread;
+			error_save(&saved);
+			unread = r->conn->ops->transaction_mark(r->conn, mark_after, sizeof(mark_after)) < 0;
+			error_restore(&saved);
+			if (!unread && strcmp(mark_before, mark_after) != 0)
+				return boundary_lost(r, a, error);
+		}
 		/* A text the parser read cannot have ended the transaction: gone
 		 * after an error on an engine that ends it itself, it was rolled
 		 * back (SQLite: RAISE(ROLLBACK), SQLITE_FULL). */

@@ -345,6 +345,7 @@ static const ladder_driver_ops postgres_ops = {
 	.commit = ladder_pg__commit,
 	.rollback = ladder_pg__rollback,
 	.in_transaction = ladder_pg__in_transaction,
+	.transaction_mark = ladder_pg__transaction_mark,
 	.lock = ladder_pg__lock,
 	.unlock = ladder_pg__unlock,
 	.is_empty = ladder_pg__is_empty,

@@ -88,6 +88,7 @@ int ladder_pg__begin(ladder_conn *base, int write);
 int ladder_pg__commit(ladder_conn *base);
 int ladder_pg__rollback(ladder_conn *base);
 int ladder_pg__in_transaction(ladder_conn *base);
+int ladder_pg__transaction_mark(ladder_conn *base, char *mark, size_t len);
 int ladder_pg__lock(ladder_conn *base, const ladder_store *store, int timeout_ms);
 int ladder_pg__unlock(ladder_conn *base, const ladder_store *store);
 int ladder_pg__is_empty(ladder_conn *base, const ladder_store *store, int *empty);

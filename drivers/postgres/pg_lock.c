@@ -91,6 +91,22 @@ int ladder_pg__rollback(ladder_conn *base)
 	return simple(conn, "ROLLBACK");
 }
 
+int ladder_pg__transaction_mark(ladder_conn *base, char *mark, size_t len)
+{
+	ladder_pg_conn *conn = (ladder_pg_conn *)base;
+	PGresult *res = NULL;
+	int error;
+
+	if ((error = ladder_pg__flush(conn)) < 0)
+		return error;
+	/* microseconds: a COMMIT and a BEGIN in between take longer than that */
+	if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "reading the transaction's start",
+	                            "SELECT pg_catalog.transaction_timestamp()::text", 0, NULL)) == 0)
+		snprintf(mark, len, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return error;
+}
+
 int ladder_pg__in_transaction(ladder_conn *base)
 {
 	PGTransactionStatusType status = PQtransactionStatus(((ladder_pg_conn *)base)->pg);

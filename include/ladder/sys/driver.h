@@ -143,6 +143,11 @@ typedef struct ladder_driver_ops {
 	int (*commit)(ladder_conn *conn);
 	int (*rollback)(ladder_conn *conn);
 	int (*in_transaction)(ladder_conn *conn);
+	/* Something that names the open transaction and changes when another
+	 * one begins (PostgreSQL: its start time), so that a C callback that
+	 * commits and begins again is noticed: `COMMIT; BEGIN` leaves a
+	 * transaction open, just not ladder's. NULL where the engine has none. */
+	int (*transaction_mark)(ladder_conn *conn, char *mark, size_t len);
 
 	/* A lock held across transactions, for runs that commit more than once
 	 * (PostgreSQL: session advisory lock polled with pg_try_advisory_lock;
