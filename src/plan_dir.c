@@ -129,7 +129,8 @@ static int parse_version(const dir_entry *e, const char *digits, const char *end
  * `^([0-9]+)_(.*)\.(down|up)\.(.*)$`: the name is everything between the
  * first `_` and the last `.up.` or `.down.`, dots included
  * (0015_1.10.0_schema.up.sql is "1.10.0_schema"); the other suffixes and
- * single files take their names the same way.
+ * single files take their names the same way, and a `-` may stand for the
+ * `_` (sql-migrate's 20170426134008-init.sql).
  */
 static int parse_file_name(dir_entry *e)
 {
@@ -139,6 +140,10 @@ static int parse_file_name(dir_entry *e)
 	} suffixes[] = {
 		{".up.sql", FILE_UP},
 		{".down.sql", FILE_DOWN},
+		/* golang-migrate's `\.(down|up)\.(.*)$` reads a doubled dot too,
+		 * and published sets hold it */
+		{".up..sql", FILE_UP},
+		{".down..sql", FILE_DOWN},
 		{".baseline.sql", FILE_BASELINE},
 		{".check.sql", FILE_CHECK},
 		{".sql", FILE_SINGLE},
@@ -150,7 +155,8 @@ static int parse_file_name(dir_entry *e)
 
 	while (*p >= '0' && *p <= '9')
 		p++;
-	if (p == digits || *p != '_')
+	/* sql-migrate reads any name after the digits: 20170426134008-init.sql */
+	if (p == digits || (*p != '_' && *p != '-'))
 		goto unreadable;
 	name = ++p;
 	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)

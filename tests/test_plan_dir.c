@@ -486,9 +486,18 @@ static void dotted_names_load_as_golang_migrate_reads_them(void **state)
 	tu_write(dir, "60_a.up.down.sql", "DROP TABLE a;\n");
 	tu_write(dir, "60_other.up.sql", "CREATE TABLE a (x);\n");
 	tu_write(dir, "61_a.txt.sql", "-- migrate:up\nSELECT 1;\n");
+	/* shapes published sets hold: a doubled dot golang-migrate reads, and
+	 * sql-migrate's dash after the version */
+	tu_write(dir, "70_ignore_autotag.up..sql", "CREATE TABLE t70 (x);\n");
+	tu_write(dir, "70_ignore_autotag.down..sql", "DROP TABLE t70;\n");
+	tu_write(dir, "20170426134008-init.sql", "-- +migrate Up\nCREATE TABLE i (x);\n-- +migrate Down\nDROP TABLE i;\n");
 
 	plan = tu_plan(dir);
-	assert_int_equal(ladder_plan_count(plan), 5);
+	assert_int_equal(ladder_plan_count(plan), 7);
+	assert_string_equal(ladder_plan_at(plan, 5)->name, "ignore_autotag");
+	assert_string_equal(ladder_plan_at(plan, 5)->down_sql, "DROP TABLE t70;\n");
+	assert_int_equal(ladder_plan_at(plan, 6)->version, 20170426134008);
+	assert_string_equal(ladder_plan_at(plan, 6)->name, "init");
 	assert_int_equal(ladder_plan_at(plan, 0)->version, 12);
 	assert_string_equal(ladder_plan_at(plan, 0)->name, "v1.2_fix");
 	assert_string_equal(ladder_plan_at(plan, 0)->check_sql, "SELECT 1 WHERE 0;\n");
@@ -950,7 +959,7 @@ static void names_without_a_usable_version_are_refused(void **state)
 {
 	static const char *const unreadable[] = {
 		"create_users.sql", "create_users.up.sql", "V1_init.sql", "1.up.sql", "1.sql", "1_.up.sql", "1_.sql",
-		"1-init.up.sql", "1 init.up.sql", "_1_init.sql", "1_.down.sql", "1_.baseline.sql", "1_.check.sql",
+		"1 init.up.sql", "_1_init.sql", "1_.down.sql", "1_.baseline.sql", "1_.check.sql",
 	};
 	const char *dir;
 	ladder_plan *plan;
