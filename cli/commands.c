@@ -141,6 +141,8 @@ static void on_progress(void *ctx, ladder_event event, ladder_direction dir, int
 					printf(" [no-transaction: %s]", info.reason);
 				else if (info.detected & LADDER_FOREIGN_KEYS_OFF)
 					printf(" [foreign keys off: %s]", info.reason);
+				else if (info.detected & LADDER_COMMIT_AFTER)
+					printf(" [commits after it: %s]", info.reason);
 				if (info.unwrapped)
 					fputs(" [its own BEGIN/COMMIT ignored]", stdout);
 				if (info.unread)
@@ -378,6 +380,9 @@ static pending_run *read_pending_runs(ladder_db *db, const ladder_plan *plan, co
 			hows[i].runs = "no-transaction";
 			if (info.detected & LADDER_NO_TRANSACTION)
 				hows[i].why = strdup(info.reason);
+		} else if (info.flags & LADDER_COMMIT_AFTER) {
+			hows[i].runs = "transaction, then commit";
+			hows[i].why = strdup(info.reason);
 		} else {
 			hows[i].runs = "transaction";
 		}
@@ -410,6 +415,10 @@ static void print_how_pending_run(const ladder_status *st, const pending_run *ho
 			fputs(" will be refused by up: ", stdout);
 			out_text(stdout, hows[i].why);
 			fputs("\n", stdout);
+		} else if (strcmp(hows[i].runs, "no-transaction") != 0) {
+			fputs(" commits before the next step: ", stdout);
+			out_text(stdout, hows[i].why);
+			fputs(" adds a value that later steps can use only after a commit.\n", stdout);
 		} else {
 			fputs(" runs as a no-transaction step: ", stdout);
 			out_text(stdout, hows[i].why);

@@ -109,6 +109,9 @@ typedef int (*ladder_step_fn)(void *native, void *user);
 #define LADDER_FOREIGN_KEYS_OFF 0x2u /* -- ladder:foreign-keys off (SQLite) */
 #define LADDER_IRREVERSIBLE 0x4u    /* -- ladder:irreversible: the step has no down,
                                        whatever down text it carries */
+#define LADDER_COMMIT_AFTER 0x8u    /* commit the run's transaction right after this
+                                       step (set by ladder for ALTER TYPE ... ADD
+                                       VALUE, whose value later steps may use) */
 
 /* One migration as an application declares it (or as `ladder embed`
  * generates it). Each side is SQL text or a C callback; a side with neither
@@ -314,11 +317,16 @@ int ladder_down(ladder_result *out, ladder_db *db, const ladder_plan *plan,
  *     CONCURRENTLY, VACUUM, ...) makes the step a no-transaction step, or is
  *     refused with LADDER_STRICT;
  *   - SQLite's PRAGMA foreign_keys = OFF / ON, a silent no-op inside a
- *     transaction, makes the step run with ladder:foreign-keys off.
+ *     transaction, makes the step run with ladder:foreign-keys off;
+ *   - PostgreSQL's ALTER TYPE ... ADD VALUE makes the run commit right after
+ *     the step (LADDER_COMMIT_AFTER): a new enum value can be used only
+ *     after a commit, and later steps (written for tools that commit after
+ *     every migration) use it.
  * A step marked no-transaction runs its text as written, its own
  * transactions included. */
 typedef struct ladder_step_info {
-	unsigned int flags;    /* LADDER_NO_TRANSACTION | LADDER_FOREIGN_KEYS_OFF, as it runs */
+	unsigned int flags;    /* LADDER_NO_TRANSACTION | LADDER_FOREIGN_KEYS_OFF |
+	                          LADDER_COMMIT_AFTER, as it runs */
 	unsigned int detected; /* the flags ladder set from the SQL itself */
 	int unwrapped;         /* 1: an outer BEGIN; ... COMMIT; is ignored */
 	char reason[256];      /* why, e.g. "CREATE INDEX CONCURRENTLY at 3_idx.up.sql:4" */

@@ -88,7 +88,7 @@ int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step
 	const char *sql = down ? step->def.down_sql : step->def.up_sql;
 	const char *source = ladder_step_source(step, down);
 	ladder_stmt *stmts = NULL;
-	size_t count = 0, begin_at, commit_at, no_tx = SIZE_MAX, fk_off = SIZE_MAX;
+	size_t count = 0, begin_at, commit_at, no_tx = SIZE_MAX, fk_off = SIZE_MAX, needs_commit = SIZE_MAX;
 	int error = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -111,6 +111,14 @@ int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step
 			no_tx = i;
 		if (stmts[i].kind == LADDER_STMT_FOREIGN_KEYS_OFF && fk_off == SIZE_MAX)
 			fk_off = i;
+		if (stmts[i].kind == LADDER_STMT_NEEDS_COMMIT && needs_commit == SIZE_MAX)
+			needs_commit = i;
+	}
+	if (needs_commit != SIZE_MAX && !(out->info.flags & LADDER_NO_TRANSACTION)) {
+		out->info.flags |= LADDER_COMMIT_AFTER;
+		out->info.detected |= LADDER_COMMIT_AFTER;
+		snprintf(out->info.reason, sizeof(out->info.reason), "%s at %s:%d", stmts[needs_commit].what, source,
+		         ladder_step_line(step, down, stmts[needs_commit].offset));
 	}
 
 	/* A step its author runs alone keeps its text as written. */

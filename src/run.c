@@ -451,7 +451,9 @@ static int run_action(run *r, const action *a)
 			return error;
 		took = seconds_since(&start);
 		error = a->dir == LADDER_DOWN ? record_down(r, a) : record_up(r, a, 0, applied_at, (int64_t)(took * 1000));
-		if (error == 0 && (r->opts->flags & LADDER_TX_PER_MIGRATION))
+		/* ALTER TYPE ... ADD VALUE: later steps may use the value only
+		 * once it is committed. */
+		if (error == 0 && ((r->opts->flags & LADDER_TX_PER_MIGRATION) || (action_flags(a) & LADDER_COMMIT_AFTER)))
 			error = tx_commit(r);
 	}
 	if (error == 0) {
@@ -616,7 +618,7 @@ static int needs_session_lock(const run *r)
 	if ((r->opts->flags & LADDER_TX_PER_MIGRATION) && r->nactions > 1)
 		return 1;
 	for (size_t i = 0; i < r->nactions; i++)
-		if (action_flags(&r->actions[i]) & LADDER_NO_TRANSACTION)
+		if (action_flags(&r->actions[i]) & (LADDER_NO_TRANSACTION | LADDER_COMMIT_AFTER))
 			return 1;
 	for (size_t i = 0; i < r->st.nrows; i++)
 		has_started |= r->st.rows[i].started;

@@ -18,6 +18,8 @@ q() { psql -X -q -A -t "$1" -c "$2"; }
 mkdir m
 printf 'BEGIN;\nCREATE TABLE users (id serial PRIMARY KEY, email text);\nCOMMIT;\n' >m/1_users.up.sql
 printf 'CREATE INDEX CONCURRENTLY users_email ON users (email);\n' >m/2_email.up.sql
+printf "CREATE TYPE mood AS ENUM ('calm');\nALTER TYPE mood ADD VALUE 'angry';\n" >m/5_mood.up.sql
+printf "CREATE TABLE feelings (m mood DEFAULT 'angry');\nINSERT INTO feelings DEFAULT VALUES;\n" >m/6_use.up.sql
 printf "DO \$\$ BEGIN RAISE NOTICE 'hello from a notice'; RAISE WARNING 'careful: a warning'; END \$\$;\n" \
 	>m/3_talk.up.sql
 
@@ -26,10 +28,11 @@ run -d "$URL" -m m status
 expect_rc 0
 expect_out_has "  2 email runs as a no-transaction step: CREATE INDEX CONCURRENTLY at m/2_email.up.sql:1 cannot run inside a transaction"
 expect_out_lacks "will be refused"
+expect_out_has "  5 mood commits before the next step: ALTER TYPE ... ADD VALUE at m/5_mood.up.sql:2 adds a value"
 run -d "$URL" -m m status --json
 json "status --json: how each pending step runs" '
 ms = d["migrations"]
-eq([m["runs"] for m in ms], ["transaction", "no-transaction", "transaction"], "runs")
+eq([m["runs"] for m in ms], ["transaction", "no-transaction", "transaction", "transaction, then commit", "transaction"], "runs")
 eq(ms[1]["runs_why"], "CREATE INDEX CONCURRENTLY at m/2_email.up.sql:1", "why")
 eq(ms[0]["runs_why"], None, "why")
 eq(d["problems"], 0, "problems")'
@@ -46,11 +49,12 @@ run -d "$URL" -m m up -v
 expect_rc 0
 expect_out_has "1 users [its own BEGIN/COMMIT ignored]"
 expect_out_has "2 email [no-transaction: CREATE INDEX CONCURRENTLY at m/2_email.up.sql:1]"
+expect_out_has "5 mood [commits after it: ALTER TYPE ... ADD VALUE at m/5_mood.up.sql:2]"
 expect_err_has "NOTICE:  hello from a notice"
 expect_err_has "WARNING:  careful: a warning"
 eq "index valid" "$(q "$URL" "SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email'::regclass")" t
 eq "recorded done" "$(q "$URL" "SELECT string_agg(version || ':' || state, ',' ORDER BY version) FROM ladder_history")" \
-	"1:done,2:done,3:done"
+	"1:done,2:done,3:done,5:done,6:done"
 
 newdb quiet
 run -d "$URL" -m m up
@@ -58,21 +62,21 @@ expect_rc 0
 expect_err_lacks "hello from a notice"
 expect_err_has "WARNING:  careful: a warning"
 
-printf 'CREATE TABLE late (id integer);\nCOMMIT;\n' >m/4_stray.up.sql
+printf 'CREATE TABLE late (id integer);\nCOMMIT;\n' >m/9_stray.up.sql
 run -d "$URL" -m m status --exit-code
 expect_rc 1
-expect_out_has "! 4 stray will be refused by up: m/4_stray.up.sql:2: COMMIT inside migration 4 stray"
+expect_out_has "! 9 stray will be refused by up: m/9_stray.up.sql:2: COMMIT inside migration 9 stray"
 run -d "$URL" -m m status --json
 json "status --json says how pending steps run" '
 ms = d["migrations"]
 eq(d["problems"], 1, "a refused step is a problem")
-eq([m["runs"] for m in ms], [None, None, None, "refused"], "runs")
+eq([m["runs"] for m in ms], [None, None, None, None, None, "refused"], "runs")
 eq(ms[0]["runs_why"], None, "applied steps have no runs_why")
-eq(ms[3]["runs_why"].startswith("m/4_stray.up.sql:2: COMMIT inside migration 4 stray"), True, "refusal")'
+eq(ms[5]["runs_why"].startswith("m/9_stray.up.sql:2: COMMIT inside migration 9 stray"), True, "refusal")'
 run -d "$URL" -m m up
 expect_rc 1
-expect_err_has "m/4_stray.up.sql:2: COMMIT inside migration 4 stray (up) would end ladder's transaction"
-expect_err_has "Nothing was changed: the database is still at version 3"
+expect_err_has "m/9_stray.up.sql:2: COMMIT inside migration 9 stray (up) would end ladder's transaction"
+expect_err_has "Nothing was changed: the database is still at version 6"
 eq "nothing of step 4 ran" "$(q "$URL" "SELECT count(*) FROM pg_class WHERE relname = 'late'")" 0
 
 # The same on SQLite, whose statements SQLite's own tokenizer splits.

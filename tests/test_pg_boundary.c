@@ -291,6 +291,50 @@ static void partly_committed_down_names_the_version_it_left(void **state)
 	assert_int_equal(pgu_int(url, "SELECT max(version) FROM ladder_history"), 2);
 }
 
+/* Tools that commit after every migration let a later one use an enum
+ * value an earlier one added; in one transaction that fails (55P04), so the
+ * run commits right after the ADD VALUE step, and says so. */
+static void added_enum_value_is_committed_before_later_steps(void **state)
+{
+	const char *dir = first_step();
+	const char *url = pgu_new_db("enum", NULL);
+	ladder_plan *plan;
+	ladder_db *db;
+	ladder_step_info info;
+	ladder_result result;
+	int error;
+	(void)state;
+
+	tu_write(dir, "2_mood.up.sql", "CREATE TYPE mood AS ENUM ('calm');\n");
+	tu_write(dir, "3_angry.up.sql", "ALTER TYPE mood ADD VALUE 'angry';\n");
+	tu_write(dir, "4_use.up.sql", "CREATE TABLE feelings (m mood DEFAULT 'angry');\nINSERT INTO feelings DEFAULT VALUES;\n");
+	tu_write(dir, "5_fails.up.sql", "INSERT INTO missing VALUES (1);\n");
+
+	plan = tu_plan(dir);
+	db = pgu_open(url, NULL, NULL);
+	assert_int_equal(ladder_step_inspect(&info, db, plan, 3, LADDER_UP, 0), 0);
+	assert_true(info.flags & LADDER_COMMIT_AFTER);
+	assert_false(info.flags & LADDER_NO_TRANSACTION);
+	assert_non_null(strstr(info.reason, "ALTER TYPE ... ADD VALUE at "));
+	assert_int_equal(ladder_step_inspect(&info, db, plan, 2, LADDER_UP, 0), 0);
+	assert_false(info.flags & LADDER_COMMIT_AFTER);
+	error = ladder_migrate(&result, db, plan, NULL);
+	tu_assert_error(error, LADDER_EMIGRATION, "5_fails.up.sql:1");
+	tu_assert_error(error, LADDER_EMIGRATION, "Steps committed before it stay applied: the database is now at version 3");
+	assert_int_equal(result.to_version, 3);
+	ladder_db_close(db);
+	ladder_plan_free(plan);
+	/* committed up to and including the ADD VALUE step; 4 went with 5 */
+	assert_int_equal(pgu_int(url, "SELECT max(version) FROM ladder_history"), 3);
+	assert_int_equal(pgu_int(url, "SELECT count(*) FROM pg_enum WHERE enumlabel = 'angry'"), 1);
+	assert_int_equal(pgu_int(url, "SELECT count(*) FROM pg_class WHERE relname = 'feelings'"), 0);
+
+	tu_write(dir, "5_fails.up.sql", "SELECT 1;\n");
+	assert_int_equal(up_to(url, dir, 0, 0, &result), 0);
+	assert_int_equal(result.to_version, 5);
+	assert_int_equal(pgu_int(url, "SELECT count(*) FROM feelings WHERE m = 'angry'"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +345,7 @@ int main(void)
 		cmocka_unit_test(callback_that_commits_is_never_reported_as_rolled_back),
 		cmocka_unit_test(long_server_error_ends_in_an_ellipsis),
 		cmocka_unit_test(partly_committed_down_names_the_version_it_left),
+		cmocka_unit_test(added_enum_value_is_committed_before_later_steps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -131,9 +131,13 @@ static void classify_tree(ladder_stmt *stmt, const char *tree, int server_versio
 		snprintf(stmt->what, sizeof(stmt->what), "DETACH PARTITION CONCURRENTLY");
 	else if (node_is(tree, "VacuumStmt") && tree_has(tree, "\"is_vacuumcmd\":true"))
 		snprintf(stmt->what, sizeof(stmt->what), "VACUUM");
-	else if (node_is(tree, "AlterEnumStmt") && server_version > 0 && server_version < 120000)
-		/* Allowed inside a transaction block only from PostgreSQL 12 on. */
+	else if (node_is(tree, "AlterEnumStmt") && tree_has(tree, "\"newVal\":") && !tree_has(tree, "\"oldVal\":")) {
+		/* Allowed inside a transaction block from PostgreSQL 12 on, but
+		 * the new value cannot be used before a commit. */
 		snprintf(stmt->what, sizeof(stmt->what), "ALTER TYPE ... ADD VALUE");
+		if (server_version == 0 || server_version >= 120000)
+			stmt->kind = LADDER_STMT_NEEDS_COMMIT;
+	}
 	else
 		stmt->kind = LADDER_STMT_PLAIN;
 	for (size_t i = 0; stmt->kind == LADDER_STMT_PLAIN && i < sizeof(always_alone) / sizeof(always_alone[0]); i++)

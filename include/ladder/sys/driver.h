@@ -85,6 +85,9 @@ typedef enum {
 	LADDER_STMT_FOREIGN_KEYS_OFF, /* SQLite PRAGMA foreign_keys = OFF: a no-op
 	                                 inside a transaction */
 	LADDER_STMT_FOREIGN_KEYS_ON,  /* PRAGMA foreign_keys = ON */
+	LADDER_STMT_NEEDS_COMMIT, /* runs inside a transaction, but what it makes
+	                             is usable only after a commit (PostgreSQL
+	                             ALTER TYPE ... ADD VALUE) */
 } ladder_stmt_kind;
 
 typedef struct ladder_stmt {
