@@ -82,11 +82,13 @@ typedef struct progress {
 
 /* Without -q, every empty step applied gets a warning on stderr: it is
  * recorded as applied though nothing ran (a `ladder new` nobody filled in). */
+/* An empty up is applied and an empty down reverts with nothing run: both
+ * are what the set says, and both are worth a line. */
 static void warn_if_empty(const ladder_plan *plan, ladder_direction dir, int64_t version, const char *name)
 {
 	size_t lo = 0, hi = ladder_plan_count(plan);
 
-	if (dir != LADDER_UP || plan == NULL)
+	if (dir == LADDER_BASELINE || plan == NULL)
 		return;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -96,10 +98,13 @@ static void warn_if_empty(const ladder_plan *plan, ladder_direction dir, int64_t
 		} else if (def->version > version) {
 			hi = mid;
 		} else {
-			if (def->up_sql != NULL && ladder_text_is_blank(def->up_sql)) {
+			const char *sql = dir == LADDER_DOWN ? def->down_sql : def->up_sql;
+			if (sql != NULL && ladder_text_is_blank(sql)) {
 				fprintf(stderr, "ladder: warning: migration %" PRId64 " ", version);
 				out_text(stderr, name ? name : "");
-				fputs(" is empty: recorded as applied, nothing ran\n", stderr);
+				fputs(dir == LADDER_DOWN ? "'s down is empty: recorded as reverted, nothing ran\n"
+				                         : " is empty: recorded as applied, nothing ran\n",
+				      stderr);
 			}
 			return;
 		}

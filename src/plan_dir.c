@@ -1313,6 +1313,38 @@ static int group_files(const dir_list *list, unit *units, size_t *unit_count, co
 	return 0;
 }
 
+/* A directory that holds no migration but whose subfolders hold .sql files
+ * is most likely one level too high (-m db instead of -m db/migrations):
+ * an empty plan there would report "up to date" and migrate nothing. */
+static int refuse_nested_only(const char *path)
+{
+	DIR *d = opendir(path), *sub = NULL;
+	struct dirent *de, *inner;
+	char *subpath = NULL;
+	int error = 0;
+
+	while (d != NULL && error == 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || (subpath = join_path(path, de->d_name)) == NULL)
+			continue;
+		if ((sub = opendir(subpath)) != NULL) {
+			while ((inner = readdir(sub)) != NULL)
+				if (inner->d_name[0] != '.' && ends_with(inner->d_name, ".sql")) {
+					error = ladder_error_set(LADDER_EPLAN,
+					                         "migrations directory '%s' holds no migration, but its subfolder "
+					                         "'%s' holds .sql files (%s): point -m at the folder that holds them",
+					                         path, subpath, inner->d_name);
+					break;
+				}
+			closedir(sub);
+		}
+		free(subpath);
+		subpath = NULL;
+	}
+	if (d != NULL)
+		closedir(d);
+	return error;
+}
+
 int ladder_plan_load_dir(ladder_plan **out, const char *path)
 {
 	dir_list list = {0};
@@ -1326,6 +1358,8 @@ int ladder_plan_load_dir(ladder_plan **out, const char *path)
 		return ladder_error_set(LADDER_EINVALID, "ladder_plan_load_dir: NULL argument");
 	*out = NULL;
 	if ((error = list_dir(&list, path)) < 0)
+		goto done;
+	if (list.count == 0 && (error = refuse_nested_only(path)) < 0)
 		goto done;
 	if (list.count > 0)
 		qsort(list.items, list.count, sizeof(*list.items), compare_versions);

@@ -677,8 +677,8 @@ static int explain_failure(run *r, int error)
 	if (!r->committed)
 		return ladder_error_set(error, "%s. The run was rolled back: the database is still at version %" PRId64,
 		                        message, r->from);
-	return ladder_error_set(error, "%s. Steps committed before it stay applied: the database is now at version %" PRId64,
-	                        message, r->durable_head);
+	return ladder_error_set(error, "%s. Steps committed before it stay %s: the database is now at version %" PRId64,
+	                        message, r->dir == LADDER_DOWN ? "reverted" : "applied", r->durable_head);
 }
 
 static int run_locked(run *r, int force_session_lock, int first_attempt)

@@ -52,7 +52,8 @@ expect_out_has "later        applied (empty)"
 run -m p -d p.db down --to 1
 expect_rc 0
 expect_out "Reverted 2 migration(s): version $pv → 1."
-expect_err ""
+expect_err "ladder: warning: migration $pv placeholder's down is empty: recorded as reverted, nothing ran
+ladder: warning: migration 5 later's down is empty: recorded as reverted, nothing ran"
 run -q -m p -d p.db up
 expect_rc 0
 expect_out ""
@@ -76,6 +77,7 @@ expect_rc 0
 run -m d -d d.db down
 expect_rc 0
 expect_out "Reverted 1 migration(s): version 3 → 2."
+expect_err "ladder: warning: migration 3 c's down is empty: recorded as reverted, nothing ran"
 eq "an empty down ran nothing" "$(tables d.db)" "a,b,c,ladder_history"
 run -m d -d d.db down
 expect_rc 1

@@ -284,7 +284,7 @@ static void partly_committed_down_names_the_version_it_left(void **state)
 	run.flags = LADDER_TX_PER_MIGRATION;
 	error = ladder_down(&result, db, plan, &run);
 	tu_assert_error(error, LADDER_EMIGRATION, "2_b.down.sql:1");
-	tu_assert_error(error, LADDER_EMIGRATION, "Steps committed before it stay applied: the database is now at version 2");
+	tu_assert_error(error, LADDER_EMIGRATION, "Steps committed before it stay reverted: the database is now at version 2");
 	assert_int_equal(result.to_version, 2);
 	ladder_db_close(db);
 	ladder_plan_free(plan);

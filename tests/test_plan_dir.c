@@ -1201,9 +1201,31 @@ static void the_first_problem_is_reported_the_same_way_every_time(void **state)
 	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/zz_no_version.sql: cannot read a version", dir), NULL);
 }
 
+/* -m one level too high: the plan would be empty and "up to date". */
+static void migrations_only_in_a_subfolder_are_refused(void **state)
+{
+	const char *dir = tu_tmpdir();
+	const char *sub = tu_keep(tu_in(dir, "migrations"));
+	ladder_plan *plan;
+	(void)state;
+
+	assert_int_equal(mkdir(sub, 0755), 0);
+	tu_write(sub, "1_t.up.sql", "CREATE TABLE t (x);\n");
+	assert_load_fails(dir, LADDER_EPLAN,
+	                  tu_fmt("migrations directory '%s' holds no migration, but its subfolder '%s' holds .sql files "
+	                         "(1_t.up.sql)",
+	                         dir, sub),
+	                  "point -m at the folder");
+	/* an empty directory is an empty plan, as for a new project */
+	plan = tu_plan(tu_tmpdir());
+	assert_int_equal(ladder_plan_count(plan), 0);
+	ladder_plan_free(plan);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(migrations_only_in_a_subfolder_are_refused),
 		cmocka_unit_test(golang_migrate_pairs_load_in_version_order),
 		cmocka_unit_test(dbmate_files_load_with_their_sections_and_lines),
 		cmocka_unit_test(both_formats_mix_and_crlf_files_keep_their_sections),
