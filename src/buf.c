@@ -47,6 +47,19 @@ void ladder_buf_puts(ladder_buf *buf, const char *text)
 	ladder_buf_put(buf, text, strlen(text));
 }
 
+void ladder_buf_put_escaped(ladder_buf *buf, const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		switch (text[i]) {
+		case '\\': ladder_buf_put(buf, "\\\\", 2); break;
+		case '\n': ladder_buf_put(buf, "\\n", 2); break;
+		case '\t': ladder_buf_put(buf, "\\t", 2); break;
+		case '\r': ladder_buf_put(buf, "\\r", 2); break;
+		default: ladder_buf_put(buf, text + i, 1); break;
+		}
+	}
+}
+
 void ladder_buf_printf(ladder_buf *buf, const char *fmt, ...)
 {
 	va_list ap;

@@ -127,15 +127,7 @@ static const char *const describe_queries[] = {
  * \r, and a backslash \\, so distinct texts stay distinct. */
 static void put_line(ladder_buf *out, const char *text)
 {
-	for (; *text; text++) {
-		switch (*text) {
-		case '\\': ladder_buf_put(out, "\\\\", 2); break;
-		case '\n': ladder_buf_put(out, "\\n", 2); break;
-		case '\t': ladder_buf_put(out, "\\t", 2); break;
-		case '\r': ladder_buf_put(out, "\\r", 2); break;
-		default: ladder_buf_put(out, text, 1); break;
-		}
-	}
+	ladder_buf_put_escaped(out, text, strlen(text));
 	ladder_buf_put(out, "\n", 1);
 }
 

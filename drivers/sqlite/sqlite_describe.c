@@ -85,22 +85,6 @@ static size_t quoted_length(const char *p)
 	return i;
 }
 
-/* Quoted text kept exactly, on one dump line: a newline, tab or carriage
- * return inside a string is spelled \n, \t, \r and a backslash \\, so
- * 'a<newline>b' and 'a b' (or 'a\nb') never dump alike. */
-static void put_escaped(ladder_buf *out, const char *text, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		switch (text[i]) {
-		case '\\': ladder_buf_put(out, "\\\\", 2); break;
-		case '\n': ladder_buf_put(out, "\\n", 2); break;
-		case '\t': ladder_buf_put(out, "\\t", 2); break;
-		case '\r': ladder_buf_put(out, "\\r", 2); break;
-		default: ladder_buf_put(out, text + i, 1); break;
-		}
-	}
-}
-
 /* SQL text with comments dropped, white space between tokens collapsed,
  * and no space next to punctuation: "CREATE VIEW v AS\n  SELECT a ,b" and
  * "CREATE VIEW v AS SELECT a, b" normalise alike. A -- comment ends at its
@@ -134,7 +118,8 @@ static void normalise_sql(ladder_buf *out, const char *sql, size_t len)
 			if (q > 0) {
 				if (i + q > len)
 					q = len - i;
-				put_escaped(out, sql + i, q);
+				/* quoted text kept exactly: 'a<newline>b' and 'a b' differ */
+				ladder_buf_put_escaped(out, sql + i, q);
 				i += q;
 				last = 'q';
 			} else {

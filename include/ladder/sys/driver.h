@@ -107,6 +107,9 @@ typedef struct ladder_buf {
 
 void ladder_buf_put(ladder_buf *buf, const char *text, size_t len);
 void ladder_buf_puts(ladder_buf *buf, const char *text);
+/* text on one line, exactly: newline, tab, carriage return and backslash
+ * spelled \n, \t, \r and \\ (schema descriptions keep bodies distinct). */
+void ladder_buf_put_escaped(ladder_buf *buf, const char *text, size_t len);
 void ladder_buf_printf(ladder_buf *buf, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 2, 3)))
