@@ -1,8 +1,8 @@
 # tests/adopt.bash — what tests/cli_adopt.sh (SQLite) and
 # tests/cli_pg_adopt.sh (PostgreSQL) share; sourced after clitest.bash, not a
 # test itself. The scripts set ENGINE (sqlite or pg) and the engine
-# functions (adb_new TAG, adb_sql DB SQL, adb_script DB < SQL, adb_dbmate_url
-# DB, adb_sqlmigrate_config DB DIR), then call side_by_side for each tool:
+# functions (adb_new TAG, adb_sql DB SQL, adb_script DB < SQL, adb_snapshot DB
+# (everything a run may change), adb_dbmate_url DB, adb_sqlmigrate_config DB DIR), then call side_by_side for each tool:
 #
 #   a 40-step migration set in the tool's own format (tables, indexes, an
 #   added column, rows, views); the tool applies the first 20 to database A;
@@ -144,7 +144,7 @@ tool_table() {
 
 # side_by_side TOOL FORMAT
 side_by_side() {
-	local tool=$1 format=$2 table A B snapshot head half
+	local tool=$1 format=$2 table A B snapshot before head half
 	table=$(tool_table "$tool")
 	TOOLNAME=$tool
 	head=$(version_of $STEPS)
@@ -159,9 +159,11 @@ side_by_side() {
 	A=$ADB
 	check "$tool applies $HALF steps" tool_apply "$tool" "$A" $HALF
 	snapshot=$(adb_sql "$A" "SELECT * FROM $table ORDER BY 1")
+	before=$(adb_snapshot "$A")
 
 	run -d "$A" -m "$LADDER_DIR" up
 	expect_rc 1
+	eq "$tool: the refused up changed nothing" "$(adb_snapshot "$A")" "$before"
 	expect_err_has "this database was migrated by $tool: its table \"$table\""
 	expect_err_has "Run \`ladder adopt --from $tool\`"
 	expect_err_has "Nothing was changed"

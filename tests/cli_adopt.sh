@@ -27,6 +27,7 @@ adb_new() { ADB="$T/$1.db"; rm -f "$ADB"; }
 adb_sql() { sqlite3 -batch "$1" "$2"; }
 adb_script() { { echo "BEGIN;"; cat; echo "COMMIT;"; } | sqlite3 -batch -bail "$1"; }
 adb_has_table() { sqlite3 -batch "$1" "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '$2'"; }
+adb_snapshot() { sha256sum <"$1"; }  # the file's bytes
 adb_dbmate_url() { echo "sqlite:$1"; }
 adb_sqlmigrate_config() { printf 'test:\n  dialect: sqlite3\n  datasource: %s\n  dir: %s\n' "$1" "$2"; }
 

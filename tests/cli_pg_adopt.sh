@@ -30,6 +30,8 @@ adb_new() {
 adb_sql() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$1" -c "$2"; }
 adb_script() { psql -X -q -v ON_ERROR_STOP=1 --single-transaction "$1" -f - >/dev/null; }
 adb_has_table() { adb_sql "$1" "SELECT count(*) FROM pg_class WHERE relname = '$2'"; }
+# catalog and rows; pg_dump's \restrict lines carry a random key each run
+adb_snapshot() { pg_dump --no-owner "$1" | grep -Ev '^\\(un)?restrict '; }
 adb_dbmate_url() { echo "$1?sslmode=disable"; }
 adb_sqlmigrate_config() {
 	printf 'test:\n  dialect: postgres\n  datasource: host=127.0.0.1 port=%s user=postgres dbname=%s sslmode=disable\n  dir: %s\n' \
