@@ -27,6 +27,14 @@
 extern "C" {
 #endif
 
+/* Marks the public API: libladder is built with hidden visibility, so only
+ * what carries this mark is exported from the shared library. */
+#if defined(__GNUC__) && !defined(LADDER_STATIC_ONLY)
+#define LADDER_EXTERN __attribute__((visibility("default")))
+#else
+#define LADDER_EXTERN
+#endif
+
 #define LADDER_VERSION_STRING "0.1.0"
 #define LADDER_VERSION_MAJOR 0
 #define LADDER_VERSION_MINOR 1
@@ -77,21 +85,46 @@ typedef struct ladder_error {
 
 /* The last error raised on this thread; valid until the next ladder call on
  * this thread. After a success it still describes the last failure. */
-const ladder_error *ladder_error_last(void);
+LADDER_EXTERN const ladder_error *ladder_error_last(void);
 
 /* Static text for a code ("the database is newer than the plan"). */
-const char *ladder_strerror(int code);
+LADDER_EXTERN const char *ladder_strerror(int code);
 
 /* Raise an error from inside a C migration callback: the callback then
  * returns the (negative) code, and ladder prefixes the message with the
  * migration's version and name. Returns code. */
-int ladder_error_set(int code, const char *fmt, ...)
+LADDER_EXTERN int ladder_error_set(int code, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 2, 3)))
 #endif
 	;
 
-void ladder_error_clear(void);
+LADDER_EXTERN void ladder_error_clear(void);
+
+/* ---------------------------------------------------------------------------
+ * Memory
+ *
+ * Every allocation libladder makes (its drivers' included) goes through one
+ * allocator, the C library's unless the application sets its own, as with
+ * sqlite3_config(SQLITE_CONFIG_MALLOC). Set it before any other ladder
+ * call, from one thread, and keep it until every ladder object is freed.
+ * ------------------------------------------------------------------------- */
+
+#define LADDER_ALLOCATOR_VERSION 1
+
+typedef struct ladder_allocator {
+	unsigned int version; /* LADDER_ALLOCATOR_VERSION */
+	void *(*alloc)(void *ctx, size_t size);                   /* like malloc */
+	void *(*resize)(void *ctx, void *pointer, size_t size);   /* like realloc */
+	void (*release)(void *ctx, void *pointer);                /* like free */
+	void *ctx;
+} ladder_allocator;
+
+/* NULL puts the C library's allocator back. */
+LADDER_EXTERN int ladder_config_allocator(const ladder_allocator *allocator);
+
+/* Release memory libladder handed out (ladder_dump's text, ...). */
+LADDER_EXTERN void ladder_free(void *pointer);
 
 /* ---------------------------------------------------------------------------
  * Plans
@@ -149,11 +182,11 @@ typedef struct ladder_plan_def {
 typedef struct ladder_plan ladder_plan;
 
 /* An empty plan; fill it with ladder_plan_add(). */
-int ladder_plan_new(ladder_plan **out);
+LADDER_EXTERN int ladder_plan_new(ladder_plan **out);
 
 /* A plan from a static definition (copies nothing the definition owns:
  * the strings must outlive the plan, as static data does). */
-int ladder_plan_from_def(ladder_plan **out, const ladder_plan_def *def);
+LADDER_EXTERN int ladder_plan_from_def(ladder_plan **out, const ladder_plan_def *def);
 
 /* A plan from a migrations directory in either format:
  *   VERSION_name.up.sql + VERSION_name.down.sql       (golang-migrate)
@@ -161,38 +194,38 @@ int ladder_plan_from_def(ladder_plan **out, const ladder_plan_def *def);
  *   VERSION_name.baseline.sql                        (the baseline)
  * Duplicate versions, unparsable names and files in neither format are
  * refused with LADDER_EPLAN naming the file(s). */
-int ladder_plan_load_dir(ladder_plan **out, const char *path);
+LADDER_EXTERN int ladder_plan_load_dir(ladder_plan **out, const char *path);
 
 /* Add one migration (copied). Refuses a duplicate version (LADDER_EPLAN). */
-int ladder_plan_add(ladder_plan *plan, const ladder_migration_def *def);
+LADDER_EXTERN int ladder_plan_add(ladder_plan *plan, const ladder_migration_def *def);
 
 /* The baseline: the whole schema as of def->version, applied only to an
  * empty database instead of every step up to that version. */
-int ladder_plan_set_baseline(ladder_plan *plan, const ladder_migration_def *def);
+LADDER_EXTERN int ladder_plan_set_baseline(ladder_plan *plan, const ladder_migration_def *def);
 
 /* The oldest applied version that can still be upgraded. A database whose
  * head is above 0 and below the floor is refused (LADDER_EBELOW_FLOOR). */
-int ladder_plan_set_floor(ladder_plan *plan, int64_t floor);
+LADDER_EXTERN int ladder_plan_set_floor(ladder_plan *plan, int64_t floor);
 
-void ladder_plan_free(ladder_plan *plan);
+LADDER_EXTERN void ladder_plan_free(ladder_plan *plan);
 
 /* Read-only views of a plan, for tools. */
-size_t ladder_plan_count(const ladder_plan *plan);
-const ladder_migration_def *ladder_plan_at(const ladder_plan *plan, size_t index);
-const ladder_migration_def *ladder_plan_baseline(const ladder_plan *plan);
-int64_t ladder_plan_floor(const ladder_plan *plan);
-int64_t ladder_plan_head(const ladder_plan *plan); /* highest version, 0 if empty */
+LADDER_EXTERN size_t ladder_plan_count(const ladder_plan *plan);
+LADDER_EXTERN const ladder_migration_def *ladder_plan_at(const ladder_plan *plan, size_t index);
+LADDER_EXTERN const ladder_migration_def *ladder_plan_baseline(const ladder_plan *plan);
+LADDER_EXTERN int64_t ladder_plan_floor(const ladder_plan *plan);
+LADDER_EXTERN int64_t ladder_plan_head(const ladder_plan *plan); /* highest version, 0 if empty */
 /* The checksum recorded for migration `index` (64 hex chars). */
-const char *ladder_plan_checksum(const ladder_plan *plan, size_t index);
+LADDER_EXTERN const char *ladder_plan_checksum(const ladder_plan *plan, size_t index);
 
 /* The baseline's checksum, or NULL without a baseline. */
-const char *ladder_plan_baseline_checksum(const ladder_plan *plan);
+LADDER_EXTERN const char *ladder_plan_baseline_checksum(const ladder_plan *plan);
 
 /* Write a C source file that defines `const ladder_plan_def SYMBOL`
  * holding `plan` (what `ladder embed` does). Only SQL plans can be written.
  * out_path NULL or "-" writes to standard output; a file is written to a
  * temporary name and renamed, so a failure never leaves half a file. */
-int ladder_plan_write_c(const ladder_plan *plan, const char *symbol, const char *out_path);
+LADDER_EXTERN int ladder_plan_write_c(const ladder_plan *plan, const char *symbol, const char *out_path);
 
 /* ---------------------------------------------------------------------------
  * Databases
@@ -228,19 +261,19 @@ typedef struct ladder_open_options {
 /* Open a database by URL: "sqlite:PATH", a plain file path, or
  * "postgres://..." / "postgresql://..." / "key=value ..." as libpq reads it.
  * opts may be NULL. A new SQLite file is created readable by its owner only. */
-int ladder_db_open(ladder_db **out, const char *url, const ladder_open_options *opts);
+LADDER_EXTERN int ladder_db_open(ladder_db **out, const char *url, const ladder_open_options *opts);
 
 /* Close the handle; a wrapped native handle is left open. */
-void ladder_db_close(ladder_db *db);
+LADDER_EXTERN void ladder_db_close(ladder_db *db);
 
 /* The engine's own handle (sqlite3 * / PGconn *). */
-void *ladder_db_native(ladder_db *db);
+LADDER_EXTERN void *ladder_db_native(ladder_db *db);
 
 /* "sqlite" or "postgres". */
-const char *ladder_db_engine(const ladder_db *db);
+LADDER_EXTERN const char *ladder_db_engine(const ladder_db *db);
 
 /* The URL with any password masked, for printing. */
-const char *ladder_db_display_name(const ladder_db *db);
+LADDER_EXTERN const char *ladder_db_display_name(const ladder_db *db);
 
 /* ---------------------------------------------------------------------------
  * Running migrations
@@ -296,12 +329,12 @@ typedef struct ladder_result {
  * DESIGN.md. Safe to call from many processes at once; exactly one applies
  * each step, the others wait for the lock and find nothing to do.
  * out and opts may be NULL. Must not be called inside an open transaction. */
-int ladder_migrate(ladder_result *out, ladder_db *db, const ladder_plan *plan,
+LADDER_EXTERN int ladder_migrate(ladder_result *out, ladder_db *db, const ladder_plan *plan,
                    const ladder_run_options *opts);
 
 /* Revert to opts->target (>= 0) or by opts->steps applied steps. A step
  * without a down stops the run before anything changes (LADDER_ENO_DOWN). */
-int ladder_down(ladder_result *out, ladder_db *db, const ladder_plan *plan,
+LADDER_EXTERN int ladder_down(ladder_result *out, ladder_db *db, const ladder_plan *plan,
                 const ladder_run_options *opts);
 
 /* How one side of a migration runs on a database's engine. Before a run,
@@ -340,7 +373,7 @@ typedef struct ladder_step_info {
  * LADDER_DOWN or LADDER_BASELINE) on db's engine. Returns the refusal a run
  * would meet (LADDER_EPLAN) if the step's text crosses the boundary; flags
  * may hold LADDER_STRICT. Runs nothing. */
-int ladder_step_inspect(ladder_step_info *out, ladder_db *db, const ladder_plan *plan, int64_t version,
+LADDER_EXTERN int ladder_step_inspect(ladder_step_info *out, ladder_db *db, const ladder_plan *plan, int64_t version,
                         ladder_direction dir, unsigned int flags);
 
 /* ---------------------------------------------------------------------------
@@ -358,7 +391,7 @@ typedef enum {
 	LADDER_STATE_SKIPPED,      /* below a baseline or floor: never needed */
 } ladder_state;
 
-const char *ladder_state_name(ladder_state state); /* "pending", "applied", ... */
+LADDER_EXTERN const char *ladder_state_name(ladder_state state); /* "pending", "applied", ... */
 
 typedef struct ladder_status_entry {
 	int64_t version;
@@ -390,11 +423,11 @@ typedef struct ladder_status {
 } ladder_status;
 
 /* The plan merged with what the store records: one read of the store. */
-int ladder_status_get(ladder_status **out, ladder_db *db, const ladder_plan *plan);
-void ladder_status_free(ladder_status *status);
+LADDER_EXTERN int ladder_status_get(ladder_status **out, ladder_db *db, const ladder_plan *plan);
+LADDER_EXTERN void ladder_status_free(ladder_status *status);
 
 /* What the store records, in version order (plan may be NULL). */
-int ladder_history_get(ladder_status **out, ladder_db *db);
+LADDER_EXTERN int ladder_history_get(ladder_status **out, ladder_db *db);
 
 /* ---------------------------------------------------------------------------
  * Maintenance
@@ -417,7 +450,7 @@ int ladder_history_get(ladder_status **out, ladder_db *db);
  * plan version below the tool's head that the tool never applied
  * (LADDER_EOUT_OF_ORDER); both name the versions. Refuses if the history
  * already holds rows. out->to_version: the head; out->applied: rows written. */
-int ladder_adopt(ladder_result *out, ladder_db *db, const ladder_plan *plan, const char *from);
+LADDER_EXTERN int ladder_adopt(ladder_result *out, ladder_db *db, const ladder_plan *plan, const char *from);
 
 typedef enum {
 	LADDER_REPAIR_MARK_APPLIED = 1, /* an interrupted step finished by hand */
@@ -427,7 +460,7 @@ typedef enum {
 
 /* Explicit fixes for what validation refuses. version: the interrupted
  * step for MARK_*, ignored for CHECKSUMS. */
-int ladder_repair(ladder_result *out, ladder_db *db, const ladder_plan *plan,
+LADDER_EXTERN int ladder_repair(ladder_result *out, ladder_db *db, const ladder_plan *plan,
                   ladder_repair_action action, int64_t version);
 
 /* ---------------------------------------------------------------------------
@@ -439,9 +472,7 @@ int ladder_repair(ladder_result *out, ladder_db *db, const ladder_plan *plan,
  * indexes, views, triggers, functions, comments), without ladder's own
  * store: the same schema gives the same bytes whatever order it was built
  * in. *out is malloc'd; release it with ladder_free(). */
-int ladder_dump(char **out, ladder_db *db);
-
-void ladder_free(void *pointer);
+LADDER_EXTERN int ladder_dump(char **out, ladder_db *db);
 
 #define LADDER_VERIFY_OPTIONS_VERSION 1
 typedef struct ladder_verify_options {
@@ -490,9 +521,9 @@ typedef struct ladder_verify_report {
  * LADDER_ECHECK when some failed (the report says which, with diffs),
  * another code when verification could not run. *out is set in both of the
  * first two cases. */
-int ladder_verify(ladder_verify_report **out, const char *url, const ladder_plan *plan,
+LADDER_EXTERN int ladder_verify(ladder_verify_report **out, const char *url, const ladder_plan *plan,
                   const ladder_verify_options *opts);
-void ladder_verify_report_free(ladder_verify_report *report);
+LADDER_EXTERN void ladder_verify_report_free(ladder_verify_report *report);
 
 #ifdef __cplusplus
 }

@@ -157,7 +157,7 @@ int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step
 		goto done;
 	if (begin_at == SIZE_MAX && fk_off == SIZE_MAX)
 		goto done;
-	if ((out->owned = strdup(sql)) == NULL) {
+	if ((out->owned = ladder_strdup(sql)) == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory reading migration %" PRId64, step->def.version);
 		goto done;
 	}
@@ -179,7 +179,7 @@ int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step
 		         ladder_step_line(step, down, stmts[fk_off].offset));
 	}
 done:
-	free(stmts);
+	ladder_free(stmts);
 	if (error < 0)
 		step_text_clear(out);
 	return error;
@@ -187,7 +187,7 @@ done:
 
 void step_text_clear(step_text *text)
 {
-	free(text->owned);
+	ladder_free(text->owned);
 	memset(text, 0, sizeof(*text));
 }
 

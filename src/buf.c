@@ -23,7 +23,7 @@ static int grow(ladder_buf *buf, size_t extra)
 		need = buf->cap * 2;
 	if (need < 256)
 		need = 256;
-	data = realloc(buf->data, need);
+	data = ladder_realloc(buf->data, need);
 	if (data == NULL) {
 		buf->failed = 1;
 		return -1;
@@ -78,6 +78,6 @@ void ladder_buf_printf(ladder_buf *buf, const char *fmt, ...)
 
 void ladder_buf_free(ladder_buf *buf)
 {
-	free(buf->data);
+	ladder_free(buf->data);
 	memset(buf, 0, sizeof(*buf));
 }

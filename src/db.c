@@ -74,8 +74,8 @@ void ladder_rows_free(ladder_row *rows, size_t count)
 	if (rows == NULL)
 		return;
 	for (size_t i = 0; i < count; i++)
-		free(rows[i].name);
-	free(rows);
+		ladder_free(rows[i].name);
+	ladder_free(rows);
 }
 
 int ladder_db_from_conn(ladder_db **out, ladder_conn *conn, const char *display,
@@ -88,8 +88,8 @@ int ladder_db_from_conn(ladder_db **out, ladder_conn *conn, const char *display,
 	*out = NULL;
 	if (opts == NULL)
 		opts = &defaults;
-	db = calloc(1, sizeof(*db));
-	if (db == NULL || (db->display = strdup(display ? display : "")) == NULL) {
+	db = ladder_calloc(1, sizeof(*db));
+	if (db == NULL || (db->display = ladder_strdup(display ? display : "")) == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory opening a database");
 		goto fail;
 	}
@@ -113,8 +113,8 @@ int ladder_db_from_conn(ladder_db **out, ladder_conn *conn, const char *display,
 	return 0;
 fail:
 	if (db)
-		free(db->display);
-	free(db);
+		ladder_free(db->display);
+	ladder_free(db);
 	return error;
 }
 
@@ -176,7 +176,7 @@ int ladder_db_open(ladder_db **out, const char *url, const ladder_open_options *
 		}
 		if ((error = ladder_sqlite_connect(&conn, path, opts)) < 0)
 			goto done;
-		if ((display = malloc(strlen(path) + 8)) == NULL) {
+		if ((display = ladder_malloc(strlen(path) + 8)) == NULL) {
 			error = ladder_error_set(LADDER_ENOMEM, "out of memory");
 			goto done;
 		}
@@ -186,7 +186,7 @@ int ladder_db_open(ladder_db **out, const char *url, const ladder_open_options *
 done:
 	if (error < 0 && conn != NULL)
 		conn->ops->close(conn);
-	free(display);
+	ladder_free(display);
 	return error;
 }
 
@@ -196,8 +196,8 @@ void ladder_db_close(ladder_db *db)
 		return;
 	if (db->conn != NULL)
 		db->conn->ops->close(db->conn);
-	free(db->display);
-	free(db);
+	ladder_free(db->display);
+	ladder_free(db);
 }
 
 void *ladder_db_native(ladder_db *db)

@@ -31,8 +31,8 @@ static int split_lines(text_lines *t, const char *text)
 	if (p > text && p[-1] != '\n')
 		count++;
 	t->count = count;
-	t->start = calloc(count + 1, sizeof(*t->start));
-	t->len = calloc(count + 1, sizeof(*t->len));
+	t->start = ladder_calloc(count + 1, sizeof(*t->start));
+	t->len = ladder_calloc(count + 1, sizeof(*t->len));
 	if (t->start == NULL || t->len == NULL)
 		return ladder_error_set(LADDER_ENOMEM, "out of memory diffing");
 	for (p = text; *p && i < count; i++) {
@@ -46,8 +46,8 @@ static int split_lines(text_lines *t, const char *text)
 
 static void free_lines(text_lines *t)
 {
-	free(t->start);
-	free(t->len);
+	ladder_free(t->start);
+	ladder_free(t->len);
 }
 
 static int same(const text_lines *a, size_t i, const text_lines *b, size_t j)
@@ -136,8 +136,8 @@ int ladder_diff(ladder_buf *out, const char *label_a, const char *a_text, const 
 		error = ladder_error_set(LADDER_ENOMEM, "the schemas differ in too many lines to diff (%zu and %zu)", n, m);
 		goto done;
 	}
-	table = calloc((n + 1) * (m + 1), sizeof(*table));
-	script = calloc(a.count + b.count + 1, sizeof(*script));
+	table = ladder_calloc((n + 1) * (m + 1), sizeof(*table));
+	script = ladder_calloc(a.count + b.count + 1, sizeof(*script));
 	if (table == NULL || script == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory diffing");
 		goto done;
@@ -175,8 +175,8 @@ int ladder_diff(ladder_buf *out, const char *label_a, const char *a_text, const 
 	if (out->failed)
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory diffing");
 done:
-	free(table);
-	free(script);
+	ladder_free(table);
+	ladder_free(script);
 	free_lines(&a);
 	free_lines(&b);
 	return error;

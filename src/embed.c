@@ -363,7 +363,7 @@ static int write_file(const char *out_path, const ladder_buf *b)
 		                         out_path);
 		goto done;
 	}
-	if ((tmp = malloc(tmp_len)) == NULL) {
+	if ((tmp = ladder_malloc(tmp_len)) == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory writing '%s'", out_path);
 		goto done;
 	}
@@ -373,7 +373,7 @@ static int write_file(const char *out_path, const ladder_buf *b)
 	(void)unlink(tmp);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) < 0) {
 		error = ladder_error_set(LADDER_EIO, "cannot write '%s': creating '%s': %s", out_path, tmp, strerror(errno));
-		free(tmp);
+		ladder_free(tmp);
 		tmp = NULL;
 		goto done;
 	}
@@ -392,14 +392,14 @@ static int write_file(const char *out_path, const ladder_buf *b)
 		                         strerror(errno));
 		goto done;
 	}
-	free(tmp);
+	ladder_free(tmp);
 	tmp = NULL;
 done:
 	if (fd >= 0)
 		close(fd);
 	if (tmp != NULL) {
 		(void)unlink(tmp);
-		free(tmp);
+		ladder_free(tmp);
 	}
 	return error;
 }

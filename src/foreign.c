@@ -108,7 +108,7 @@ static int push_seen(reader *r, int64_t version, int applied)
 {
 	if (r->count == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 64;
-		seen *grown = realloc(r->rows, cap * sizeof(*grown));
+		seen *grown = ladder_realloc(r->rows, cap * sizeof(*grown));
 		if (grown == NULL)
 			return ladder_error_set(LADDER_ENOMEM, "out of memory reading %s's table", r->src->name);
 		r->rows = grown;
@@ -287,7 +287,7 @@ static int read_table(reader *r, ladder_db *db, const foreign_source *src)
 
 static void reader_clear(reader *r)
 {
-	free(r->rows);
+	ladder_free(r->rows);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -340,9 +340,9 @@ int foreign_applied(size_t **steps, size_t *count, int64_t *head, ladder_db *db,
 		goto done;
 	}
 	*head = reader_head(&r);
-	unknown = calloc(r.count, sizeof(*unknown));
-	missing = calloc(plan->count + 1, sizeof(*missing));
-	out = calloc(plan->count + 1, sizeof(*out));
+	unknown = ladder_calloc(r.count, sizeof(*unknown));
+	missing = ladder_calloc(plan->count + 1, sizeof(*missing));
+	out = ladder_calloc(plan->count + 1, sizeof(*out));
 	if (unknown == NULL || missing == NULL || out == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory adopting from %s", src->name);
 		goto done;
@@ -391,9 +391,9 @@ int foreign_applied(size_t **steps, size_t *count, int64_t *head, ladder_db *db,
 	*count = n;
 	out = NULL;
 done:
-	free(out);
-	free(unknown);
-	free(missing);
+	ladder_free(out);
+	ladder_free(unknown);
+	ladder_free(missing);
 	reader_clear(&r);
 	return error;
 }
@@ -410,7 +410,7 @@ static int summarise(char *buf, size_t len, ladder_db *db, const foreign_source 
 {
 	reader r;
 	ladder_error saved = *ladder_error_last();
-	char *message = strdup(saved.message);
+	char *message = ladder_strdup(saved.message);
 	int found = 1;
 
 	if (read_table(&r, db, src) < 0) {
@@ -428,7 +428,7 @@ static int summarise(char *buf, size_t len, ladder_db *db, const foreign_source 
 		snprintf(buf, len, "records %zu applied version(s), up to %" PRId64, r.count, reader_head(&r));
 	reader_clear(&r);
 	ladder_error_set(saved.code, "%s", message ? message : "");
-	free(message);
+	ladder_free(message);
 	return found;
 }
 

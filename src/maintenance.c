@@ -54,7 +54,7 @@ static int maintenance_end(ladder_db *db, db_state *st, int locked, int error)
 
 static int append_row(db_state *st, const ladder_step *step, const char *kind, const char *now)
 {
-	ladder_row *grown = realloc(st->rows, (st->nrows + 1) * sizeof(*grown));
+	ladder_row *grown = ladder_realloc(st->rows, (st->nrows + 1) * sizeof(*grown));
 	ladder_row *row;
 
 	if (grown == NULL)
@@ -62,7 +62,7 @@ static int append_row(db_state *st, const ladder_step *step, const char *kind, c
 	st->rows = grown;
 	row = &st->rows[st->nrows];
 	memset(row, 0, sizeof(*row));
-	if ((row->name = strdup(step->def.name)) == NULL)
+	if ((row->name = ladder_strdup(step->def.name)) == NULL)
 		return ladder_error_set(LADDER_ENOMEM, "out of memory");
 	st->nrows++;
 	row->version = step->def.version;
@@ -127,7 +127,7 @@ static int adopt_foreign(ladder_result *out, ladder_db *db, const ladder_plan *p
 	if (error == 0)
 		error = record_adopted(out, db, &st, head);
 done:
-	free(steps);
+	ladder_free(steps);
 	return maintenance_end(db, &st, locked, error);
 }
 

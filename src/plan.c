@@ -18,7 +18,7 @@ static char *dup_or_null(const char *s, int *failed)
 	char *copy;
 	if (s == NULL)
 		return NULL;
-	copy = strdup(s);
+	copy = ladder_strdup(s);
 	if (copy == NULL)
 		*failed = 1;
 	return copy;
@@ -26,14 +26,14 @@ static char *dup_or_null(const char *s, int *failed)
 
 static void step_clear(ladder_step *step)
 {
-	free((char *)step->def.name);
-	free((char *)step->def.up_sql);
-	free((char *)step->def.down_sql);
-	free((char *)step->def.checksum);
-	free((char *)step->def.revision);
-	free((char *)step->def.check_sql);
-	free((char *)step->def.source);
-	free((char *)step->def.down_source);
+	ladder_free((char *)step->def.name);
+	ladder_free((char *)step->def.up_sql);
+	ladder_free((char *)step->def.down_sql);
+	ladder_free((char *)step->def.checksum);
+	ladder_free((char *)step->def.revision);
+	ladder_free((char *)step->def.check_sql);
+	ladder_free((char *)step->def.source);
+	ladder_free((char *)step->def.down_source);
 	memset(step, 0, sizeof(*step));
 }
 
@@ -168,7 +168,7 @@ int ladder_plan_new(ladder_plan **out)
 	if (out == NULL)
 		return ladder_error_set(LADDER_EINVALID, "ladder_plan_new: out is NULL");
 	*out = NULL;
-	plan = calloc(1, sizeof(*plan));
+	plan = ladder_calloc(1, sizeof(*plan));
 	if (plan == NULL)
 		return ladder_error_set(LADDER_ENOMEM, "out of memory creating a plan");
 	pthread_mutex_init(&plan->mutex, NULL);
@@ -184,9 +184,9 @@ void ladder_plan_free(ladder_plan *plan)
 		step_clear(&plan->steps[i]);
 	if (plan->has_baseline)
 		step_clear(&plan->baseline);
-	free(plan->steps);
+	ladder_free(plan->steps);
 	pthread_mutex_destroy(&plan->mutex);
-	free(plan);
+	ladder_free(plan);
 }
 
 /* Index of the first step with version >= v. */
@@ -228,7 +228,7 @@ int ladder_plan_add(ladder_plan *plan, const ladder_migration_def *def)
 	}
 	if (plan->count == plan->capacity) {
 		size_t capacity = plan->capacity ? plan->capacity * 2 : 16;
-		ladder_step *grown = realloc(plan->steps, capacity * sizeof(*grown));
+		ladder_step *grown = ladder_realloc(plan->steps, capacity * sizeof(*grown));
 		if (grown == NULL) {
 			step_clear(&step);
 			return ladder_error_set(LADDER_ENOMEM, "out of memory growing the plan");

@@ -63,10 +63,10 @@ typedef struct unit {
 static void dir_list_free(dir_list *list)
 {
 	for (size_t i = 0; i < list->count; i++) {
-		free(list->items[i].path);
-		free(list->items[i].name);
+		ladder_free(list->items[i].path);
+		ladder_free(list->items[i].name);
 	}
-	free(list->items);
+	ladder_free(list->items);
 	memset(list, 0, sizeof(*list));
 }
 
@@ -74,7 +74,7 @@ static char *join_path(const char *dir, const char *file)
 {
 	size_t dir_len = strlen(dir), file_len = strlen(file);
 	int slash = dir_len > 0 && dir[dir_len - 1] != '/';
-	char *path = malloc(dir_len + slash + file_len + 1);
+	char *path = ladder_malloc(dir_len + slash + file_len + 1);
 
 	if (path == NULL)
 		return NULL;
@@ -182,7 +182,7 @@ static int parse_file_name(dir_entry *e)
 	if (version == 0)
 		return ladder_error_set(LADDER_EPLAN, "%s: version 0 is not allowed (versions start at 1)", e->path);
 
-	e->name = strndup(name, (size_t)(suffix - name));
+	e->name = ladder_strndup(name, (size_t)(suffix - name));
 	if (e->name == NULL)
 		return ladder_error_set(LADDER_ENOMEM, "out of memory reading '%s'", e->path);
 	e->version = version;
@@ -212,7 +212,7 @@ static int list_push(dir_list *list, dir_entry *e, const char *dir)
 {
 	if (list->count == list->capacity) {
 		size_t capacity = list->capacity ? list->capacity * 2 : 32;
-		dir_entry *grown = realloc(list->items, capacity * sizeof(*grown));
+		dir_entry *grown = ladder_realloc(list->items, capacity * sizeof(*grown));
 		if (grown == NULL)
 			return ladder_error_set(LADDER_ENOMEM, "out of memory listing '%s'", dir);
 		list->items = grown;
@@ -294,7 +294,7 @@ static int diesel_metadata(const char *path, unsigned int *flags)
 		line++;
 	}
 done:
-	free(text);
+	ladder_free(text);
 	return error;
 }
 
@@ -335,14 +335,14 @@ static int list_diesel(dir_list *list, const char *dir, const char *sub, const c
 	up.base = up.path + dir_len + (dir_len > 0 && dir[dir_len - 1] != '/');
 	up.kind = FILE_UP;
 	up.flags = flags;
-	if ((up.name = strdup(name)) == NULL)
+	if ((up.name = ladder_strdup(name)) == NULL)
 		goto oom;
 	if (has_down) {
 		down.base = down.path + dir_len + (dir_len > 0 && dir[dir_len - 1] != '/');
 		down.kind = FILE_DOWN;
 		down.version = up.version;
 		down.flags = flags;
-		if ((down.name = strdup(name)) == NULL)
+		if ((down.name = ladder_strdup(name)) == NULL)
 			goto oom;
 	}
 	if ((error = list_push(list, &up, dir)) < 0)
@@ -353,11 +353,11 @@ static int list_diesel(dir_list *list, const char *dir, const char *sub, const c
 oom:
 	error = ladder_error_set(LADDER_ENOMEM, "out of memory listing '%s'", dir);
 done:
-	free(up.path);
-	free(up.name);
-	free(down.path);
-	free(down.name);
-	free(meta);
+	ladder_free(up.path);
+	ladder_free(up.name);
+	ladder_free(down.path);
+	ladder_free(down.name);
+	ladder_free(meta);
 	return error;
 }
 
@@ -393,8 +393,8 @@ static int list_add(dir_list *list, const char *dir, const char *base)
 		goto done;
 	error = list_push(list, &e, dir);
 done:
-	free(e.path);
-	free(e.name);
+	ladder_free(e.path);
+	ladder_free(e.name);
 	return error;
 }
 
@@ -430,7 +430,7 @@ static int list_dir(dir_list *list, const char *dir)
 			continue;
 		if (count == capacity) {
 			size_t grown_capacity = capacity ? capacity * 2 : 32;
-			char **grown = realloc(names, grown_capacity * sizeof(*grown));
+			char **grown = ladder_realloc(names, grown_capacity * sizeof(*grown));
 			if (grown == NULL) {
 				error = ladder_error_set(LADDER_ENOMEM, "out of memory listing '%s'", dir);
 				goto done;
@@ -438,7 +438,7 @@ static int list_dir(dir_list *list, const char *dir)
 			names = grown;
 			capacity = grown_capacity;
 		}
-		if ((names[count] = strdup(de->d_name)) == NULL) {
+		if ((names[count] = ladder_strdup(de->d_name)) == NULL) {
 			error = ladder_error_set(LADDER_ENOMEM, "out of memory listing '%s'", dir);
 			goto done;
 		}
@@ -470,8 +470,8 @@ static int list_dir(dir_list *list, const char *dir)
 	}
 done:
 	for (size_t i = 0; i < count; i++)
-		free(names[i]);
-	free(names);
+		ladder_free(names[i]);
+	ladder_free(names);
 	if (d != NULL)
 		closedir(d);
 	return error;
@@ -513,7 +513,7 @@ static int read_text(const char *path, char **out, size_t *out_len)
 	}
 	/* The size is a hint only: the file may change while it is read. */
 	capacity = (size_t)st.st_size + 1;
-	if ((buf = malloc(capacity)) == NULL)
+	if ((buf = ladder_malloc(capacity)) == NULL)
 		goto oom;
 	for (;;) {
 		char probe;
@@ -540,7 +540,7 @@ static int read_text(const char *path, char **out, size_t *out_len)
 		}
 		{
 			size_t grown_capacity = capacity < 4096 ? 8192 : capacity * 2;
-			char *grown = realloc(buf, grown_capacity);
+			char *grown = ladder_realloc(buf, grown_capacity);
 			if (grown == NULL)
 				goto oom;
 			buf = grown;
@@ -561,7 +561,7 @@ read_error:
 oom:
 	error = ladder_error_set(LADDER_ENOMEM, "%s: out of memory reading the file", path);
 done:
-	free(buf);
+	ladder_free(buf);
 	if (fd >= 0)
 		close(fd);
 	return error;
@@ -584,13 +584,13 @@ static int add_migration(ladder_plan *plan, ladder_migration_def *def, const dir
 		if ((error = read_text(check->path, &check_text, &len)) < 0)
 			return error;
 		if (ladder_text_is_blank(check_text)) {
-			free(check_text);
+			ladder_free(check_text);
 			return ladder_error_set(LADDER_EPLAN, "%s:1: empty post-condition: the file holds no query", check->path);
 		}
 		def->check_sql = check_text;
 	}
 	error = ladder_plan_add(plan, def);
-	free(check_text);
+	ladder_free(check_text);
 	return error;
 }
 
@@ -624,8 +624,8 @@ static int load_pair(ladder_plan *plan, const dir_entry *up, const dir_entry *do
 	}
 	error = add_migration(plan, &def, check);
 done:
-	free(up_text);
-	free(down_text);
+	ladder_free(up_text);
+	ladder_free(down_text);
 	return error;
 }
 
@@ -892,7 +892,7 @@ static int goose_annotation(const char *source, const text_line *l, int *out)
 		return ladder_error_set(LADDER_EPLAN,
 		                        "%s:%d: an indented goose annotation: goose refuses white space before '--'",
 		                        source, l->number);
-	if ((cmd = strndup(l->p, n)) == NULL)
+	if ((cmd = ladder_strndup(l->p, n)) == NULL)
 		return ladder_error_set(LADDER_ENOMEM, "%s: out of memory reading the file", source);
 	for (r = w = cmd; *r;) {
 		if (r[0] == '-' && r[1] == '-') {
@@ -927,7 +927,7 @@ static int goose_annotation(const char *source, const text_line *l, int *out)
 		                         "do: write the values into the SQL and remove the line",
 		                         source, l->number);
 done:
-	free(cmd);
+	ladder_free(cmd);
 	return error;
 }
 
@@ -1173,7 +1173,7 @@ static int load_single(ladder_plan *plan, const dir_entry *e, const dir_entry *c
 	 * a step inside a transaction its author meant to avoid. */
 	if (first > 0) {
 		unsigned int flags = 0;
-		if ((head = strndup(text, first)) == NULL)
+		if ((head = ladder_strndup(text, first)) == NULL)
 			goto oom;
 		if ((error = ladder_text_annotations(e->path, 1, head, 0, &flags)) < 0)
 			goto done;
@@ -1187,11 +1187,11 @@ static int load_single(ladder_plan *plan, const dir_entry *e, const dir_entry *c
 	}
 
 	up_end = s.down.found && s.down.start > s.up.start ? s.down.start : len;
-	if ((up_sql = strndup(text + s.up.body, up_end - s.up.body)) == NULL)
+	if ((up_sql = ladder_strndup(text + s.up.body, up_end - s.up.body)) == NULL)
 		goto oom;
 	if (s.down.found) {
 		size_t down_end = s.up.start > s.down.start ? s.up.start : len;
-		if ((down_sql = strndup(text + s.down.body, down_end - s.down.body)) == NULL)
+		if ((down_sql = ladder_strndup(text + s.down.body, down_end - s.down.body)) == NULL)
 			goto oom;
 	}
 
@@ -1210,10 +1210,10 @@ static int load_single(ladder_plan *plan, const dir_entry *e, const dir_entry *c
 oom:
 	error = ladder_error_set(LADDER_ENOMEM, "%s: out of memory reading the file", e->path);
 done:
-	free(text);
-	free(head);
-	free(up_sql);
-	free(down_sql);
+	ladder_free(text);
+	ladder_free(head);
+	ladder_free(up_sql);
+	ladder_free(down_sql);
 	return error;
 }
 
@@ -1248,7 +1248,7 @@ static int load_baseline(ladder_plan *plan, const dir_entry *e)
 	if (floor > 0)
 		error = ladder_plan_set_floor(plan, floor);
 done:
-	free(text);
+	ladder_free(text);
 	return error;
 }
 
@@ -1337,7 +1337,7 @@ static int refuse_nested_only(const char *path)
 				}
 			closedir(sub);
 		}
-		free(subpath);
+		ladder_free(subpath);
 		subpath = NULL;
 	}
 	if (d != NULL)
@@ -1363,7 +1363,7 @@ int ladder_plan_load_dir(ladder_plan **out, const char *path)
 		goto done;
 	if (list.count > 0)
 		qsort(list.items, list.count, sizeof(*list.items), compare_versions);
-	if ((units = calloc(list.count + 1, sizeof(*units))) == NULL) {
+	if ((units = ladder_calloc(list.count + 1, sizeof(*units))) == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory loading '%s'", path);
 		goto done;
 	}
@@ -1385,7 +1385,7 @@ int ladder_plan_load_dir(ladder_plan **out, const char *path)
 	plan = NULL;
 done:
 	ladder_plan_free(plan);
-	free(units);
+	ladder_free(units);
 	dir_list_free(&list);
 	return error;
 }

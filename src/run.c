@@ -259,13 +259,13 @@ typedef struct saved_error {
 static void error_save(saved_error *saved)
 {
 	saved->code = ladder_error_last()->code;
-	saved->message = strdup(ladder_error_last()->message);
+	saved->message = ladder_strdup(ladder_error_last()->message);
 }
 
 static void error_restore(saved_error *saved)
 {
 	ladder_error_set(saved->code, "%s", saved->message ? saved->message : "(out of memory keeping the error)");
-	free(saved->message);
+	ladder_free(saved->message);
 	saved->message = NULL;
 }
 
@@ -467,7 +467,7 @@ static int run_action(run *r, const action *a)
 
 static int push_action(run *r, const ladder_step *step, ladder_direction dir)
 {
-	action *grown = realloc(r->actions, (r->nactions + 1) * sizeof(*grown));
+	action *grown = ladder_realloc(r->actions, (r->nactions + 1) * sizeof(*grown));
 	if (grown == NULL)
 		return ladder_error_set(LADDER_ENOMEM, "out of memory planning the run");
 	r->actions = grown;
@@ -577,7 +577,7 @@ static void clear_actions(action *actions, size_t count)
 {
 	for (size_t i = 0; i < count; i++)
 		step_text_clear(&actions[i].text);
-	free(actions);
+	ladder_free(actions);
 }
 
 /* Plan the steps, then read each one's text for this engine, so that a

@@ -70,20 +70,20 @@ int db_state_insert(db_state *st, const ladder_row *row, size_t *at)
 {
 	long found = db_state_find(st, row->version);
 	size_t i;
-	char *name = strdup(row->name);
+	char *name = ladder_strdup(row->name);
 
 	if (name == NULL)
 		return ladder_error_set(LADDER_ENOMEM, "out of memory");
 	if (found >= 0) {
-		free(st->rows[found].name);
+		ladder_free(st->rows[found].name);
 		st->rows[found] = *row;
 		st->rows[found].name = name;
 		*at = (size_t)found;
 		return 0;
 	}
-	ladder_row *grown = realloc(st->rows, (st->nrows + 1) * sizeof(*grown));
+	ladder_row *grown = ladder_realloc(st->rows, (st->nrows + 1) * sizeof(*grown));
 	if (grown == NULL) {
-		free(name);
+		ladder_free(name);
 		return ladder_error_set(LADDER_ENOMEM, "out of memory");
 	}
 	st->rows = grown;
@@ -101,7 +101,7 @@ void db_state_remove(db_state *st, int64_t version)
 	long found = db_state_find(st, version);
 	if (found < 0)
 		return;
-	free(st->rows[found].name);
+	ladder_free(st->rows[found].name);
 	memmove(&st->rows[found], &st->rows[found + 1], (st->nrows - (size_t)found - 1) * sizeof(ladder_row));
 	st->nrows--;
 }
@@ -132,7 +132,7 @@ static int push(analysis *a, size_t *capacity, entry e)
 {
 	if (a->count == *capacity) {
 		size_t grown_cap = *capacity ? *capacity * 2 : 16;
-		entry *grown = realloc(a->entries, grown_cap * sizeof(*grown));
+		entry *grown = ladder_realloc(a->entries, grown_cap * sizeof(*grown));
 		if (grown == NULL)
 			return ladder_error_set(LADDER_ENOMEM, "out of memory classifying migrations");
 		a->entries = grown;
@@ -256,7 +256,7 @@ int analysis_build(analysis *a, const ladder_plan *plan, const db_state *st)
 
 void analysis_clear(analysis *a)
 {
-	free(a->entries);
+	ladder_free(a->entries);
 	memset(a, 0, sizeof(*a));
 }
 

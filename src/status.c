@@ -30,15 +30,15 @@ void ladder_status_free(ladder_status *status)
 	if (status == NULL)
 		return;
 	for (size_t i = 0; i < status->count; i++) {
-		free((char *)status->entries[i].name);
-		free((char *)status->entries[i].applied_at);
-		free((char *)status->entries[i].checksum);
-		free((char *)status->entries[i].kind);
+		ladder_free((char *)status->entries[i].name);
+		ladder_free((char *)status->entries[i].applied_at);
+		ladder_free((char *)status->entries[i].checksum);
+		ladder_free((char *)status->entries[i].kind);
 	}
-	free((char *)status->store);
-	free((char *)status->note);
-	free(status->entries);
-	free(status);
+	ladder_free((char *)status->store);
+	ladder_free((char *)status->note);
+	ladder_free(status->entries);
+	ladder_free(status);
 }
 
 static int set_string(const char **field, const char *value, int *failed)
@@ -47,7 +47,7 @@ static int set_string(const char **field, const char *value, int *failed)
 		*field = NULL;
 		return 0;
 	}
-	*field = strdup(value);
+	*field = ladder_strdup(value);
 	if (*field == NULL)
 		*failed = 1;
 	return 0;
@@ -56,13 +56,13 @@ static int set_string(const char **field, const char *value, int *failed)
 static ladder_status *status_new(ladder_db *db, size_t count, int *failed)
 {
 	char spec[LADDER_NAME_MAX + 16];
-	ladder_status *status = calloc(1, sizeof(*status));
+	ladder_status *status = ladder_calloc(1, sizeof(*status));
 
 	if (status == NULL) {
 		*failed = 1;
 		return NULL;
 	}
-	status->entries = count ? calloc(count, sizeof(*status->entries)) : NULL;
+	status->entries = count ? ladder_calloc(count, sizeof(*status->entries)) : NULL;
 	if (count && status->entries == NULL)
 		*failed = 1;
 	set_string(&status->store, ladder_store_spec(&db->store, spec, sizeof(spec)), failed);

@@ -42,11 +42,6 @@ int ladder_dump(char **out, ladder_db *db)
 	return 0;
 }
 
-void ladder_free(void *pointer)
-{
-	free(pointer);
-}
-
 /* --- scratch databases ---------------------------------------------------- */
 
 #define MAX_SCRATCH 4
@@ -77,7 +72,7 @@ static int scratch_open(verifier *v, const char *name, ladder_db **out)
 	if (v->admin != NULL) {
 		if ((error = v->admin->conn->ops->scratch_create(v->admin->conn, &url)) < 0)
 			return error;
-	} else if (asprintf(&url, "sqlite:%s/%s-%u.db", v->dir, name, ++v->serial) < 0) {
+	} else if ((url = ladder_mprintf("sqlite:%s/%s-%u.db", v->dir, name, ++v->serial)) == NULL) {
 		return ladder_error_set(LADDER_ENOMEM, "out of memory");
 	}
 	v->urls[slot] = url;
@@ -100,7 +95,7 @@ static void scratch_drop(verifier *v, int i)
 		v->admin->conn->ops->scratch_drop(v->admin->conn, v->urls[i]);
 	else if (strncmp(v->urls[i], "sqlite:", 7) == 0)
 		remove(v->urls[i] + 7);
-	free(v->urls[i]);
+	ladder_free(v->urls[i]);
 	v->urls[i] = NULL;
 }
 
@@ -125,7 +120,7 @@ static void scratch_close_all(verifier *v)
 		scratch_drop(v, i);
 	if (v->dir != NULL) {
 		nftw(v->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-		free(v->dir);
+		ladder_free(v->dir);
 		v->dir = NULL;
 	}
 }
@@ -195,8 +190,8 @@ static int compare(verifier *v, outcome *result, const char *what, const char *l
 	fail(v, what, NULL);
 	error = ladder_diff(&v->report, label_a, a, label_b, b);
 done:
-	free(sorted_a);
-	free(sorted_b);
+	ladder_free(sorted_a);
+	ladder_free(sorted_b);
 	return error;
 }
 
@@ -268,8 +263,8 @@ static int check_baseline(verifier *v)
 	if ((error = compare(v, &result, what, "baseline", base_dump, "steps", steps_dump)) < 0)
 		goto done;
 	if (head > b) {
-		free(base_dump);
-		free(steps_dump);
+		ladder_free(base_dump);
+		ladder_free(steps_dump);
 		base_dump = steps_dump = NULL;
 		if (migrate_to(base, plan, 0, 0) < 0 || migrate_to(steps, plan, 0, 0) < 0) {
 			failed_run(v, at_head);
@@ -283,8 +278,8 @@ done:
 	/* The step checks need the slots; these two are done with. */
 	scratch_discard(v, base);
 	scratch_discard(v, steps);
-	free(base_dump);
-	free(steps_dump);
+	ladder_free(base_dump);
+	ladder_free(steps_dump);
 	return error;
 }
 
@@ -370,7 +365,7 @@ static int untouched(ladder_db *db, const ladder_step *step, const char *after)
 	if (db_head(db) != step->def.version || ladder_dump(&now, db) < 0)
 		return 0;
 	same = strcmp(now, after) == 0;
-	free(now);
+	ladder_free(now);
 	return same;
 }
 
@@ -433,7 +428,7 @@ static int check_step(verifier *v, ladder_db **db, const ladder_step *step, char
 	snprintf(label_b, sizeof(label_b), "after %" PRId64 " down", version);
 	if ((error = compare(v, &result, what, label_a, *before, label_b, again)) < 0)
 		goto done;
-	free(again);
+	ladder_free(again);
 	again = NULL;
 	if (result == DIFFERENT) {
 		/* Up again would stumble on what the down left behind and
@@ -478,11 +473,11 @@ settle:
 	}
 done:
 	if (current != NULL) {
-		free(*before);
+		ladder_free(*before);
 		*before = current;
 	}
-	free(after);
-	free(again);
+	ladder_free(after);
+	ladder_free(again);
 	return error;
 }
 
@@ -523,7 +518,7 @@ static int check_steps(verifier *v)
 			goto done;
 	}
 done:
-	free(before);
+	ladder_free(before);
 	return error;
 }
 
@@ -531,8 +526,8 @@ void ladder_verify_report_free(ladder_verify_report *report)
 {
 	if (report == NULL)
 		return;
-	free(report->text);
-	free(report);
+	ladder_free(report->text);
+	ladder_free(report);
 }
 
 int ladder_verify(ladder_verify_report **out, const char *url, const ladder_plan *plan,
@@ -568,14 +563,13 @@ int ladder_verify(ladder_verify_report **out, const char *url, const ladder_plan
 		}
 	} else {
 		const char *tmp = getenv("TMPDIR");
-		if (asprintf(&v.dir, "%s/ladder-verify-XXXXXX", tmp && tmp[0] ? tmp : "/tmp") < 0) {
-			v.dir = NULL;
+		if ((v.dir = ladder_mprintf("%s/ladder-verify-XXXXXX", tmp && tmp[0] ? tmp : "/tmp")) == NULL) {
 			error = ladder_error_set(LADDER_ENOMEM, "out of memory");
 			goto done;
 		}
 		if (mkdtemp(v.dir) == NULL) {
 			error = ladder_error_set(LADDER_EIO, "cannot create a scratch folder '%s'", v.dir);
-			free(v.dir);
+			ladder_free(v.dir);
 			v.dir = NULL;
 			goto done;
 		}
@@ -587,7 +581,7 @@ int ladder_verify(ladder_verify_report **out, const char *url, const ladder_plan
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory writing the report");
 		goto done;
 	}
-	if ((report = calloc(1, sizeof(*report))) == NULL) {
+	if ((report = ladder_calloc(1, sizeof(*report))) == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -596,7 +590,7 @@ int ladder_verify(ladder_verify_report **out, const char *url, const ladder_plan
 	report->warnings = v.warnings;
 	report->failures = v.failures;
 	report->skipped = v.skipped;
-	report->text = v.report.data ? v.report.data : strdup("");
+	report->text = v.report.data ? v.report.data : ladder_strdup("");
 	v.report.data = NULL;
 	*out = report;
 	if (v.failures > 0)

@@ -32,11 +32,11 @@ static char *mask_secret(const char *text, const char *secret)
 	char *out, *w;
 
 	if (secret_len == 0)
-		return strdup(text);
+		return ladder_strdup(text);
 	for (p = text; (p = strstr(p, secret)) != NULL; p += secret_len)
 		count++;
 	len = strlen(text) + count * sizeof(MASK);
-	if ((out = malloc(len + 1)) == NULL)
+	if ((out = ladder_malloc(len + 1)) == NULL)
 		return NULL;
 	for (w = out, p = text; *p;) {
 		if (strncmp(p, secret, secret_len) == 0) {
@@ -56,7 +56,7 @@ static char *mask_passwords(const char *text, const char *password, const char *
 {
 	char *once = mask_secret(text, password);
 	char *twice = once ? mask_secret(once, used_password) : NULL;
-	free(once);
+	ladder_free(once);
 	return twice;
 }
 
@@ -72,7 +72,7 @@ static char *build_display(PGconn *pg)
 	const char *user = or_empty(PQuser(pg)), *host = or_empty(PQhost(pg));
 	const char *port = or_empty(PQport(pg)), *db = or_empty(PQdb(pg));
 	size_t len = strlen(user) + strlen(host) + strlen(port) + strlen(db) + 64;
-	char *out = malloc(len);
+	char *out = ladder_malloc(len);
 
 	if (out == NULL)
 		return NULL;
@@ -122,18 +122,18 @@ static void conn_free(ladder_pg_conn *conn)
 		if (conn->owned)
 			PQfinish(conn->pg);
 	}
-	free(conn->display);
-	free(conn->schema);
-	free(conn->saved_search_path);
-	free(conn->saved_lock_timeout);
-	free(conn);
+	ladder_free(conn->display);
+	ladder_free(conn->schema);
+	ladder_free(conn->saved_search_path);
+	ladder_free(conn->saved_lock_timeout);
+	ladder_free(conn);
 }
 
 static int conn_new(ladder_pg_conn **out, PGconn *pg, int owned, const ladder_open_options *opts)
 {
 	static unsigned long next_id;
 	unsigned long id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
-	ladder_pg_conn *conn = calloc(1, sizeof(*conn));
+	ladder_pg_conn *conn = ladder_calloc(1, sizeof(*conn));
 	const char *encoding;
 	int error = 0;
 
@@ -146,7 +146,7 @@ static int conn_new(ladder_pg_conn **out, PGconn *pg, int owned, const ladder_op
 	conn->pg = pg;
 	conn->owned = owned;
 	if (opts != NULL && opts->schema != NULL && opts->schema[0] != '\0' &&
-	    (conn->schema = strdup(opts->schema)) == NULL) {
+	    (conn->schema = ladder_strdup(opts->schema)) == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory connecting to postgres");
 		goto done;
 	}
@@ -247,18 +247,18 @@ int ladder_postgres_connect(ladder_conn **out, const char *conninfo, const ladde
 	}
 	if (PQstatus(pg) != CONNECTION_OK) {
 		char *raw = build_display(pg);
-		char *why = strdup(PQerrorMessage(pg));
+		char *why = ladder_strdup(PQerrorMessage(pg));
 		if (raw == NULL || why == NULL) {
-			free(raw);
-			free(why);
+			ladder_free(raw);
+			ladder_free(why);
 			error = ladder_error_set(LADDER_ENOMEM, "out of memory connecting to postgres");
 			goto done;
 		}
 		first_line(why);
 		display = mask_passwords(raw, password, PQpass(pg));
 		message = mask_passwords(why, password, PQpass(pg));
-		free(raw);
-		free(why);
+		ladder_free(raw);
+		ladder_free(why);
 		if (display == NULL || message == NULL)
 			error = ladder_error_set(LADDER_ENOMEM, "out of memory connecting to postgres");
 		else
@@ -280,8 +280,8 @@ done:
 		PQfinish(pg);
 	PQconninfoFree(options);
 	PQfreemem(parse_error);
-	free(display);
-	free(message);
+	ladder_free(display);
+	ladder_free(message);
 	return error;
 }
 

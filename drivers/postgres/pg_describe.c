@@ -191,7 +191,7 @@ int ladder_pg__scratch_create(ladder_conn *base, char **url)
 	snprintf(name, sizeof(name), "ladder_verify_%ld_%u_%ld", (long)getpid(), ++counter, random() % 100000);
 	if ((quoted = ladder_pg__quote_ident(conn, name)) == NULL)
 		return LADDER_ENOMEM;
-	if ((sql = malloc(strlen(quoted) + 64)) == NULL) {
+	if ((sql = ladder_malloc(strlen(quoted) + 64)) == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -218,8 +218,8 @@ done:
 	PQconninfoFree(options);
 	ladder_buf_free(&info);
 	PQclear(res);
-	free(quoted);
-	free(sql);
+	ladder_free(quoted);
+	ladder_free(sql);
 	return error;
 }
 
@@ -239,7 +239,7 @@ int ladder_pg__scratch_drop(ladder_conn *base, const char *url)
 		error = ladder_error_set(LADDER_EINVALID, "not a scratch database");
 		goto done;
 	}
-	if ((quoted = ladder_pg__quote_ident(conn, name)) == NULL || (sql = malloc(strlen(quoted) + 64)) == NULL) {
+	if ((quoted = ladder_pg__quote_ident(conn, name)) == NULL || (sql = ladder_malloc(strlen(quoted) + 64)) == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -248,7 +248,7 @@ int ladder_pg__scratch_drop(ladder_conn *base, const char *url)
 done:
 	PQconninfoFree(options);
 	PQclear(res);
-	free(quoted);
-	free(sql);
+	ladder_free(quoted);
+	ladder_free(sql);
 	return error;
 }

@@ -133,7 +133,7 @@ char *ladder_pg__quote_ident(ladder_pg_conn *conn, const char *ident)
 		ladder_error_set(LADDER_EINVALID, "cannot quote the identifier '%s': %s", ident, PQerrorMessage(conn->pg));
 		return NULL;
 	}
-	if ((copy = strdup(quoted)) == NULL)
+	if ((copy = ladder_strdup(quoted)) == NULL)
 		ladder_error_set(LADDER_ENOMEM, "out of memory quoting '%s'", ident);
 	PQfreemem(quoted);
 	return copy;
@@ -152,14 +152,14 @@ char *ladder_pg__qualify(ladder_pg_conn *conn, const char *schema, const char *t
 	}
 	if ((qs = ladder_pg__quote_ident(conn, schema)) == NULL)
 		goto done;
-	if ((out = malloc(strlen(qs) + strlen(qt) + 2)) == NULL) {
+	if ((out = ladder_malloc(strlen(qs) + strlen(qt) + 2)) == NULL) {
 		ladder_error_set(LADDER_ENOMEM, "out of memory quoting '%s'", table);
 		goto done;
 	}
 	sprintf(out, "%s.%s", qs, qt);
 done:
-	free(qs);
-	free(qt);
+	ladder_free(qs);
+	ladder_free(qt);
 	return out;
 }
 
@@ -310,7 +310,7 @@ static int exec_separate(ladder_pg_conn *conn, const char *text, size_t len, siz
 
 		if (start >= len || ladder_text_skip_blank(text, start + stmt_len, start) >= start + stmt_len)
 			continue;
-		if ((statement = strndup(text + start, stmt_len)) == NULL) {
+		if ((statement = ladder_strndup(text + start, stmt_len)) == NULL) {
 			error = ladder_error_set(LADDER_ENOMEM, "out of memory running a migration");
 			goto done;
 		}
@@ -325,12 +325,12 @@ static int exec_separate(ladder_pg_conn *conn, const char *text, size_t len, siz
 				*err_offset = ladder_text_skip_blank(text, len, start);
 			goto done;
 		}
-		free(statement);
+		ladder_free(statement);
 		statement = NULL;
 	}
 done:
 	PQclear(failed);
-	free(statement);
+	ladder_free(statement);
 	pg_query_free_split_result(split);
 	return error;
 }
@@ -351,7 +351,7 @@ int ladder_pg__exec(ladder_conn *base, const char *sql, size_t len, unsigned int
 	}
 	/* libpq and libpg_query read NUL-terminated text, and sql[len] may lie
 	 * past the caller's buffer. */
-	if ((copy = strndup(sql, len)) == NULL) {
+	if ((copy = ladder_strndup(sql, len)) == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory running a migration");
 		goto done;
 	}
@@ -363,7 +363,7 @@ int ladder_pg__exec(ladder_conn *base, const char *sql, size_t len, unsigned int
 	else
 		error = exec_whole(conn, text, len, err_offset);
 done:
-	free(copy);
+	ladder_free(copy);
 	return error;
 }
 

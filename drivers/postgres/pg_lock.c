@@ -148,15 +148,15 @@ static int scope_settings(ladder_pg_conn *conn)
 	if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "saving the session's settings", sql, nparams,
 	                            params)) < 0)
 		goto done;
-	free(conn->saved_search_path);
-	free(conn->saved_lock_timeout);
-	conn->saved_search_path = strdup(PQgetvalue(res, 0, 0));
-	conn->saved_lock_timeout = strdup(PQgetvalue(res, 0, 1));
+	ladder_free(conn->saved_search_path);
+	ladder_free(conn->saved_lock_timeout);
+	conn->saved_search_path = ladder_strdup(PQgetvalue(res, 0, 0));
+	conn->saved_lock_timeout = ladder_strdup(PQgetvalue(res, 0, 1));
 	if (conn->saved_search_path == NULL || conn->saved_lock_timeout == NULL)
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory saving the session's settings");
 done:
 	PQclear(res);
-	free(quoted);
+	ladder_free(quoted);
 	return error;
 }
 
@@ -174,8 +174,8 @@ static int restore_settings(ladder_pg_conn *conn)
 	                       "pg_catalog.set_config('lock_timeout', $2, false)",
 	                       2, params);
 	if (error == 0) {
-		free(conn->saved_search_path);
-		free(conn->saved_lock_timeout);
+		ladder_free(conn->saved_search_path);
+		ladder_free(conn->saved_lock_timeout);
 		conn->saved_search_path = conn->saved_lock_timeout = NULL;
 	}
 	return error;

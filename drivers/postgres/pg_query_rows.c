@@ -58,7 +58,7 @@ int ladder_pg__table_has(ladder_conn *base, const char *schema, const char *tabl
 	*exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 done:
 	PQclear(res);
-	free(qualified);
+	ladder_free(qualified);
 	return error;
 }
 

@@ -188,13 +188,13 @@ static int classify(ladder_stmt *stmt, const char *text, int server_version)
 	stmt->kind = LADDER_STMT_PLAIN;
 	if (!worth_parsing(text + stmt->offset, stmt->len))
 		return 0;
-	if ((alone = strndup(text + stmt->offset, stmt->len)) == NULL)
+	if ((alone = ladder_strndup(text + stmt->offset, stmt->len)) == NULL)
 		return ladder_error_set(LADDER_ENOMEM, "out of memory reading a migration's statements");
 	parsed = pg_query_parse(alone);
 	if (parsed.error == NULL && parsed.parse_tree != NULL)
 		classify_tree(stmt, parsed.parse_tree, server_version);
 	pg_query_free_parse_result(parsed);
-	free(alone);
+	ladder_free(alone);
 	return 0;
 }
 
@@ -209,7 +209,7 @@ int ladder_pg__statements(ladder_conn *base, const char *sql, size_t len, ladder
 
 	*out = NULL;
 	*count = 0;
-	if ((text = strndup(sql, len)) == NULL) {
+	if ((text = ladder_strndup(sql, len)) == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory reading a migration's statements");
 		goto done;
 	}
@@ -220,7 +220,7 @@ int ladder_pg__statements(ladder_conn *base, const char *sql, size_t len, ladder
 		*count = SIZE_MAX;
 		goto done;
 	}
-	if (split.n_stmts > 0 && (list = calloc((size_t)split.n_stmts, sizeof(*list))) == NULL) {
+	if (split.n_stmts > 0 && (list = ladder_calloc((size_t)split.n_stmts, sizeof(*list))) == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory reading a migration's statements");
 		goto done;
 	}
@@ -247,7 +247,7 @@ int ladder_pg__statements(ladder_conn *base, const char *sql, size_t len, ladder
 	list = NULL;
 done:
 	pg_query_free_split_result(split);
-	free(list);
-	free(text);
+	ladder_free(list);
+	ladder_free(text);
 	return error;
 }

@@ -54,7 +54,7 @@
 static char *format_sql(const char *fmt, const char *table)
 {
 	size_t len = strlen(fmt) + strlen(table) + 1;
-	char *sql = malloc(len);
+	char *sql = ladder_malloc(len);
 	if (sql == NULL) {
 		ladder_error_set(LADDER_ENOMEM, "out of memory building a query");
 		return NULL;
@@ -113,7 +113,7 @@ static void forget(ladder_pg_conn *conn, ladder_pg_cached *slot, int deallocate)
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", slot->name);
 		PQclear(PQexec(conn->pg, sql));
 	}
-	free(slot->table);
+	ladder_free(slot->table);
 	slot->table = NULL;
 }
 
@@ -143,7 +143,7 @@ static int prepared(ladder_pg_conn *conn, ladder_pg_cached *slot, const char *fm
 			error = ladder_pg__error(conn, res, "preparing a version store query");
 		goto done;
 	}
-	if ((slot->table = strdup(qualified)) == NULL) {
+	if ((slot->table = ladder_strdup(qualified)) == NULL) {
 		/* prepared but unknown to us: deallocate it so the name is free */
 		PQclear(res);
 		res = NULL;
@@ -153,7 +153,7 @@ static int prepared(ladder_pg_conn *conn, ladder_pg_cached *slot, const char *fm
 	}
 done:
 	PQclear(res);
-	free(sql);
+	ladder_free(sql);
 	return error;
 }
 
@@ -260,7 +260,7 @@ static int parse_row(const ladder_store *store, const PGresult *res, int i, ladd
 	if (parse_int64(PQgetvalue(res, i, 7), &row->duration_ms) < 0)
 		row->duration_ms = 0;
 	/* Last, so that a refused row owns nothing. */
-	if ((row->name = strdup(PQgetvalue(res, i, 1))) == NULL)
+	if ((row->name = ladder_strdup(PQgetvalue(res, i, 1))) == NULL)
 		return ladder_error_set(LADDER_ENOMEM, "out of memory reading the history table");
 	return 0;
 }
@@ -324,7 +324,7 @@ static int history_read(ladder_pg_conn *conn, const ladder_store *store, const c
 		error = ladder_pg__error(conn, res, "reading the history table");
 		goto done;
 	}
-	if (PQntuples(res) > 0 && (list = calloc((size_t)PQntuples(res), sizeof(*list))) == NULL) {
+	if (PQntuples(res) > 0 && (list = ladder_calloc((size_t)PQntuples(res), sizeof(*list))) == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory reading the history table");
 		goto done;
 	}
@@ -340,7 +340,7 @@ static int history_read(ladder_pg_conn *conn, const ladder_store *store, const c
 done:
 	ladder_rows_free(list, n);
 	PQclear(res);
-	free(sql);
+	ladder_free(sql);
 	return error;
 }
 
@@ -366,8 +366,8 @@ static int create_schema(ladder_pg_conn *conn, const ladder_store *store)
 	}
 	error = ladder_pg__run(conn, NULL, PGRES_COMMAND_OK, "creating the schema", sql, 0, NULL);
 done:
-	free(schema);
-	free(sql);
+	ladder_free(schema);
+	ladder_free(sql);
 	return error;
 }
 
@@ -388,7 +388,7 @@ static int history_prepare(ladder_pg_conn *conn, const ladder_store *store, cons
 	}
 	error = ladder_pg__run(conn, NULL, PGRES_COMMAND_OK, "creating the history table", create, 0, NULL);
 done:
-	free(create);
+	ladder_free(create);
 	return error;
 }
 
@@ -417,7 +417,7 @@ static void buf_putc(text_buf *b, char c)
 		return;
 	if (b->len + 2 > b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 256;
-		char *grown = realloc(b->data, cap);
+		char *grown = ladder_realloc(b->data, cap);
 		if (grown == NULL) {
 			b->failed = 1;
 			return;
@@ -445,17 +445,17 @@ static void buf_element(text_buf *b, const char *value, int first)
 static void discard_rows(ladder_pg_conn *conn)
 {
 	for (size_t i = 0; i < conn->npending; i++)
-		free(conn->pending[i].name);
+		ladder_free(conn->pending[i].name);
 	conn->npending = 0;
 }
 
 void ladder_pg__discard(ladder_pg_conn *conn)
 {
 	discard_rows(conn);
-	free(conn->pending);
+	ladder_free(conn->pending);
 	conn->pending = NULL;
 	conn->pending_cap = 0;
-	free(conn->pending_table);
+	ladder_free(conn->pending_table);
 	conn->pending_table = NULL;
 }
 
@@ -500,7 +500,7 @@ int ladder_pg__flush(ladder_pg_conn *conn)
 		error = ladder_pg__error(conn, res, "recording in the history table");
 done:
 	for (int c = 0; c < PUT_COLUMNS; c++)
-		free(columns[c].data);
+		ladder_free(columns[c].data);
 	PQclear(res);
 	return error;
 }
@@ -517,11 +517,11 @@ static int history_put(ladder_pg_conn *conn, const char *qualified, const ladder
 	    (error = ladder_pg__flush(conn)) < 0)
 		return error;
 	if (conn->pending_table == NULL || strcmp(conn->pending_table, qualified) != 0) {
-		free(conn->pending_table);
-		if ((conn->pending_table = strdup(qualified)) == NULL)
+		ladder_free(conn->pending_table);
+		if ((conn->pending_table = ladder_strdup(qualified)) == NULL)
 			return ladder_error_set(LADDER_ENOMEM, "out of memory recording in the history table");
 	}
-	if ((name = strdup(row->name ? row->name : "")) == NULL)
+	if ((name = ladder_strdup(row->name ? row->name : "")) == NULL)
 		return ladder_error_set(LADDER_ENOMEM, "out of memory recording in the history table");
 	/* rows mostly come in ascending order: search only when one does not */
 	if (conn->npending > 0 && row->version <= conn->pending[conn->npending - 1].version)
@@ -531,9 +531,9 @@ static int history_put(ladder_pg_conn *conn, const char *qualified, const ladder
 	if (slot == NULL) {
 		if (conn->npending == conn->pending_cap) {
 			size_t cap = conn->pending_cap ? conn->pending_cap * 2 : 16;
-			ladder_row *grown = realloc(conn->pending, cap * sizeof(*grown));
+			ladder_row *grown = ladder_realloc(conn->pending, cap * sizeof(*grown));
 			if (grown == NULL) {
-				free(name);
+				ladder_free(name);
 				return ladder_error_set(LADDER_ENOMEM, "out of memory recording in the history table");
 			}
 			conn->pending = grown;
@@ -541,7 +541,7 @@ static int history_put(ladder_pg_conn *conn, const char *qualified, const ladder
 		}
 		slot = &conn->pending[conn->npending++];
 	} else {
-		free(slot->name);
+		ladder_free(slot->name);
 	}
 	*slot = *row;
 	slot->name = name;
@@ -559,7 +559,7 @@ static int history_remove(ladder_pg_conn *conn, const char *qualified, int64_t v
 	if ((sql = format_sql(REMOVE_SQL, qualified)) == NULL)
 		return LADDER_ENOMEM;
 	error = ladder_pg__run(conn, NULL, PGRES_COMMAND_OK, "removing from the history table", sql, 1, params);
-	free(sql);
+	ladder_free(sql);
 	return error;
 }
 
@@ -618,14 +618,14 @@ static int comment_put(ladder_pg_conn *conn, const ladder_store *store, const ch
 
 	if (version < 0)
 		return ladder_error_set(LADDER_EINVALID, "version %" PRId64 " is negative", version);
-	if ((sql = malloc(strlen(qualified) + 64)) == NULL)
+	if ((sql = ladder_malloc(strlen(qualified) + 64)) == NULL)
 		return ladder_error_set(LADDER_ENOMEM, "out of memory recording the version");
 	/* DDL takes no parameters; the value is a checked integer. */
 	sprintf(sql, "COMMENT ON TABLE %s IS '%" PRId64 "'", qualified, version);
 	snprintf(what, sizeof(what), "recording version %" PRId64 " in the comment of table %s", version,
 	         display_name(store, name, sizeof(name)));
 	error = ladder_pg__run(conn, NULL, PGRES_COMMAND_OK, what, sql, 0, NULL);
-	free(sql);
+	ladder_free(sql);
 	return error;
 }
 
@@ -708,7 +708,7 @@ static int store_op_run(ladder_conn *base, const ladder_store *store, store_op o
 			break;
 		}
 	}
-	free(qualified);
+	ladder_free(qualified);
 	return error;
 }
 

@@ -24,7 +24,7 @@ static void lines_add(lines *l, const char *text)
 		return;
 	if (l->count == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 8;
-		char **items = realloc(l->items, cap * sizeof(*items));
+		char **items = ladder_realloc(l->items, cap * sizeof(*items));
 		if (items == NULL) {
 			l->failed = 1;
 			return;
@@ -32,7 +32,7 @@ static void lines_add(lines *l, const char *text)
 		l->items = items;
 		l->cap = cap;
 	}
-	if ((copy = strdup(text)) == NULL) {
+	if ((copy = ladder_strdup(text)) == NULL) {
 		l->failed = 1;
 		return;
 	}
@@ -52,11 +52,11 @@ static void lines_flush(lines *l, ladder_buf *out, const char *indent)
 	for (size_t i = 0; i < l->count; i++) {
 		if (!l->failed)
 			ladder_buf_printf(out, "%s%s\n", indent, l->items[i]);
-		free(l->items[i]);
+		ladder_free(l->items[i]);
 	}
 	if (l->failed)
 		out->failed = 1;
-	free(l->items);
+	ladder_free(l->items);
 	memset(l, 0, sizeof(*l));
 }
 

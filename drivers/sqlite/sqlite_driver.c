@@ -62,11 +62,11 @@ static const ladder_driver_ops sqlite_ops;
 
 static int conn_new(ladder_sqlite_conn **out, const char *path, int owned)
 {
-	ladder_sqlite_conn *conn = calloc(1, sizeof(*conn));
+	ladder_sqlite_conn *conn = ladder_calloc(1, sizeof(*conn));
 
 	*out = NULL;
-	if (conn == NULL || (conn->path = strdup(path)) == NULL) {
-		free(conn);
+	if (conn == NULL || (conn->path = ladder_strdup(path)) == NULL) {
+		ladder_free(conn);
 		return ladder_error_set(LADDER_ENOMEM, "out of memory opening '%s'", path);
 	}
 	conn->base.ops = &sqlite_ops;
@@ -95,8 +95,8 @@ static void conn_free(ladder_sqlite_conn *conn)
 	 * it is finalized instead of leaking. */
 	if (conn->owned && conn->db != NULL)
 		sqlite3_close_v2(conn->db);
-	free(conn->path);
-	free(conn);
+	ladder_free(conn->path);
+	ladder_free(conn);
 }
 
 static int timeout_from(const ladder_open_options *opts)
@@ -133,7 +133,7 @@ static int create_private(const char *path)
 	 * file that SQLite can open. */
 	if (saved == EEXIST || stat(path, &st) == 0)
 		goto done;
-	if ((dir = strdup(path)) == NULL) {
+	if ((dir = ladder_strdup(path)) == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory opening '%s'", path);
 		goto done;
 	}
@@ -150,7 +150,7 @@ static int create_private(const char *path)
 	else
 		error = ladder_error_set(LADDER_EIO, "cannot create database '%s': %s", path, strerror(saved));
 done:
-	free(dir);
+	ladder_free(dir);
 	return error;
 }
 
@@ -212,7 +212,7 @@ int ladder_sqlite_wrap(ladder_db **out, struct sqlite3 *handle, const ladder_ope
 	if ((error = conn_new(&conn, file && file[0] ? file : ":memory:", 0)) < 0)
 		goto done;
 	conn->db = handle;
-	if ((display = malloc(strlen(conn->path) + sizeof("sqlite:"))) == NULL) {
+	if ((display = ladder_malloc(strlen(conn->path) + sizeof("sqlite:"))) == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory opening '%s'", conn->path);
 		goto done;
 	}
@@ -223,7 +223,7 @@ int ladder_sqlite_wrap(ladder_db **out, struct sqlite3 *handle, const ladder_ope
 	set_busy_timeout(conn, timeout_from(opts));
 	conn = NULL; /* the ladder_db owns it now */
 done:
-	free(display);
+	ladder_free(display);
 	conn_free(conn);
 	return error;
 }
@@ -480,7 +480,7 @@ static int sqlite_lock(ladder_conn *base, const ladder_store *store, int timeout
 	/* An in-memory or temporary database has no other process to fend off. */
 	if (conn->lock_fd >= 0 || file == NULL || file[0] == '\0')
 		goto done;
-	if ((lock_path = malloc(strlen(file) + sizeof(LOCK_SUFFIX))) == NULL) {
+	if ((lock_path = ladder_malloc(strlen(file) + sizeof(LOCK_SUFFIX))) == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory locking '%s'", conn->path);
 		goto done;
 	}
@@ -511,7 +511,7 @@ static int sqlite_lock(ladder_conn *base, const ladder_store *store, int timeout
 done:
 	if (fd >= 0)
 		close(fd);
-	free(lock_path);
+	ladder_free(lock_path);
 	return error;
 }
 

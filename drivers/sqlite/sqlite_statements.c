@@ -121,7 +121,7 @@ static int push(ladder_stmt **list, size_t *count, size_t *capacity, const char 
 		return 0; /* white space and comments only */
 	if (*count == *capacity) {
 		size_t grown_capacity = *capacity ? *capacity * 2 : 16;
-		ladder_stmt *grown = realloc(*list, grown_capacity * sizeof(*grown));
+		ladder_stmt *grown = ladder_realloc(*list, grown_capacity * sizeof(*grown));
 		if (grown == NULL)
 			return ladder_error_set(LADDER_ENOMEM, "out of memory reading a migration's statements");
 		*list = grown;
@@ -147,7 +147,7 @@ int ladder_sqlite__statements(ladder_conn *base, const char *sql, size_t len, la
 	*count = 0;
 	/* sqlite3_complete reads NUL-terminated text: a copy in which each
 	 * candidate end is NUL-terminated in turn. */
-	if ((copy = malloc(len + 1)) == NULL) {
+	if ((copy = ladder_malloc(len + 1)) == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory reading a migration's statements");
 		goto done;
 	}
@@ -180,7 +180,7 @@ int ladder_sqlite__statements(ladder_conn *base, const char *sql, size_t len, la
 	*count = n;
 	list = NULL;
 done:
-	free(list);
-	free(copy);
+	ladder_free(list);
+	ladder_free(copy);
 	return error;
 }

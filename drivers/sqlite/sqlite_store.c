@@ -178,7 +178,7 @@ static int parse_row(ladder_sqlite_conn *conn, const ladder_store *store, sqlite
 	row->duration_ms = sqlite3_column_int64(stmt, 7);
 
 	/* Last, so that a refused row owns nothing. */
-	if ((row->name = strdup((const char *)sqlite3_column_text(stmt, 1))) == NULL)
+	if ((row->name = ladder_strdup((const char *)sqlite3_column_text(stmt, 1))) == NULL)
 		return ladder_error_set(LADDER_ENOMEM, "out of memory reading '%s'", conn->path);
 	return 0;
 }
@@ -231,7 +231,7 @@ static int history_read(ladder_sqlite_conn *conn, const ladder_store *store, lad
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (n == cap) {
 			size_t grown_cap = cap ? cap * 2 : 16;
-			ladder_row *grown = realloc(list, grown_cap * sizeof(*grown));
+			ladder_row *grown = ladder_realloc(list, grown_cap * sizeof(*grown));
 			if (grown == NULL) {
 				error = ladder_error_set(LADDER_ENOMEM, "out of memory reading '%s'", conn->path);
 				goto done;

@@ -67,7 +67,7 @@ struct pg_conn;
  * previous values when it releases the lock; it leaves nothing else behind
  * on the connection (its prepared statements are deallocated on close).
  * opts may be NULL. */
-int ladder_postgres_wrap(ladder_db **out, struct pg_conn *conn, const ladder_open_options *opts);
+LADDER_EXTERN int ladder_postgres_wrap(ladder_db **out, struct pg_conn *conn, const ladder_open_options *opts);
 
 #ifdef __cplusplus
 }

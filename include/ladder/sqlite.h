@@ -19,7 +19,7 @@ struct sqlite3;
  * with sqlite3_busy_timeout(opts->lock_timeout_ms) for good (SQLite cannot
  * give back the previous handler): concurrent migrators wait on it. opts may
  * be NULL. */
-int ladder_sqlite_wrap(ladder_db **out, struct sqlite3 *handle, const ladder_open_options *opts);
+LADDER_EXTERN int ladder_sqlite_wrap(ladder_db **out, struct sqlite3 *handle, const ladder_open_options *opts);
 
 #ifdef __cplusplus
 }

@@ -12,6 +12,7 @@
 #define LADDER_SYS_DRIVER_H
 
 #include "../../ladder.h"
+#include "alloc.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -33,10 +34,10 @@ typedef struct ladder_store {
 } ladder_store;
 
 /* Parse "history", "history:TABLE", "user_version", "comment:TABLE". */
-int ladder_store_parse(ladder_store *out, const char *spec, const char *schema);
+LADDER_EXTERN int ladder_store_parse(ladder_store *out, const char *spec, const char *schema);
 
 /* Format a store back to its spec ("history", "comment:phoenix_kit"). */
-const char *ladder_store_spec(const ladder_store *store, char *buf, size_t len);
+LADDER_EXTERN const char *ladder_store_spec(const ladder_store *store, char *buf, size_t len);
 
 #define LADDER_HASH_HEX 65 /* 64 hex chars and a NUL */
 
@@ -52,7 +53,7 @@ typedef struct ladder_row {
 	int64_t duration_ms;
 } ladder_row;
 
-void ladder_rows_free(ladder_row *rows, size_t count);
+LADDER_EXTERN void ladder_rows_free(ladder_row *rows, size_t count);
 
 /* The fast path's one small read. */
 typedef struct ladder_head {
@@ -105,17 +106,17 @@ typedef struct ladder_buf {
 	int failed;
 } ladder_buf;
 
-void ladder_buf_put(ladder_buf *buf, const char *text, size_t len);
-void ladder_buf_puts(ladder_buf *buf, const char *text);
+LADDER_EXTERN void ladder_buf_put(ladder_buf *buf, const char *text, size_t len);
+LADDER_EXTERN void ladder_buf_puts(ladder_buf *buf, const char *text);
 /* text on one line, exactly: newline, tab, carriage return and backslash
  * spelled \n, \t, \r and \\ (schema descriptions keep bodies distinct). */
-void ladder_buf_put_escaped(ladder_buf *buf, const char *text, size_t len);
-void ladder_buf_printf(ladder_buf *buf, const char *fmt, ...)
+LADDER_EXTERN void ladder_buf_put_escaped(ladder_buf *buf, const char *text, size_t len);
+LADDER_EXTERN void ladder_buf_printf(ladder_buf *buf, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 2, 3)))
 #endif
 	;
-void ladder_buf_free(ladder_buf *buf);
+LADDER_EXTERN void ladder_buf_free(ladder_buf *buf);
 
 typedef struct ladder_driver_ops {
 	const char *engine; /* "sqlite", "postgres" */
@@ -235,19 +236,19 @@ struct ladder_conn {
 };
 
 /* Driver entry points, called by ladder_db_open() for matching URLs. */
-int ladder_sqlite_connect(ladder_conn **out, const char *path, const ladder_open_options *opts);
-int ladder_postgres_connect(ladder_conn **out, const char *conninfo,
+LADDER_EXTERN int ladder_sqlite_connect(ladder_conn **out, const char *path, const ladder_open_options *opts);
+LADDER_EXTERN int ladder_postgres_connect(ladder_conn **out, const char *conninfo,
                             const ladder_open_options *opts);
 /* The connection described without its password, for printing. */
-const char *ladder_postgres_display(ladder_conn *conn);
+LADDER_EXTERN const char *ladder_postgres_display(ladder_conn *conn);
 
 /* Wrap a connection that a driver made (used by the engine headers'
  * ladder_*_wrap functions). display: what to print for it. */
-int ladder_db_from_conn(ladder_db **out, ladder_conn *conn, const char *display,
+LADDER_EXTERN int ladder_db_from_conn(ladder_db **out, ladder_conn *conn, const char *display,
                         const ladder_open_options *opts);
 
 /* The byte offset -> "file:line" helper every driver error can use. */
-int ladder_line_of(const char *text, size_t offset);
+LADDER_EXTERN int ladder_line_of(const char *text, size_t offset);
 
 #ifdef __cplusplus
 }
