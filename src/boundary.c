@@ -96,9 +96,9 @@ int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step
 	out->sql = sql;
 	out->info.flags = down ? step->def.down_flags : step->def.up_flags;
 	/* C callbacks: nothing to read; the check after the step stands guard. */
-	if (sql == NULL || conn->ops->statements == NULL)
+	if (sql == NULL)
 		return 0;
-	if ((error = conn->ops->statements(conn, sql, strlen(sql), &stmts, &count)) < 0)
+	if ((error = conn_statements(conn, sql, strlen(sql), &stmts, &count)) < 0)
 		goto done;
 	if (count == SIZE_MAX) {
 		count = 0;

@@ -5,14 +5,17 @@
 #ifndef LADDER_DB_H
 #define LADDER_DB_H
 
-#include "ladder.h"
-#include "ladder/sys/driver.h"
+#include "conn.h"
+#include "store.h"
 
 struct ladder_db {
 	ladder_conn *conn;
 	ladder_store store;
-	char *display;
 	int lock_timeout_ms;
 };
+
+/* 1 if url names a file for a driver of files (or a path no scheme
+ * names), 0 for a server's URL or an unknown scheme. */
+int ladder_url_is_path(const char *url);
 
 #endif /* LADDER_DB_H */

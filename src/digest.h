@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define LADDER_HASH_HEX 65 /* 64 hex chars and a NUL */
+
 /* Hex SHA-256 of text with every CRLF folded to LF, so a checkout on
  * Windows does not look like an edit. out: 65 bytes. */
 int ladder_checksum_text(char *out, const char *text, size_t len);

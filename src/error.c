@@ -2,15 +2,11 @@
  * error.c — the per-thread last error: a code and a message saying what went
  * wrong and where. Every failing ladder call leaves one here.
  */
-#include "ladder.h"
+#include "error.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-/* Room for a server's long message with its context; a longer one is cut
- * and ends in an ellipsis, never silently. */
-#define LADDER_ERROR_MAX 8192
 
 static _Thread_local char error_message[LADDER_ERROR_MAX];
 static _Thread_local ladder_error last_error = {0, ""};
@@ -66,5 +62,18 @@ void ladder_error_clear(void)
 {
 	error_message[0] = '\0';
 	last_error.code = 0;
+	last_error.message = error_message;
+}
+
+void ladder_error_save(ladder_error_saved *saved)
+{
+	saved->code = last_error.code;
+	memcpy(saved->message, ladder_error_last()->message, strlen(ladder_error_last()->message) + 1);
+}
+
+void ladder_error_restore(const ladder_error_saved *saved)
+{
+	memcpy(error_message, saved->message, strlen(saved->message) + 1);
+	last_error.code = saved->code;
 	last_error.message = error_message;
 }

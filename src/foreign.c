@@ -127,7 +127,7 @@ static int bad_cell(reader *r, const char *column, const char *value, const char
 	                        r->src->table, value ? "the value" : "NULL", value ? value : "", column, why);
 }
 
-static int on_row(void *ctx, int ncols, const char *const *cells)
+static int on_row(void *ctx, int ncols, const char *const *names, const char *const *cells)
 {
 	reader *r = ctx;
 	const char *id = cells[0];
@@ -136,6 +136,7 @@ static int on_row(void *ctx, int ncols, const char *const *cells)
 	char buf[24];
 
 	(void)ncols;
+	(void)names;
 	switch (r->src->tool) {
 	case FOREIGN_GOLANG_MIGRATE:
 		if (parse_version(id, &version) < 0)
@@ -218,10 +219,7 @@ static int check_table(ladder_db *db, const foreign_source *src)
 	int exists = 0, dirty = 0;
 	int error;
 
-	if (conn->ops->table_has == NULL || conn->ops->query_rows == NULL)
-		return ladder_error_set(LADDER_EUNSUPPORTED, "the %s driver cannot read %s's table", conn->ops->engine,
-		                        src->name);
-	if ((error = conn->ops->table_has(conn, db->store.schema, src->table, NULL, &exists)) < 0)
+	if ((error = conn_table_has(conn, db->store.schema, src->table, NULL, &exists)) < 0)
 		return error;
 	if (!exists)
 		return ladder_error_set(LADDER_EINVALID,
@@ -230,7 +228,7 @@ static int check_table(ladder_db *db, const foreign_source *src)
 		                        src->table, src->name, src->name);
 	if (src->tool != FOREIGN_GOLANG_MIGRATE && src->tool != FOREIGN_DBMATE)
 		return 0;
-	if ((error = conn->ops->table_has(conn, db->store.schema, src->table, "dirty", &dirty)) < 0)
+	if ((error = conn_table_has(conn, db->store.schema, src->table, "dirty", &dirty)) < 0)
 		return error;
 	if (src->tool == FOREIGN_DBMATE && dirty)
 		return ladder_error_set(LADDER_EINVALID,
@@ -259,7 +257,7 @@ static int read_table(reader *r, ladder_db *db, const foreign_source *src)
 	if ((error = check_table(db, src)) < 0)
 		return error;
 	build_query(sql, sizeof(sql), db, src);
-	if ((error = db->conn->ops->query_rows(db->conn, sql, on_row, r)) < 0)
+	if ((error = conn_query_rows(db->conn, sql, on_row, r)) < 0)
 		return error;
 	if (src->tool == FOREIGN_GOLANG_MIGRATE) {
 		if (r->count > 1)
@@ -445,19 +443,19 @@ int foreign_detect(ladder_db *db, char *note, size_t len, int *refuse)
 	*refuse = 0;
 	/* A light store is the stamp itself; a history store that exists has
 	 * been recorded into: nothing foreign either way. */
-	if (db->store.kind != LADDER_STORE_HISTORY || conn->ops->table_has == NULL || conn->ops->query_rows == NULL)
+	if (db->store.kind != LADDER_STORE_HISTORY)
 		return 0;
-	if ((error = conn->ops->table_has(conn, schema, db->store.table, NULL, &exists)) < 0 || exists)
+	if ((error = conn_table_has(conn, schema, db->store.table, NULL, &exists)) < 0 || exists)
 		return error;
 	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
 		foreign_source src;
 		char summary[512];
-		if ((error = conn->ops->table_has(conn, schema, tools[i].table, NULL, &exists)) < 0)
+		if ((error = conn_table_has(conn, schema, tools[i].table, NULL, &exists)) < 0)
 			return error;
 		if (!exists)
 			continue;
 		if (tools[i].tool == FOREIGN_GOLANG_MIGRATE || tools[i].tool == FOREIGN_DBMATE) {
-			if ((error = conn->ops->table_has(conn, schema, tools[i].table, "dirty", &dirty)) < 0)
+			if ((error = conn_table_has(conn, schema, tools[i].table, "dirty", &dirty)) < 0)
 				return error;
 			if (dirty != (tools[i].tool == FOREIGN_GOLANG_MIGRATE))
 				continue;
@@ -479,9 +477,7 @@ int foreign_detect(ladder_db *db, char *note, size_t len, int *refuse)
 		         src.name, src.table, summary, src.name, src.table);
 		return 0;
 	}
-	if (conn->ops->light_stamp == NULL)
-		return 0;
-	if ((error = conn->ops->light_stamp(conn, schema, spec, sizeof(spec), &stamp)) < 0 || stamp <= 0)
+	if ((error = conn_stamp_find(conn, schema, spec, sizeof(spec), &stamp)) < 0 || stamp <= 0)
 		return error;
 	*refuse = 1;
 	if (strcmp(spec, "user_version") == 0)

@@ -7,88 +7,54 @@
  * the same lock and in one transaction, like a migration run.
  */
 #include "foreign.h"
-#include "state.h"
+#include "txn.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Lock (where the engine wants it for every write), begin, read the state. */
-static int maintenance_begin(ladder_db *db, db_state *st, int *locked)
+/* The sequence of a run that commits once: the lock where the driver wants
+ * it for every write, begin, read the history. */
+static int maintenance_begin(txn *t, ladder_db *db, history *h)
 {
-	ladder_conn *conn = db->conn;
 	int error;
 
-	*locked = 0;
-	if (conn->ops->in_transaction(conn))
+	memset(t, 0, sizeof(*t));
+	t->db = db;
+	if (conn_in_transaction(db->conn))
 		return ladder_error_set(LADDER_EINVALID, "the connection has an open transaction");
-	if (conn->ops->lock_always) {
-		if ((error = conn->ops->lock(conn, &db->store, db->lock_timeout_ms)) < 0)
-			return error;
-		*locked = 1;
-	}
-	if ((error = conn->ops->begin(conn, 1)) < 0)
+	if (txn_needs_lock(db, 0) && (error = txn_lock(t)) < 0)
 		return error;
-	return db_state_read(st, db);
+	if ((error = txn_begin(t)) < 0)
+		return error;
+	return history_read(h, db);
 }
 
-static int maintenance_end(ladder_db *db, db_state *st, int locked, int error)
+static int maintenance_end(txn *t, history *h, int error)
 {
-	ladder_conn *conn = db->conn;
-
 	if (error == 0)
-		error = conn->ops->commit(conn);
-	if (conn->ops->in_transaction(conn)) {
-		char message[2048];
-		int code = ladder_error_last()->code;
-		snprintf(message, sizeof(message), "%s", ladder_error_last()->message);
-		conn->ops->rollback(conn);
-		ladder_error_set(code, "%s", message);
-	}
-	if (locked)
-		conn->ops->unlock(conn, &db->store);
-	db_state_clear(st);
+		error = txn_commit(t, h);
+	txn_abandon(t, h);
+	txn_unlock(t);
+	history_clear(h);
 	return error;
 }
 
-static int append_row(db_state *st, const ladder_step *step, const char *kind, const char *now)
-{
-	ladder_row *grown = ladder_realloc(st->rows, (st->nrows + 1) * sizeof(*grown));
-	ladder_row *row;
-
-	if (grown == NULL)
-		return ladder_error_set(LADDER_ENOMEM, "out of memory");
-	st->rows = grown;
-	row = &st->rows[st->nrows];
-	memset(row, 0, sizeof(*row));
-	if ((row->name = ladder_strdup(step->def.name)) == NULL)
-		return ladder_error_set(LADDER_ENOMEM, "out of memory");
-	st->nrows++;
-	row->version = step->def.version;
-	snprintf(row->kind, sizeof(row->kind), "%s", kind);
-	memcpy(row->checksum, step->checksum, sizeof(row->checksum));
-	snprintf(row->applied_at, sizeof(row->applied_at), "%s", now);
-	return 0;
-}
-
-static int already_recorded(const db_state *st)
+static int already_recorded(const history *st)
 {
 	return ladder_error_set(LADDER_EINVALID,
 	                        "the history table already records %zu migration(s) (up to version %" PRId64
 	                        "): nothing to adopt",
-	                        st->nrows, db_state_current(st));
+	                        st->nrows, history_current(st));
 }
 
-/* Write the rows gathered in st (none stored yet) and report them. */
-static int record_adopted(ladder_result *out, ladder_db *db, db_state *st, int64_t head)
+/* Create the store for the rows gathered in st (written at commit) and
+ * report them. */
+static int record_adopted(ladder_result *out, ladder_db *db, history *st, int64_t head)
 {
-	int error = db->conn->ops->store_prepare(db->conn, &db->store);
+	int error = conn_store_prepare(db->conn, &db->store);
 
-	if (error == 0)
-		error = db_state_chain(st, 0);
-	if (error == 0)
-		error = db_state_write(st, db, 0);
 	if (error == 0 && out) {
 		out->from_version = head;
 		out->to_version = head;
@@ -100,15 +66,15 @@ static int record_adopted(ladder_result *out, ladder_db *db, db_state *st, int64
 /* adopt --from TOOL: the versions the tool applied, by its own rules. */
 static int adopt_foreign(ladder_result *out, ladder_db *db, const ladder_plan *plan, const foreign_source *src)
 {
-	db_state st;
+	history st;
+	txn t;
 	size_t *steps = NULL, count = 0;
 	int64_t head = 0;
 	char now[32];
-	int locked = 0;
 	int error;
 
 	memset(&st, 0, sizeof(st));
-	if ((error = maintenance_begin(db, &st, &locked)) < 0)
+	if ((error = maintenance_begin(&t, db, &st)) < 0)
 		goto done;
 	if (st.nrows > 0) {
 		error = already_recorded(&st);
@@ -118,9 +84,9 @@ static int adopt_foreign(ladder_result *out, ladder_db *db, const ladder_plan *p
 		goto done;
 	ladder_utc_now(now, sizeof(now));
 	for (size_t i = 0; i < count && error == 0; i++)
-		error = append_row(&st, &plan->steps[steps[i]], "adopted", now);
+		error = history_record(&st, &plan->steps[steps[i]], "adopted", 0, now, 0);
 	if (error == 0 && st.nrows == 0 && plan->has_baseline && plan->baseline.def.version <= head)
-		error = append_row(&st, &plan->baseline, "baseline", now);
+		error = history_record(&st, &plan->baseline, "baseline", 0, now, 0);
 	if (error == 0 && st.nrows == 0)
 		error = ladder_error_set(LADDER_EPLAN, "the plan has no migration at or below %s's version %" PRId64,
 		                         src->name, head);
@@ -128,7 +94,7 @@ static int adopt_foreign(ladder_result *out, ladder_db *db, const ladder_plan *p
 		error = record_adopted(out, db, &st, head);
 done:
 	ladder_free(steps);
-	return maintenance_end(db, &st, locked, error);
+	return maintenance_end(&t, &st, error);
 }
 
 int ladder_adopt(ladder_result *out, ladder_db *db, const ladder_plan *plan, const char *from)
@@ -136,9 +102,9 @@ int ladder_adopt(ladder_result *out, ladder_db *db, const ladder_plan *plan, con
 	foreign_source tool;
 	ladder_store source;
 	ladder_head head;
-	db_state st;
+	history st;
+	txn t;
 	char now[32];
-	int locked = 0;
 	int error;
 
 	memset(&st, 0, sizeof(st));
@@ -169,11 +135,11 @@ int ladder_adopt(ladder_result *out, ladder_db *db, const ladder_plan *plan, con
 		                        "adopt reads a light store (user_version or comment:TABLE) or another tool's table "
 		                        "(golang-migrate, dbmate, goose, sql-migrate), not '%s'",
 		                        from);
-	if ((error = ladder_plan_prepare(plan)) < 0)
+	if ((error = ladder_store_check(&source, db->conn->driver)) < 0 || (error = ladder_plan_prepare(plan)) < 0)
 		return error;
-	if ((error = maintenance_begin(db, &st, &locked)) < 0)
+	if ((error = maintenance_begin(&t, db, &st)) < 0)
 		goto done;
-	if ((error = db->conn->ops->store_head(db->conn, &source, &head)) < 0)
+	if ((error = history_head(db, &source, &head)) < 0)
 		goto done;
 	if (st.nrows > 0) {
 		error = already_recorded(&st);
@@ -191,25 +157,25 @@ int ladder_adopt(ladder_result *out, ladder_db *db, const ladder_plan *plan, con
 	}
 	ladder_utc_now(now, sizeof(now));
 	for (size_t i = 0; i < plan->count && plan->steps[i].def.version <= head.version && error == 0; i++)
-		error = append_row(&st, &plan->steps[i], "adopted", now);
+		error = history_record(&st, &plan->steps[i], "adopted", 0, now, 0);
 	if (error == 0 && st.nrows == 0 && plan->has_baseline && plan->baseline.def.version <= head.version)
-		error = append_row(&st, &plan->baseline, "baseline", now);
+		error = history_record(&st, &plan->baseline, "baseline", 0, now, 0);
 	if (error == 0 && st.nrows == 0)
 		error = ladder_error_set(LADDER_EPLAN, "the plan has no migration at or below version %" PRId64,
 		                         head.version);
 	if (error == 0)
 		error = record_adopted(out, db, &st, head.version);
 done:
-	return maintenance_end(db, &st, locked, error);
+	return maintenance_end(&t, &st, error);
 }
 
 int ladder_repair(ladder_result *out, ladder_db *db, const ladder_plan *plan, ladder_repair_action action,
                   int64_t version)
 {
-	db_state st;
-	int locked = 0;
+	history st;
+	txn t;
 	long at;
-	size_t changed = 0, first = (size_t)-1;
+	size_t changed = 0;
 	int error;
 
 	memset(&st, 0, sizeof(st));
@@ -223,29 +189,22 @@ int ladder_repair(ladder_result *out, ladder_db *db, const ladder_plan *plan, la
 		                        "started steps");
 	if ((error = ladder_plan_prepare(plan)) < 0)
 		return error;
-	if ((error = maintenance_begin(db, &st, &locked)) < 0)
+	if ((error = maintenance_begin(&t, db, &st)) < 0)
 		goto done;
 
 	switch (action) {
 	case LADDER_REPAIR_MARK_APPLIED:
 	case LADDER_REPAIR_MARK_PENDING:
-		at = db_state_find(&st, version);
+		at = history_find(&st, version);
 		if (at < 0 || !st.rows[at].started) {
 			error = ladder_error_set(LADDER_EINVALID, "migration %" PRId64 " is not recorded as interrupted%s",
 			                         version, at < 0 ? " (it is not recorded at all)" : " (it finished)");
 			goto done;
 		}
-		if (action == LADDER_REPAIR_MARK_APPLIED) {
-			st.rows[at].started = 0;
-			error = db->conn->ops->store_put(db->conn, &db->store, &st.rows[at]);
-		} else {
-			db_state_remove(&st, version);
-			error = db->conn->ops->store_remove(db->conn, &db->store, version, db_state_current(&st));
-			if (error == 0 && (size_t)at < st.nrows)
-				error = db_state_chain(&st, (size_t)at);
-			if (error == 0 && (size_t)at < st.nrows)
-				error = db_state_write(&st, db, (size_t)at);
-		}
+		if (action == LADDER_REPAIR_MARK_APPLIED)
+			history_set_started(&st, (size_t)at, 0);
+		else
+			error = history_forget(&st, db, plan, version);
 		changed = 1;
 		break;
 	case LADDER_REPAIR_CHECKSUMS:
@@ -254,23 +213,18 @@ int ladder_repair(ladder_result *out, ladder_db *db, const ladder_plan *plan, la
 			if (step == NULL || strcmp(st.rows[i].kind, "baseline") == 0 ||
 			    strcmp(st.rows[i].checksum, step->checksum) == 0)
 				continue;
-			memcpy(st.rows[i].checksum, step->checksum, sizeof(st.rows[i].checksum));
-			if (first == (size_t)-1)
-				first = i;
+			if ((error = history_set_checksum(&st, i, step->checksum)) < 0)
+				break;
 			changed++;
 		}
-		if (first != (size_t)-1)
-			error = db_state_chain(&st, first);
-		if (error == 0 && first != (size_t)-1)
-			error = db_state_write(&st, db, first);
 		break;
 	default:
 		error = ladder_error_set(LADDER_EINVALID, "unknown repair action %d", (int)action);
 	}
 	if (error == 0 && out) {
 		out->applied = changed;
-		out->to_version = db_state_current(&st);
+		out->to_version = history_current(&st);
 	}
 done:
-	return maintenance_end(db, &st, locked, error);
+	return maintenance_end(&t, &st, error);
 }

@@ -7,6 +7,7 @@
 #define LADDER_PLAN_H
 
 #include "ladder.h"
+#include "digest.h"
 #include "ladder/sys/driver.h"
 
 #include <pthread.h>

@@ -6,11 +6,10 @@
  * no-transaction steps, which are recorded as started, then done).
  */
 #include "boundary.h"
-#include "db.h"
-#include "digest.h"
+#include "error.h"
 #include "foreign.h"
-#include "plan.h"
 #include "state.h"
+#include "txn.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -35,11 +34,10 @@ typedef struct run {
 	const ladder_plan *plan;
 	const ladder_run_options *opts;
 	ladder_direction dir; /* LADDER_UP or LADDER_DOWN for the whole run */
-	db_state st;
+	history st;
+	txn tx;
 	action *actions;
 	size_t nactions;
-	int in_tx;
-	int session_locked;
 	int fk_off;     /* foreign keys switched off for this run */
 	int fk_was_on;
 	int committed;  /* some transaction of this run has committed */
@@ -49,7 +47,6 @@ typedef struct run {
 	size_t tx_first;      /* the first action in the open transaction */
 	int begun;      /* transactions begun in this attempt */
 	size_t durable; /* steps whose transaction committed */
-	int64_t unflushed; /* lowest version recorded in memory only (0: none) */
 	size_t applied;
 	int64_t from;
 } run;
@@ -68,113 +65,32 @@ static unsigned int action_flags(const action *a)
 
 static int64_t run_current(const run *r)
 {
-	return db_state_current(&r->st);
-}
-
-/* The highest version whose step finished: what the database is "at" in a
- * message, where a step recorded as started does not count. */
-static int64_t finished_head(const run *r)
-{
-	if (r->st.light)
-		return r->st.light_head;
-	for (size_t i = r->st.nrows; i-- > 0;)
-		if (!r->st.rows[i].started)
-			return r->st.rows[i].version;
-	return 0;
+	return history_current(&r->st);
 }
 
 /* --- recording ------------------------------------------------------------ */
 
-/* Record a step as applied (or started) in memory. History stores chain
- * every row to the one below it, so a row inserted below others (out of
- * order) re-chains those above it. Rows reach the store in flush_rows(), just
- * before the transaction commits: one prepared statement run back to back
- * instead of one re-prepared after every step's schema change. */
+/* In memory; the rows reach the store in one batch just before the
+ * transaction commits (txn_commit). */
 static int record_up(run *r, const action *a, int started, const char *applied_at, int64_t duration_ms)
 {
-	ladder_row row;
-	size_t at = 0;
-	int error;
-
-	memset(&row, 0, sizeof(row));
-	row.version = a->step->def.version;
-	row.name = (char *)a->step->def.name;
-	snprintf(row.kind, sizeof(row.kind), "%s", a->dir == LADDER_BASELINE ? "baseline" : "migration");
-	memcpy(row.checksum, a->step->checksum, sizeof(row.checksum));
-	row.started = started;
-	snprintf(row.applied_at, sizeof(row.applied_at), "%s", applied_at);
-	row.duration_ms = duration_ms;
-	if (r->unflushed == 0 || row.version < r->unflushed)
-		r->unflushed = row.version;
-	if (r->st.light) {
-		r->st.light_head = row.version;
-		return 0;
-	}
-	if ((error = db_state_insert(&r->st, &row, &at)) < 0)
-		return error;
-	return db_state_chain(&r->st, at);
-}
-
-static int flush_rows(run *r)
-{
-	int error = 0;
-
-	if (r->unflushed == 0)
-		return 0;
-	if (r->st.light) {
-		ladder_row head;
-		memset(&head, 0, sizeof(head));
-		head.version = r->st.light_head;
-		head.name = "";
-		error = r->conn->ops->store_put(r->conn, &r->db->store, &head);
-	} else {
-		size_t from = 0;
-		while (from < r->st.nrows && r->st.rows[from].version < r->unflushed)
-			from++;
-		error = db_state_write(&r->st, r->db, from);
-	}
-	if (error == 0)
-		r->unflushed = 0;
-	return error;
+	return history_record(&r->st, a->step, a->dir == LADDER_BASELINE ? "baseline" : "migration", started, applied_at,
+	                      duration_ms);
 }
 
 /* A no-transaction down is recorded as started too, so that an interrupted
- * one shows in status instead of leaving a half-reverted step unrecorded. */
-static int mark_down_started(run *r, const action *a)
+ * one shows in status instead of leaving a half-reverted step unrecorded
+ * (light stores refuse no-transaction steps before the run). */
+static void mark_down_started(run *r, const action *a)
 {
-	long at = db_state_find(&r->st, a->step->def.version);
-
-	if (at < 0)
-		return 0; /* light stores: refused before the run for no-transaction steps */
-	r->st.rows[at].started = 1;
-	if (r->unflushed == 0 || a->step->def.version < r->unflushed)
-		r->unflushed = a->step->def.version;
-	return 0;
-}
-
-static int64_t light_head_below(const ladder_plan *plan, int64_t version)
-{
-	int64_t head = 0;
-	for (size_t i = 0; i < plan->count && plan->steps[i].def.version < version; i++)
-		head = plan->steps[i].def.version;
-	if (plan->has_baseline && plan->baseline.def.version < version && plan->baseline.def.version > head)
-		head = plan->baseline.def.version;
-	return head;
+	long at = history_find(&r->st, a->step->def.version);
+	if (at >= 0)
+		history_set_started(&r->st, (size_t)at, 1);
 }
 
 static int record_down(run *r, const action *a)
 {
-	int64_t version = a->step->def.version;
-	int64_t new_head;
-
-	if (r->st.light) {
-		new_head = light_head_below(r->plan, version);
-		r->st.light_head = new_head;
-	} else {
-		db_state_remove(&r->st, version);
-		new_head = run_current(r);
-	}
-	return r->conn->ops->store_remove(r->conn, &r->db->store, version, new_head);
+	return history_forget(&r->st, r->db, r->plan, a->step->def.version);
 }
 
 /* --- transactions ------------------------------------------------------------ */
@@ -185,26 +101,18 @@ static int record_down(run *r, const action *a)
 static int head_unchanged(run *r)
 {
 	ladder_head head;
-	const ladder_row *top = r->st.nrows > 0 ? &r->st.rows[r->st.nrows - 1] : NULL;
-	int error = r->conn->ops->store_head(r->conn, &r->db->store, &head);
+	int error = history_head(r->db, &r->db->store, &head);
 
 	if (error < 0)
 		return error;
-	if (r->st.light)
-		return head.version == r->st.light_head ? 0 : RETRY_RUN;
-	if (top == NULL)
-		return head.version == 0 ? 0 : RETRY_RUN;
-	return head.version == top->version && head.started == top->started && strcmp(head.chain, top->chain) == 0
-	           ? 0
-	           : RETRY_RUN;
+	return history_head_matches(&r->st, &head) ? 0 : RETRY_RUN;
 }
 
 static int tx_begin(run *r)
 {
-	int error = r->conn->ops->begin(r->conn, 1);
+	int error = txn_begin(&r->tx);
 	if (error < 0)
 		return error;
-	r->in_tx = 1;
 	r->tx_first = r->current;
 	return r->begun++ > 0 ? head_unchanged(r) : 0;
 }
@@ -237,48 +145,14 @@ static int tx_commit(run *r)
 {
 	int error;
 
-	if ((error = flush_rows(r)) < 0)
-		return error;
-	if (r->fk_off && (error = r->conn->ops->foreign_key_check(r->conn)) < 0)
+	if (r->fk_off && (error = conn_foreign_key_check(r->conn)) < 0)
 		return fk_check_failed(r, error);
-	if ((error = r->conn->ops->commit(r->conn)) < 0)
+	if ((error = txn_commit(&r->tx, &r->st)) < 0)
 		return error;
-	r->in_tx = 0;
 	r->committed = 1;
 	r->durable = r->applied;
-	r->durable_head = finished_head(r);
+	r->durable_head = history_finished(&r->st);
 	return 0;
-}
-
-/* Clean-up calls keep the error that got us here, not their own. */
-typedef struct saved_error {
-	int code;
-	char *message;
-} saved_error;
-
-static void error_save(saved_error *saved)
-{
-	saved->code = ladder_error_last()->code;
-	saved->message = ladder_strdup(ladder_error_last()->message);
-}
-
-static void error_restore(saved_error *saved)
-{
-	ladder_error_set(saved->code, "%s", saved->message ? saved->message : "(out of memory keeping the error)");
-	ladder_free(saved->message);
-	saved->message = NULL;
-}
-
-static void tx_abandon(run *r)
-{
-	if (r->in_tx || r->conn->ops->in_transaction(r->conn)) {
-		saved_error saved;
-		error_save(&saved);
-		r->conn->ops->rollback(r->conn);
-		error_restore(&saved);
-	}
-	r->in_tx = 0;
-	r->unflushed = 0;
 }
 
 /* --- running one step ---------------------------------------------------------- */
@@ -322,6 +196,57 @@ static int step_failed(const action *a, int code, size_t offset, int no_tx)
 	                        step->def.version, step->def.name, what);
 }
 
+/* Back up to the start of a UTF-8 sequence cut by truncation at buf[len]. */
+static void trim_utf8(char *buf, size_t len)
+{
+	size_t i = len, need;
+	unsigned char lead;
+
+	while (i > 0 && ((unsigned char)buf[i - 1] & 0xC0) == 0x80)
+		i--;
+	if (i == 0)
+		return;
+	lead = (unsigned char)buf[i - 1];
+	need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+	if (len - (i - 1) < need)
+		buf[i - 1] = '\0';
+}
+
+#define FIRST_ROW_MAX 256
+#define CHECK_FOUND_ROW 1 /* stops the query at its first row */
+
+/* The first row a post-condition returned, "col=value, col=value", cut to fit. */
+static int render_first_row(void *ctx, int ncols, const char *const *names, const char *const *cells)
+{
+	char *buf = ctx;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < ncols; i++) {
+		int n = snprintf(buf + used, FIRST_ROW_MAX - used, "%s%s=%s", i ? ", " : "", names[i] ? names[i] : "?",
+		                 cells[i] ? cells[i] : "NULL");
+		if (n < 0 || (size_t)n >= FIRST_ROW_MAX - used) {
+			trim_utf8(buf, FIRST_ROW_MAX - 1);
+			break;
+		}
+		used += (size_t)n;
+	}
+	return CHECK_FOUND_ROW;
+}
+
+/* A post-condition holds when its query returns no row. */
+static int check_post_condition(run *r, const char *sql)
+{
+	char first[FIRST_ROW_MAX] = "";
+	int error = conn_query_rows(r->conn, sql, render_first_row, first);
+
+	if (error == CHECK_FOUND_ROW)
+		return ladder_error_set(LADDER_ECHECK, "post-condition failed: the check query returned a row (%s)", first);
+	if (error < 0)
+		return ladder_error_set(error, "post-condition query: %s", ladder_error_last()->message);
+	return 0;
+}
+
 static int run_step_body(run *r, const action *a, int no_tx)
 {
 	const ladder_step *step = a->step;
@@ -332,23 +257,17 @@ static int run_step_body(run *r, const action *a, int no_tx)
 	int error;
 
 	if (sql != NULL) {
-		error = r->conn->ops->exec(r->conn, sql, strlen(sql), no_tx ? LADDER_EXEC_SEPARATE : 0, &offset);
+		error = conn_exec(r->conn, sql, strlen(sql), no_tx ? LADDER_EXEC_SEPARATE : 0, &offset);
 	} else {
 		ladder_error_clear();
-		error = fn(r->conn->ops->native(r->conn), step->def.user);
+		error = fn(conn_native(r->conn), step->def.user);
 		if (error != 0 && ladder_error_last()->message[0] == '\0')
 			ladder_error_set(LADDER_EMIGRATION, "the callback returned %d", error);
 		if (error > 0)
 			error = LADDER_EMIGRATION;
 	}
-	if (error == 0 && !down && step->def.check_sql != NULL) {
-		int empty = 1;
-		char first[256] = "";
-		if ((error = r->conn->ops->query_is_empty(r->conn, step->def.check_sql, &empty, first, sizeof(first))) == 0 &&
-		    !empty)
-			error = ladder_error_set(LADDER_ECHECK, "post-condition failed: the check query returned a row (%s)",
-			                         first);
-	}
+	if (error == 0 && !down && step->def.check_sql != NULL)
+		error = check_post_condition(r, step->def.check_sql);
 	return error < 0 ? step_failed(a, error, offset, no_tx) : 0;
 }
 
@@ -363,8 +282,8 @@ static int boundary_lost(run *r, const action *a, int error)
 	const char *how = a->text.sql == NULL ? " (C callback)" : "";
 	int64_t first = r->actions[r->tx_first].step->def.version;
 
-	r->in_tx = 0;
-	r->unflushed = 0;
+	r->tx.open = 0;
+	history_drop_unflushed(&r->st);
 	r->boundary_lost = 1;
 	return ladder_error_set(error < 0 ? error : LADDER_EMIGRATION,
 	                        "%s%s: migration %" PRId64 " %s (%s) ended ladder's transaction (a COMMIT or "
@@ -403,15 +322,19 @@ static int run_action(run *r, const action *a)
 		/* A text the engine cannot run statement by statement fails here,
 		 * before anything is recorded as started. */
 		if (sql != NULL &&
-		    (error = r->conn->ops->exec(r->conn, sql, strlen(sql), LADDER_EXEC_SEPARATE | LADDER_EXEC_CHECK, &offset)) < 0)
+		    (error = conn_exec(r->conn, sql, strlen(sql), LADDER_EXEC_SEPARATE | LADDER_EXEC_CHECK, &offset)) < 0)
 			return step_failed(a, error, offset, 0);
 		/* Alone: commit what came before, record "started" durably, run
 		 * each statement on its own, then record "done". */
-		if (r->in_tx && (error = tx_commit(r)) < 0)
+		if (r->tx.open && (error = tx_commit(r)) < 0)
 			return error;
-		if ((error = tx_begin(r)) < 0 ||
-		    (error = a->dir == LADDER_DOWN ? mark_down_started(r, a) : record_up(r, a, 1, applied_at, 0)) < 0 ||
-		    (error = tx_commit(r)) < 0)
+		if ((error = tx_begin(r)) < 0)
+			return error;
+		if (a->dir == LADDER_DOWN)
+			mark_down_started(r, a);
+		else if ((error = record_up(r, a, 1, applied_at, 0)) < 0)
+			return error;
+		if ((error = tx_commit(r)) < 0)
 			return error;
 		if ((error = run_step_body(r, a, 1)) < 0)
 			return error;
@@ -422,30 +345,29 @@ static int run_action(run *r, const action *a)
 		if (error == 0)
 			error = tx_commit(r);
 	} else {
-		if (!r->in_tx && (error = tx_begin(r)) < 0)
+		if (!r->tx.open && (error = tx_begin(r)) < 0)
 			return error;
-		if (a->text.sql == NULL && r->conn->ops->transaction_mark != NULL &&
-		    (error = r->conn->ops->transaction_mark(r->conn, mark_before, sizeof(mark_before))) < 0)
+		if (a->text.sql == NULL && (error = conn_transaction_mark(r->conn, mark_before, sizeof(mark_before))) < 0)
 			return error;
 		error = run_step_body(r, a, 0);
 		/* A callback that ran COMMIT; BEGIN left a transaction open, but
 		 * not ladder's: what ran before it is committed. */
-		if (mark_before[0] != '\0' && r->conn->ops->in_transaction(r->conn)) {
+		if (mark_before[0] != '\0' && conn_in_transaction(r->conn)) {
 			/* After a failed statement the mark cannot be read: keep the
 			 * step's error either way. */
-			saved_error saved;
+			ladder_error_saved saved;
 			int unread;
-			error_save(&saved);
-			unread = r->conn->ops->transaction_mark(r->conn, mark_after, sizeof(mark_after)) < 0;
-			error_restore(&saved);
+			ladder_error_save(&saved);
+			unread = conn_transaction_mark(r->conn, mark_after, sizeof(mark_after)) < 0;
+			ladder_error_restore(&saved);
 			if (!unread && strcmp(mark_before, mark_after) != 0)
 				return boundary_lost(r, a, error);
 		}
 		/* A text the parser read cannot have ended the transaction: gone
 		 * after an error on an engine that ends it itself, it was rolled
 		 * back (SQLite: RAISE(ROLLBACK), SQLITE_FULL). */
-		if (!r->conn->ops->in_transaction(r->conn) &&
-		    !(error < 0 && a->text.read && r->conn->ops->rolls_back_on_error))
+		if (!conn_in_transaction(r->conn) &&
+		    !(error < 0 && a->text.read && conn_can(r->conn, LADDER_DRIVER_ENDS_TX_ON_ERROR)))
 			return boundary_lost(r, a, error);
 		if (error < 0)
 			return error;
@@ -490,7 +412,7 @@ static int plan_up(run *r)
 		return error;
 	/* A started row seen without the session lock may be another process's
 	 * no-transaction step still running: only the lock holder can judge. */
-	if (a.has_started && !r->session_locked) {
+	if (a.has_started && !r->tx.locked) {
 		analysis_clear(&a);
 		return RETRY_RUN;
 	}
@@ -527,7 +449,7 @@ static int plan_down(run *r)
 	r->nactions = 0;
 	if ((error = analysis_build(&a, r->plan, &r->st)) < 0)
 		return error;
-	if (a.has_started && !r->session_locked) {
+	if (a.has_started && !r->tx.locked) {
 		analysis_clear(&a);
 		return RETRY_RUN;
 	}
@@ -610,19 +532,14 @@ static int plan_run(run *r)
 
 /* --- the run ---------------------------------------------------------------------------- */
 
+/* A run that commits more than once, or may meet another process's
+ * no-transaction step, holds the session lock across its transactions. */
 static int needs_session_lock(const run *r)
 {
-	int has_started = 0;
-	if (r->conn->ops->lock_always)
-		return 1;
-	if ((r->opts->flags & LADDER_TX_PER_MIGRATION) && r->nactions > 1)
-		return 1;
-	for (size_t i = 0; i < r->nactions; i++)
-		if (action_flags(&r->actions[i]) & (LADDER_NO_TRANSACTION | LADDER_COMMIT_AFTER))
-			return 1;
-	for (size_t i = 0; i < r->st.nrows; i++)
-		has_started |= r->st.rows[i].started;
-	return has_started;
+	int several = ((r->opts->flags & LADDER_TX_PER_MIGRATION) && r->nactions > 1) || history_has_started(&r->st);
+	for (size_t i = 0; i < r->nactions && !several; i++)
+		several = (action_flags(&r->actions[i]) & (LADDER_NO_TRANSACTION | LADDER_COMMIT_AFTER)) != 0;
+	return txn_needs_lock(r->db, several);
 }
 
 static int refuse_light_no_tx(const action *a)
@@ -650,19 +567,16 @@ static int needs_fk_off(const run *r)
 
 static void run_cleanup(run *r)
 {
-	tx_abandon(r);
+	txn_abandon(&r->tx, &r->st);
 	if (r->fk_off) {
 		int ignored;
-		saved_error saved;
-		error_save(&saved);
-		r->conn->ops->set_foreign_keys(r->conn, r->fk_was_on, &ignored);
-		error_restore(&saved);
+		ladder_error_saved saved;
+		ladder_error_save(&saved);
+		conn_set_foreign_keys(r->conn, r->fk_was_on, &ignored);
+		ladder_error_restore(&saved);
 		r->fk_off = 0;
 	}
-	if (r->session_locked) {
-		r->conn->ops->unlock(r->conn, &r->db->store);
-		r->session_locked = 0;
-	}
+	txn_unlock(&r->tx);
 }
 
 /* Say what state a failure left behind. */
@@ -685,11 +599,11 @@ static int run_locked(run *r, int force_session_lock, int first_attempt)
 {
 	int error;
 
-	if ((error = db_state_read(&r->st, r->db)) < 0)
+	if ((error = history_read(&r->st, r->db)) < 0)
 		return error;
 	if (first_attempt)
 		r->from = run_current(r);
-	r->durable_head = finished_head(r);
+	r->durable_head = history_finished(&r->st);
 	if ((error = plan_run(r)) == RETRY_RUN)
 		force_session_lock = 1;
 	else if (error < 0)
@@ -698,29 +612,25 @@ static int run_locked(run *r, int force_session_lock, int first_attempt)
 		return 0;
 
 	if (force_session_lock || needs_session_lock(r)) {
-		if ((error = r->conn->ops->lock(r->conn, &r->db->store, r->db->lock_timeout_ms)) < 0)
+		if ((error = txn_lock(&r->tx)) < 0)
 			return error;
-		r->session_locked = 1;
 	}
 	if (needs_fk_off(r)) {
-		if (r->conn->ops->set_foreign_keys == NULL)
-			return ladder_error_set(LADDER_EUNSUPPORTED, "ladder:foreign-keys off is not supported by the %s driver",
-			                        r->conn->ops->engine);
-		if ((error = r->conn->ops->set_foreign_keys(r->conn, 0, &r->fk_was_on)) < 0)
+		if ((error = conn_set_foreign_keys(r->conn, 0, &r->fk_was_on)) < 0)
 			return error;
 		r->fk_off = 1;
 	}
 	if ((error = tx_begin(r)) < 0)
 		return error;
 	/* Another process may have migrated while we waited: judge again. */
-	db_state_clear(&r->st);
-	if ((error = db_state_read(&r->st, r->db)) < 0)
+	history_clear(&r->st);
+	if ((error = history_read(&r->st, r->db)) < 0)
 		return error;
 	if ((error = plan_run(r)) != 0)
 		return error;
 	/* Create the store (and a PostgreSQL schema) before the steps, so they
 	 * land in it whatever the store's kind. */
-	if (r->nactions > 0 && (error = r->conn->ops->store_prepare(r->conn, &r->db->store)) < 0)
+	if (r->nactions > 0 && (error = conn_store_prepare(r->conn, &r->db->store)) < 0)
 		return error;
 	if (r->st.light) {
 		for (size_t i = 0; i < r->nactions; i++)
@@ -732,7 +642,7 @@ static int run_locked(run *r, int force_session_lock, int first_attempt)
 		if ((error = run_action(r, &r->actions[i])) < 0)
 			return error == RETRY_RUN ? error : explain_failure(r, error);
 	}
-	if (r->in_tx && (error = tx_commit(r)) < 0)
+	if (r->tx.open && (error = tx_commit(r)) < 0)
 		return explain_failure(r, error);
 	return 0;
 }
@@ -749,7 +659,7 @@ static int run_with_retries(ladder_result *out, run *r)
 		if (error != RETRY_RUN)
 			break;
 		force_lock = 1;
-		db_state_clear(&r->st);
+		history_clear(&r->st);
 	}
 	if (error == RETRY_RUN)
 		error = ladder_error_set(LADDER_ELOCKED, "the migration state kept changing under the lock");
@@ -759,7 +669,7 @@ static int run_with_retries(ladder_result *out, run *r)
 		out->applied = error < 0 ? r->durable : r->applied;
 		out->fast_path = 0;
 	}
-	db_state_clear(&r->st);
+	history_clear(&r->st);
 	clear_actions(r->actions, r->nactions);
 	return error;
 }
@@ -770,7 +680,7 @@ static int check_args(ladder_db *db, const ladder_plan *plan, const ladder_run_o
 		return ladder_error_set(LADDER_EINVALID, "no database or no plan given");
 	if (opts->version != LADDER_RUN_OPTIONS_VERSION)
 		return ladder_error_set(LADDER_EINVALID, "ladder_run_options: unknown version %u", opts->version);
-	if (db->conn->ops->in_transaction(db->conn))
+	if (conn_in_transaction(db->conn))
 		return ladder_error_set(LADDER_EINVALID,
 		                        "the connection has an open transaction: migrate before starting one");
 	return ladder_plan_prepare(plan);
@@ -796,7 +706,7 @@ int ladder_migrate(ladder_result *out, ladder_db *db, const ladder_plan *plan, c
 	/* The fast path: one small read, nothing written, no write lock. */
 	if (opts->target == 0 || opts->target == head) {
 		ladder_head stored;
-		if ((error = db->conn->ops->store_head(db->conn, &db->store, &stored)) < 0)
+		if ((error = history_head(db, &db->store, &stored)) < 0)
 			return error;
 		if (stored.version == head && !stored.started &&
 		    (db->store.kind != LADDER_STORE_HISTORY || strcmp(stored.chain, plan->head_chain) == 0 ||
@@ -815,6 +725,7 @@ int ladder_migrate(ladder_result *out, ladder_db *db, const ladder_plan *plan, c
 		return error;
 	memset(&r, 0, sizeof(r));
 	r.db = db;
+	r.tx.db = db;
 	r.conn = db->conn;
 	r.plan = plan;
 	r.opts = opts;
@@ -837,6 +748,7 @@ int ladder_down(ladder_result *out, ladder_db *db, const ladder_plan *plan, cons
 		return ladder_error_set(LADDER_EINVALID, "ladder_down: give a target version >= 0 or steps > 0");
 	memset(&r, 0, sizeof(r));
 	r.db = db;
+	r.tx.db = db;
 	r.conn = db->conn;
 	r.plan = plan;
 	r.opts = opts;

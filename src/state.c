@@ -5,128 +5,12 @@
  */
 #include "state.h"
 
-#include "digest.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-void ladder_utc_now(char *buf, size_t len)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-int db_state_read(db_state *st, ladder_db *db)
-{
-	ladder_conn *conn = db->conn;
-	int error;
-
-	memset(st, 0, sizeof(*st));
-	st->light = db->store.kind != LADDER_STORE_HISTORY;
-	if (st->light) {
-		ladder_head head;
-		if ((error = conn->ops->store_head(conn, &db->store, &head)) < 0)
-			return error;
-		st->light_head = head.version;
-	} else if ((error = conn->ops->store_read(conn, &db->store, &st->rows, &st->nrows)) < 0) {
-		return error;
-	}
-	return conn->ops->is_empty(conn, &db->store, &st->empty);
-}
-
-void db_state_clear(db_state *st)
-{
-	ladder_rows_free(st->rows, st->nrows);
-	memset(st, 0, sizeof(*st));
-}
-
-int64_t db_state_current(const db_state *st)
-{
-	if (st->light)
-		return st->light_head;
-	return st->nrows > 0 ? st->rows[st->nrows - 1].version : 0;
-}
-
-long db_state_find(const db_state *st, int64_t version)
-{
-	size_t lo = 0, hi = st->nrows;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (st->rows[mid].version < version)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < st->nrows && st->rows[lo].version == version ? (long)lo : -1;
-}
-
-/* Insert (or replace) row into the in-memory state, keeping order. */
-int db_state_insert(db_state *st, const ladder_row *row, size_t *at)
-{
-	long found = db_state_find(st, row->version);
-	size_t i;
-	char *name = ladder_strdup(row->name);
-
-	if (name == NULL)
-		return ladder_error_set(LADDER_ENOMEM, "out of memory");
-	if (found >= 0) {
-		ladder_free(st->rows[found].name);
-		st->rows[found] = *row;
-		st->rows[found].name = name;
-		*at = (size_t)found;
-		return 0;
-	}
-	ladder_row *grown = ladder_realloc(st->rows, (st->nrows + 1) * sizeof(*grown));
-	if (grown == NULL) {
-		ladder_free(name);
-		return ladder_error_set(LADDER_ENOMEM, "out of memory");
-	}
-	st->rows = grown;
-	for (i = st->nrows; i > 0 && st->rows[i - 1].version > row->version; i--)
-		st->rows[i] = st->rows[i - 1];
-	st->rows[i] = *row;
-	st->rows[i].name = name;
-	st->nrows++;
-	*at = i;
-	return 0;
-}
-
-void db_state_remove(db_state *st, int64_t version)
-{
-	long found = db_state_find(st, version);
-	if (found < 0)
-		return;
-	ladder_free(st->rows[found].name);
-	memmove(&st->rows[found], &st->rows[found + 1], (st->nrows - (size_t)found - 1) * sizeof(ladder_row));
-	st->nrows--;
-}
-
-int db_state_chain(db_state *st, size_t from)
-{
-	int error = 0;
-
-	for (size_t i = from; i < st->nrows && error == 0; i++) {
-		ladder_row *cur = &st->rows[i];
-		if (strcmp(cur->kind, "baseline") == 0)
-			error = ladder_chain_baseline(cur->chain, cur->version);
-		else
-			error = ladder_chain_next(cur->chain, i > 0 ? st->rows[i - 1].chain : "", cur->version, cur->checksum);
-	}
-	return error;
-}
-
-int db_state_write(const db_state *st, ladder_db *db, size_t from)
-{
-	int error = 0;
-	for (size_t i = from; i < st->nrows && error == 0; i++)
-		error = db->conn->ops->store_put(db->conn, &db->store, &st->rows[i]);
-	return error;
-}
 
 static int push(analysis *a, size_t *capacity, entry e)
 {
@@ -158,7 +42,7 @@ static ladder_state classify_applied(const ladder_row *row, const ladder_step *s
 	return strcmp(row->checksum, step->checksum) == 0 ? LADDER_STATE_APPLIED : LADDER_STATE_EDITED;
 }
 
-static int build_history(analysis *a, size_t *cap, const ladder_plan *plan, const db_state *st)
+static int build_history(analysis *a, size_t *cap, const ladder_plan *plan, const history *st)
 {
 	size_t i = 0, j = 0;
 	int error = 0;
@@ -213,7 +97,7 @@ static int build_history(analysis *a, size_t *cap, const ladder_plan *plan, cons
 	return error;
 }
 
-static int build_light(analysis *a, size_t *cap, const ladder_plan *plan, const db_state *st)
+static int build_light(analysis *a, size_t *cap, const ladder_plan *plan, const history *st)
 {
 	int error = 0;
 
@@ -238,13 +122,13 @@ static int build_light(analysis *a, size_t *cap, const ladder_plan *plan, const 
 	return error;
 }
 
-int analysis_build(analysis *a, const ladder_plan *plan, const db_state *st)
+int analysis_build(analysis *a, const ladder_plan *plan, const history *st)
 {
 	size_t capacity = 0;
 	int error;
 
 	memset(a, 0, sizeof(*a));
-	a->current = db_state_current(st);
+	a->current = history_current(st);
 	a->use_baseline = plan->has_baseline && st->empty && a->current == 0 && st->nrows == 0;
 	if (plan->floor > 0 && !st->empty && a->current < plan->floor)
 		a->below_floor = 1;

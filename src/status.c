@@ -91,7 +91,7 @@ static void fill_entry(ladder_status_entry *out, const entry *e, int *failed)
 
 int ladder_status_get(ladder_status **out, ladder_db *db, const ladder_plan *plan)
 {
-	db_state st;
+	history st;
 	analysis a;
 	ladder_status *status = NULL;
 	char note[1536];
@@ -104,7 +104,7 @@ int ladder_status_get(ladder_status **out, ladder_db *db, const ladder_plan *pla
 	*out = NULL;
 	if ((error = ladder_plan_prepare(plan)) < 0)
 		return error;
-	if ((error = db_state_read(&st, db)) < 0)
+	if ((error = history_read(&st, db)) < 0)
 		return error;
 	/* Nothing recorded: is another tool's history there? */
 	note[0] = '\0';
@@ -133,13 +133,13 @@ int ladder_status_get(ladder_status **out, ladder_db *db, const ladder_plan *pla
 	}
 	analysis_clear(&a);
 done:
-	db_state_clear(&st);
+	history_clear(&st);
 	return error;
 }
 
 int ladder_history_get(ladder_status **out, ladder_db *db)
 {
-	db_state st;
+	history st;
 	ladder_status *status = NULL;
 	size_t count;
 	int failed = 0;
@@ -148,12 +148,12 @@ int ladder_history_get(ladder_status **out, ladder_db *db)
 	if (out == NULL || db == NULL)
 		return ladder_error_set(LADDER_EINVALID, "ladder_history_get: NULL argument");
 	*out = NULL;
-	if ((error = db_state_read(&st, db)) < 0)
+	if ((error = history_read(&st, db)) < 0)
 		return error;
 	count = st.light ? (st.light_head > 0) : st.nrows;
 	status = status_new(db, count, &failed);
 	if (status != NULL && !failed) {
-		status->current = db_state_current(&st);
+		status->current = history_current(&st);
 		status->empty = st.empty;
 		status->count = count;
 		for (size_t i = 0; i < count && st.light; i++) {
@@ -179,6 +179,6 @@ int ladder_history_get(ladder_status **out, ladder_db *db)
 	} else {
 		*out = status;
 	}
-	db_state_clear(&st);
+	history_clear(&st);
 	return error;
 }

@@ -7,7 +7,7 @@
  * is rebuilt and every step is checked, or counted as skipped with why.
  */
 #define _GNU_SOURCE /* asprintf, nftw */
-#include "db.h"
+#include "history.h"
 #include "diff.h"
 #include "plan.h"
 
@@ -26,9 +26,7 @@ int ladder_dump(char **out, ladder_db *db)
 	if (out == NULL || db == NULL)
 		return ladder_error_set(LADDER_EINVALID, "ladder_dump: NULL argument");
 	*out = NULL;
-	if (db->conn->ops->describe == NULL)
-		return ladder_error_set(LADDER_EUNSUPPORTED, "the %s driver cannot describe a schema", db->conn->ops->engine);
-	if ((error = db->conn->ops->describe(db->conn, &db->store, &buf)) < 0) {
+	if ((error = conn_describe(db->conn, &db->store, &buf)) < 0) {
 		ladder_buf_free(&buf);
 		return error;
 	}
@@ -70,9 +68,9 @@ static int scratch_open(verifier *v, const char *name, ladder_db **out)
 	if (slot == MAX_SCRATCH)
 		return ladder_error_set(LADDER_ERROR, "too many scratch databases");
 	if (v->admin != NULL) {
-		if ((error = v->admin->conn->ops->scratch_create(v->admin->conn, &url)) < 0)
+		if ((error = conn_scratch_create(v->admin->conn, &url)) < 0)
 			return error;
-	} else if ((url = ladder_mprintf("sqlite:%s/%s-%u.db", v->dir, name, ++v->serial)) == NULL) {
+	} else if ((url = ladder_mprintf("%s/%s-%u.db", v->dir, name, ++v->serial)) == NULL) {
 		return ladder_error_set(LADDER_ENOMEM, "out of memory");
 	}
 	v->urls[slot] = url;
@@ -92,9 +90,9 @@ static void scratch_drop(verifier *v, int i)
 	if (v->urls[i] == NULL)
 		return;
 	if (v->admin != NULL)
-		v->admin->conn->ops->scratch_drop(v->admin->conn, v->urls[i]);
-	else if (strncmp(v->urls[i], "sqlite:", 7) == 0)
-		remove(v->urls[i] + 7);
+		conn_scratch_drop(v->admin->conn, v->urls[i]);
+	else
+		remove(v->urls[i]);
 	ladder_free(v->urls[i]);
 	v->urls[i] = NULL;
 }
@@ -216,7 +214,7 @@ static int seed(verifier *v, ladder_db *db)
 
 	if (v->opts->seed_sql == NULL)
 		return 0;
-	error = db->conn->ops->exec(db->conn, v->opts->seed_sql, strlen(v->opts->seed_sql), 0, &offset);
+	error = conn_exec(db->conn, v->opts->seed_sql, strlen(v->opts->seed_sql), 0, &offset);
 	if (error < 0) {
 		char message[1024];
 		snprintf(message, sizeof(message), "%s", ladder_error_last()->message);
@@ -287,7 +285,7 @@ done:
 static int64_t db_head(ladder_db *db)
 {
 	ladder_head head;
-	if (db->conn->ops->store_head(db->conn, &db->store, &head) < 0)
+	if (history_head(db, &db->store, &head) < 0)
 		return 0;
 	return head.version;
 }
@@ -551,14 +549,15 @@ int ladder_verify(ladder_verify_report **out, const char *url, const ladder_plan
 	if ((error = ladder_plan_prepare(plan)) < 0)
 		return error;
 
-	if (url != NULL && strncmp(url, "sqlite", 6) != 0) {
+	/* A server engine makes scratch databases beside the one named; an
+	 * engine of files gets scratch files in a folder of their own. */
+	if (url != NULL && !ladder_url_is_path(url)) {
 		ladder_open_options admin_opts = LADDER_OPEN_OPTIONS_INIT;
 		admin_opts.flags = LADDER_OPEN_EXISTING;
 		if ((error = ladder_db_open(&v.admin, url, &admin_opts)) < 0)
 			goto done;
-		if (v.admin->conn->ops->scratch_create == NULL) {
-			error = ladder_error_set(LADDER_EUNSUPPORTED, "the %s driver cannot make scratch databases",
-			                         v.admin->conn->ops->engine);
+		if (!conn_makes_scratch(v.admin->conn)) {
+			error = conn_lacks(v.admin->conn, "make scratch databases");
 			goto done;
 		}
 	} else {

@@ -13,13 +13,12 @@
 #include "pg_query_rows.h"
 #include "ladder/postgres.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MASK "****"
-
-static const ladder_driver_ops postgres_ops;
 
 /* --- the display name and masking ------------------------------------------ */
 
@@ -115,7 +114,6 @@ static void conn_free(ladder_pg_conn *conn)
 {
 	if (conn == NULL)
 		return;
-	ladder_pg__discard(conn);
 	if (conn->pg != NULL) {
 		ladder_pg__release(conn);
 		ladder_pg__store_close(conn);
@@ -142,7 +140,7 @@ static int conn_new(ladder_pg_conn **out, PGconn *pg, int owned, const ladder_op
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory connecting to postgres");
 		goto done;
 	}
-	conn->base.ops = &postgres_ops;
+	conn->base.driver = &ladder_postgres_driver;
 	conn->pg = pg;
 	conn->owned = owned;
 	if (opts != NULL && opts->schema != NULL && opts->schema[0] != '\0' &&
@@ -209,7 +207,7 @@ done:
 	return error;
 }
 
-int ladder_postgres_connect(ladder_conn **out, const char *conninfo, const ladder_open_options *opts)
+static int pg_connect(ladder_conn **out, const char *conninfo, const ladder_open_options *opts)
 {
 	PQconninfoOption *options = NULL;
 	ladder_pg_conn *conn = NULL;
@@ -285,42 +283,45 @@ done:
 	return error;
 }
 
-int ladder_postgres_wrap(ladder_db **out, struct pg_conn *pg, const ladder_open_options *opts)
+static int pg_wrap(ladder_conn **out, void *native, const ladder_open_options *opts)
 {
+	PGconn *pg = native;
 	ladder_pg_conn *conn = NULL;
 	int error;
 
-	if (out == NULL || pg == NULL) {
-		error = ladder_error_set(LADDER_EINVALID, "ladder_postgres_wrap: no connection given");
-		goto done;
-	}
-	if ((error = ladder_libpq_load()) < 0)
-		goto done;
 	*out = NULL;
-	if (opts != NULL && opts->version != LADDER_OPEN_OPTIONS_VERSION) {
-		error = ladder_error_set(LADDER_EINVALID, "ladder_open_options: unknown version %u", opts->version);
-		goto done;
-	}
-	if (PQstatus(pg) != CONNECTION_OK) {
-		error = ladder_error_set(LADDER_EINVALID, "ladder_postgres_wrap: the connection is not open");
-		goto done;
-	}
+	if ((error = ladder_libpq_load()) < 0)
+		return error;
+	if (PQstatus(pg) != CONNECTION_OK)
+		return ladder_error_set(LADDER_EINVALID, "ladder_postgres_wrap: the connection is not open");
 	if ((error = conn_new(&conn, pg, 0, opts)) < 0)
-		goto done;
+		return error;
 	/* The application's session keeps its own settings; a run sets ours
 	 * while it holds the lock (pg_lock.c). */
 	conn->settings_scoped = conn->schema != NULL || conn->ddl_lock_timeout_ms > 0;
-	if ((error = ladder_db_from_conn(out, &conn->base, conn->display, opts)) < 0)
-		goto done;
-	conn = NULL; /* the ladder_db owns it now */
-done:
-	conn_free(conn);
-	return error;
+	*out = &conn->base;
+	return 0;
 }
 
-const char *ladder_postgres_display(ladder_conn *base)
+int ladder_postgres_wrap(ladder_db **out, struct pg_conn *pg, const ladder_open_options *opts)
+{
+	return ladder_db_wrap(out, "postgres", pg, opts);
+}
+
+static const char *pg_display(ladder_conn *base)
 {
 	return ((ladder_pg_conn *)base)->display;
+}
+
+/* libpq's key=value form: "host=... dbname=...". */
+static int pg_claims(const char *url)
+{
+	const char *p = url;
+	while (*p && (isalnum((unsigned char)*p) || *p == '_'))
+		p++;
+	while (*p == ' ')
+		p++;
+	return p != url && *p == '=';
 }
 
 static void pg_close(ladder_conn *base)
@@ -334,13 +335,11 @@ static void *pg_native(ladder_conn *base)
 }
 
 static const ladder_driver_ops postgres_ops = {
-	.engine = "postgres",
-	.lock_always = 1,
-	.rolls_back_on_error = 0,
 	.close = pg_close,
 	.native = pg_native,
+	.display = pg_display,
 	.exec = ladder_pg__exec,
-	.query_is_empty = ladder_pg__query_is_empty,
+	.query_rows = ladder_pg__query_rows,
 	.begin = ladder_pg__begin,
 	.commit = ladder_pg__commit,
 	.rollback = ladder_pg__rollback,
@@ -349,18 +348,29 @@ static const ladder_driver_ops postgres_ops = {
 	.lock = ladder_pg__lock,
 	.unlock = ladder_pg__unlock,
 	.is_empty = ladder_pg__is_empty,
-	.set_foreign_keys = NULL,
-	.foreign_key_check = NULL,
-	.statements = ladder_pg__statements,
-	.store_head = ladder_pg__store_head,
-	.store_read = ladder_pg__store_read,
 	.store_prepare = ladder_pg__store_prepare,
-	.store_put = ladder_pg__store_put,
-	.store_remove = ladder_pg__store_remove,
+	.history_read = ladder_pg__history_read,
+	.history_write = ladder_pg__history_write,
+	.history_delete = ladder_pg__history_delete,
+	.stamp_read = ladder_pg__stamp_read,
+	.stamp_write = ladder_pg__stamp_write,
+	.stamp_find = ladder_pg__stamp_find,
 	.describe = ladder_pg__describe,
 	.scratch_create = ladder_pg__scratch_create,
 	.scratch_drop = ladder_pg__scratch_drop,
+	.statements = ladder_pg__statements,
 	.table_has = ladder_pg__table_has,
-	.query_rows = ladder_pg__query_rows,
-	.light_stamp = ladder_pg__light_stamp,
+};
+
+static const char *const pg_schemes[] = {"postgres://", "postgresql://", NULL};
+
+const ladder_driver ladder_postgres_driver = {
+	.version = LADDER_DRIVER_VERSION,
+	.name = "postgres",
+	.schemes = pg_schemes,
+	.caps = LADDER_DRIVER_COMMENT | LADDER_DRIVER_SCHEMAS | LADDER_DRIVER_LOCK_ALWAYS,
+	.claims = pg_claims,
+	.connect = pg_connect,
+	.wrap = pg_wrap,
+	.ops = &postgres_ops,
 };

@@ -140,8 +140,6 @@ int ladder_pg__describe(ladder_conn *base, const ladder_store *store, ladder_buf
 	const char *params[3] = {schema, history, stamped};
 	int error = 0;
 
-	if ((error = ladder_pg__flush(conn)) < 0)
-		return error;
 	for (size_t q = 0; q < sizeof(describe_queries) / sizeof(describe_queries[0]) && error == 0; q++) {
 		PGresult *res = NULL;
 		const char *last = "";

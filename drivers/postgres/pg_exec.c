@@ -12,7 +12,6 @@
 #endif
 
 #include "pg_internal.h"
-#include "sqltext.h"
 
 #include <pg_query.h>
 #include <stdint.h>
@@ -343,8 +342,6 @@ int ladder_pg__exec(ladder_conn *base, const char *sql, size_t len, unsigned int
 	int error;
 
 	*err_offset = SIZE_MAX;
-	if ((error = ladder_pg__flush(conn)) < 0)
-		goto done;
 	if (memchr(sql, '\0', len) != NULL) {
 		error = ladder_error_set(LADDER_EINVALID, "the SQL text holds a NUL byte");
 		goto done;
@@ -364,67 +361,5 @@ int ladder_pg__exec(ladder_conn *base, const char *sql, size_t len, unsigned int
 		error = exec_whole(conn, text, len, err_offset);
 done:
 	ladder_free(copy);
-	return error;
-}
-
-/* --- post-conditions ------------------------------------------------------------------ */
-
-/* Back up to the start of a UTF-8 sequence cut by truncation at buf[len]. */
-static void trim_utf8(char *buf, size_t len)
-{
-	size_t i = len, need;
-	unsigned char lead;
-
-	while (i > 0 && ((unsigned char)buf[i - 1] & 0xC0) == 0x80)
-		i--;
-	if (i == 0)
-		return;
-	lead = (unsigned char)buf[i - 1];
-	need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-	if (len - (i - 1) < need)
-		buf[i - 1] = '\0';
-}
-
-/* "col=value, col=value" for row 0, cut to fit len. */
-static void render_row(const PGresult *res, char *buf, size_t len)
-{
-	size_t used = 0;
-
-	if (buf == NULL || len == 0)
-		return;
-	buf[0] = '\0';
-	for (int i = 0; i < PQnfields(res); i++) {
-		const char *value = PQgetisnull(res, 0, i) ? "NULL" : PQgetvalue(res, 0, i);
-		int n = snprintf(buf + used, len - used, "%s%s=%s", i ? ", " : "", PQfname(res, i), value);
-		if (n < 0 || (size_t)n >= len - used) {
-			trim_utf8(buf, len - 1);
-			break;
-		}
-		used += (size_t)n;
-	}
-}
-
-int ladder_pg__query_is_empty(ladder_conn *base, const char *sql, int *empty, char *first_row,
-                              size_t first_row_len)
-{
-	ladder_pg_conn *conn = (ladder_pg_conn *)base;
-	PGresult *res = NULL;
-	int error;
-
-	*empty = 1;
-	if (first_row != NULL && first_row_len > 0)
-		first_row[0] = '\0';
-	if ((error = ladder_pg__flush(conn)) < 0)
-		goto done;
-	/* The extended protocol refuses a second statement rather than running
-	 * one and silently skipping the check. */
-	if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "post-condition query", sql, 0, NULL)) < 0)
-		goto done;
-	if (PQntuples(res) > 0) {
-		*empty = 0;
-		render_row(res, first_row, first_row_len);
-	}
-done:
-	PQclear(res);
 	return error;
 }

@@ -40,15 +40,9 @@ typedef struct ladder_pg_conn {
 
 	ladder_pg_cached head;   /* history: the newest row */
 	ladder_pg_cached put;    /* history: upsert a batch of rows */
-
-	/* History rows handed to store_put, written in one statement by the
-	 * next operation on the connection (the run's COMMIT, usually): the core
-	 * records every step just before committing, and one round trip per
-	 * row would cost as much again as a small migration. */
-	ladder_row *pending;
-	size_t npending, pending_cap;
-	char *pending_table;     /* quoted "schema"."table" they go to */
 } ladder_pg_conn;
+
+extern const ladder_driver ladder_postgres_driver;
 
 /* --- pg_exec.c ----------------------------------------------------------- */
 
@@ -69,8 +63,9 @@ int ladder_pg__run(ladder_pg_conn *conn, PGresult **res, ExecStatusType expect, 
 
 int ladder_pg__exec(ladder_conn *base, const char *sql, size_t len, unsigned int flags,
                     size_t *err_offset);
-int ladder_pg__query_is_empty(ladder_conn *base, const char *sql, int *empty, char *first_row,
-                              size_t first_row_len);
+
+/* Hand every row of res to fn as text cells (pg_query_rows.c). */
+int ladder_pg__emit_rows(const PGresult *res, ladder_row_fn fn, void *ctx);
 
 /* A quoted identifier ("my schema") or qualified name ("s"."t") in malloc'd
  * memory; NULL after raising LADDER_ENOMEM. schema may be NULL or "". */
@@ -99,18 +94,14 @@ void ladder_pg__release(ladder_pg_conn *conn);
 
 /* --- pg_store.c ----------------------------------------------------------- */
 
-int ladder_pg__store_head(ladder_conn *base, const ladder_store *store, ladder_head *out);
-int ladder_pg__store_read(ladder_conn *base, const ladder_store *store, ladder_row **rows,
-                          size_t *count);
 int ladder_pg__store_prepare(ladder_conn *base, const ladder_store *store);
-int ladder_pg__store_put(ladder_conn *base, const ladder_store *store, const ladder_row *row);
-int ladder_pg__store_remove(ladder_conn *base, const ladder_store *store, int64_t version,
-                            int64_t new_head);
-
-/* Write the pending history rows (every operation but store_put does this
- * first), or drop them (rollback, close). */
-int ladder_pg__flush(ladder_pg_conn *conn);
-void ladder_pg__discard(ladder_pg_conn *conn);
+int ladder_pg__history_read(ladder_conn *base, const ladder_store *store, int newest_only, ladder_row_fn fn,
+                            void *ctx);
+int ladder_pg__history_write(ladder_conn *base, const ladder_store *store, const char *const *cells,
+                             size_t nrows);
+int ladder_pg__history_delete(ladder_conn *base, const ladder_store *store, int64_t version);
+int ladder_pg__stamp_read(ladder_conn *base, const ladder_store *store, int64_t *version);
+int ladder_pg__stamp_write(ladder_conn *base, const ladder_store *store, int64_t version, int after_down);
 
 /* Deallocate the cached statements (wrapped connections, on close) and
  * free their memory. */

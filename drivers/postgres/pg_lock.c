@@ -51,11 +51,8 @@ int ladder_pg__begin(ladder_conn *base, int write)
 	/* write needs nothing more: the advisory lock is the migration lock, and
 	 * row and table locks are taken by the statements themselves. */
 	ladder_pg_conn *conn = (ladder_pg_conn *)base;
-	int error;
 
 	(void)write;
-	if ((error = ladder_pg__flush(conn)) < 0)
-		return error;
 	return simple(conn, "BEGIN");
 }
 
@@ -70,8 +67,6 @@ int ladder_pg__commit(ladder_conn *base)
 		error = ladder_error_set(LADDER_EDB, "COMMIT: the transaction failed earlier and can only be rolled back");
 		goto done;
 	}
-	if ((error = ladder_pg__flush(conn)) < 0)
-		goto done;
 	if ((error = ladder_pg__run(conn, &res, PGRES_COMMAND_OK, "COMMIT", "COMMIT", 0, NULL)) < 0)
 		goto done;
 	if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
@@ -85,7 +80,6 @@ int ladder_pg__rollback(ladder_conn *base)
 {
 	ladder_pg_conn *conn = (ladder_pg_conn *)base;
 
-	ladder_pg__discard(conn);
 	if (PQtransactionStatus(conn->pg) == PQTRANS_IDLE)
 		return 0;
 	return simple(conn, "ROLLBACK");
@@ -97,8 +91,6 @@ int ladder_pg__transaction_mark(ladder_conn *base, char *mark, size_t len)
 	PGresult *res = NULL;
 	int error;
 
-	if ((error = ladder_pg__flush(conn)) < 0)
-		return error;
 	/* microseconds: a COMMIT and a BEGIN in between take longer than that */
 	if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "reading the transaction's start",
 	                            "SELECT pg_catalog.transaction_timestamp()::text", 0, NULL)) == 0)
@@ -261,8 +253,6 @@ int ladder_pg__lock(ladder_conn *base, const ladder_store *store, int timeout_ms
 
 	if (conn->lock_held)
 		return 0;
-	if ((error = ladder_pg__flush(conn)) < 0)
-		return error;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	seed ^= (unsigned int)start.tv_nsec;
 	if (seed == 0)
@@ -298,8 +288,6 @@ int ladder_pg__unlock(ladder_conn *base, const ladder_store *store)
 	(void)store;
 	if (!conn->lock_held)
 		return 0;
-	if ((error = ladder_pg__flush(conn)) < 0)
-		return error;
 	/* Settings first: while the lock is ours nobody else migrates through
 	 * this session, and the lock goes even if they cannot be put back. */
 	restored = restore_settings(conn);
@@ -337,8 +325,6 @@ int ladder_pg__is_empty(ladder_conn *base, const ladder_store *store, int *empty
 	int error;
 
 	*empty = 1;
-	if ((error = ladder_pg__flush(conn)) < 0)
-		return error;
 	params[0] = store != NULL && store->schema[0] ? store->schema : NULL;
 	params[1] = store != NULL && store->kind == LADDER_STORE_HISTORY ? store->table : NULL;
 	if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "checking whether the schema is empty", IS_EMPTY_SQL,

@@ -17,9 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Other tools' version tables have at most four columns; leave room. */
-#define MAX_COLUMNS 16
-
 /* to_regclass gives NULL for a missing relation (no error), and resolves an
  * unqualified name through the search path as the tools' own queries do. */
 #define TABLE_HAS_SQL                                                                                        \
@@ -46,8 +43,6 @@ int ladder_pg__table_has(ladder_conn *base, const char *schema, const char *tabl
 	int error;
 
 	*exists = 0;
-	if ((error = ladder_pg__flush(conn)) < 0)
-		goto done;
 	if ((qualified = ladder_pg__qualify(conn, schema, table)) == NULL) {
 		error = ladder_error_last()->code;
 		goto done;
@@ -62,33 +57,39 @@ done:
 	return error;
 }
 
-int ladder_pg__query_rows(ladder_conn *base, const char *sql,
-                          int (*fn)(void *ctx, int ncols, const char *const *cells), void *ctx)
+int ladder_pg__emit_rows(const PGresult *res, ladder_row_fn fn, void *ctx)
 {
-	ladder_pg_conn *conn = (ladder_pg_conn *)base;
-	const char *cells[MAX_COLUMNS];
-	PGresult *res = NULL;
-	int ncols, error;
+	int ncols = PQnfields(res), error = 0;
+	const char **cells = ladder_malloc((size_t)(ncols > 0 ? ncols : 1) * 2 * sizeof(*cells));
 
-	if ((error = ladder_pg__flush(conn)) < 0)
-		goto done;
-	if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, NULL, sql, 0, NULL)) < 0)
-		goto done;
-	if ((ncols = PQnfields(res)) > MAX_COLUMNS) {
-		error = ladder_error_set(LADDER_EINVALID, "query_rows reads at most %d columns", MAX_COLUMNS);
-		goto done;
-	}
+	if (cells == NULL)
+		return ladder_error_set(LADDER_ENOMEM, "out of memory reading a query's rows");
+	for (int i = 0; i < ncols; i++)
+		cells[i] = PQfname(res, i);
 	for (int row = 0, rows = PQntuples(res); row < rows && error == 0; row++) {
 		for (int i = 0; i < ncols; i++)
-			cells[i] = PQgetisnull(res, row, i) ? NULL : PQgetvalue(res, row, i);
-		error = fn(ctx, ncols, cells);
+			cells[ncols + i] = PQgetisnull(res, row, i) ? NULL : PQgetvalue(res, row, i);
+		error = fn(ctx, ncols, cells, cells + ncols);
 	}
-done:
+	ladder_free(cells);
+	return error;
+}
+
+int ladder_pg__query_rows(ladder_conn *base, const char *sql, ladder_row_fn fn, void *ctx)
+{
+	ladder_pg_conn *conn = (ladder_pg_conn *)base;
+	PGresult *res = NULL;
+	int error;
+
+	/* The extended protocol refuses a second statement rather than running
+	 * one and silently skipping the rest. */
+	if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, NULL, sql, 0, NULL)) == 0)
+		error = ladder_pg__emit_rows(res, fn, ctx);
 	PQclear(res);
 	return error;
 }
 
-int ladder_pg__light_stamp(ladder_conn *base, const char *schema, char *spec, size_t len, int64_t *version)
+int ladder_pg__stamp_find(ladder_conn *base, const char *schema, char *spec, size_t len, int64_t *version)
 {
 	ladder_pg_conn *conn = (ladder_pg_conn *)base;
 	const char *params[1] = {schema && schema[0] ? schema : NULL};
@@ -98,8 +99,6 @@ int ladder_pg__light_stamp(ladder_conn *base, const char *schema, char *spec, si
 	*version = 0;
 	if (len > 0)
 		spec[0] = '\0';
-	if ((error = ladder_pg__flush(conn)) < 0)
-		goto done;
 	if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "looking for a version comment", STAMP_SQL, 1,
 	                            params)) < 0)
 		goto done;

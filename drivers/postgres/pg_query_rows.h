@@ -10,8 +10,7 @@
 
 int ladder_pg__table_has(ladder_conn *base, const char *schema, const char *table, const char *column,
                          int *exists);
-int ladder_pg__query_rows(ladder_conn *base, const char *sql,
-                          int (*fn)(void *ctx, int ncols, const char *const *cells), void *ctx);
-int ladder_pg__light_stamp(ladder_conn *base, const char *schema, char *spec, size_t len, int64_t *version);
+int ladder_pg__query_rows(ladder_conn *base, const char *sql, ladder_row_fn fn, void *ctx);
+int ladder_pg__stamp_find(ladder_conn *base, const char *schema, char *spec, size_t len, int64_t *version);
 
 #endif /* LADDER_PG_QUERY_ROWS_H */

@@ -25,18 +25,16 @@
 #define UNDEFINED_TABLE "42P01"
 #define UNDEFINED_STATEMENT "26000" /* an application's DEALLOCATE ALL */
 
-#define HEAD_SQL "SELECT version, chain, state FROM %s ORDER BY version DESC LIMIT 1"
-#define READ_SQL \
-	"SELECT version, name, kind, checksum, chain, state, applied_at, duration_ms FROM %s ORDER BY version"
+#define HEAD_SQL "SELECT " LADDER_HISTORY_COLUMNS " FROM %s ORDER BY version DESC LIMIT 1"
+#define READ_SQL "SELECT " LADDER_HISTORY_COLUMNS " FROM %s ORDER BY version"
 /* A batch of rows in one statement: one array per column. */
-#define PUT_SQL                                                                                                \
-	"INSERT INTO %s (version, name, kind, checksum, chain, state, applied_at, duration_ms) SELECT * FROM ROWS " \
+#define PUT_SQL                                                                      \
+	"INSERT INTO %s (" LADDER_HISTORY_COLUMNS ") SELECT * FROM ROWS " \
 	"FROM (pg_catalog.unnest($1::bigint[]), pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[]), "    \
 	"pg_catalog.unnest($4::text[]), pg_catalog.unnest($5::text[]), pg_catalog.unnest($6::text[]), "            \
 	"pg_catalog.unnest($7::text[]), pg_catalog.unnest($8::bigint[])) ON CONFLICT (version) DO UPDATE SET "     \
 	"name = EXCLUDED.name, kind = EXCLUDED.kind, checksum = EXCLUDED.checksum, chain = EXCLUDED.chain, state "  \
 	"= EXCLUDED.state, applied_at = EXCLUDED.applied_at, duration_ms = EXCLUDED.duration_ms"
-#define PUT_COLUMNS 8
 #define REMOVE_SQL "DELETE FROM %s WHERE version = $1"
 #define CREATE_SQL                                                                                               \
 	"CREATE TABLE IF NOT EXISTS %s (version bigint PRIMARY KEY, name text NOT NULL, kind text NOT NULL, "       \
@@ -193,15 +191,6 @@ void ladder_pg__store_close(ladder_pg_conn *conn)
 	forget(conn, &conn->put, !conn->owned);
 }
 
-/* --- reading rows ------------------------------------------------------------------------ */
-
-static int malformed(const ladder_store *store, const char *version, const char *why)
-{
-	char name[2 * LADDER_NAME_MAX + 2];
-	return ladder_error_set(LADDER_ESTORE, "the history table %s holds a malformed row at version %s (%s)",
-	                        display_name(store, name, sizeof(name)), version, why);
-}
-
 static int parse_int64(const char *text, int64_t *out)
 {
 	char *end = NULL;
@@ -215,139 +204,49 @@ static int parse_int64(const char *text, int64_t *out)
 	return 0;
 }
 
-static int copy_text(const PGresult *res, int row, int col, char *buf, size_t size)
-{
-	int len = PQgetlength(res, row, col);
-	if (PQgetisnull(res, row, col) || (size_t)len >= size)
-		return -1;
-	memcpy(buf, PQgetvalue(res, row, col), (size_t)len);
-	buf[len] = '\0';
-	return 0;
-}
-
-static int parse_state(const char *state, int *started)
-{
-	if (strcmp(state, "started") == 0)
-		*started = 1;
-	else if (strcmp(state, "done") == 0)
-		*started = 0;
-	else
-		return -1;
-	return 0;
-}
-
-/* version, name, kind, checksum, chain, state, applied_at, duration_ms */
-static int parse_row(const ladder_store *store, const PGresult *res, int i, ladder_row *row)
-{
-	const char *version = PQgetvalue(res, i, 0);
-	const char *why = NULL;
-
-	memset(row, 0, sizeof(*row));
-	if (parse_int64(version, &row->version) < 0 || row->version <= 0)
-		why = "the version is not a positive integer";
-	else if (copy_text(res, i, 2, row->kind, sizeof(row->kind)) < 0)
-		why = "the kind is not a short text";
-	else if (copy_text(res, i, 3, row->checksum, sizeof(row->checksum)) < 0)
-		why = "the checksum is not text of at most 64 characters";
-	else if (copy_text(res, i, 4, row->chain, sizeof(row->chain)) < 0)
-		why = "the chain is not text of at most 64 characters";
-	else if (parse_state(PQgetvalue(res, i, 5), &row->started) < 0)
-		why = "the state is neither 'started' nor 'done'";
-	if (why != NULL)
-		return malformed(store, version, why);
-	/* Informational only: kept as stored, cut to fit. */
-	snprintf(row->applied_at, sizeof(row->applied_at), "%s", PQgetvalue(res, i, 6));
-	if (parse_int64(PQgetvalue(res, i, 7), &row->duration_ms) < 0)
-		row->duration_ms = 0;
-	/* Last, so that a refused row owns nothing. */
-	if ((row->name = ladder_strdup(PQgetvalue(res, i, 1))) == NULL)
-		return ladder_error_set(LADDER_ENOMEM, "out of memory reading the history table");
-	return 0;
-}
-
 /* --- the history table ------------------------------------------------------------------ */
 
-static int history_head(ladder_pg_conn *conn, const ladder_store *store, const char *qualified, ladder_head *out)
+/* The newest row is the fast path: a statement prepared once per
+ * connection. Inside a transaction a missing table would abort it, so the
+ * table is looked up first; outside, its absence is SQLSTATE 42P01. */
+static int history_read(ladder_pg_conn *conn, const ladder_store *store, const char *qualified, int newest_only,
+                        ladder_row_fn fn, void *ctx)
 {
 	PGresult *res = NULL;
-	int exists = 1, missing = 0, error;
-
-	if (in_transaction(conn) && ((error = lookup(conn, store, qualified, NULL, &exists)) < 0 || !exists))
-		goto done;
-	/* Prepared here rather than in run_prepared, so that a missing table is
-	 * version 0 and not an error. */
-	if ((error = prepared(conn, &conn->head, HEAD_SQL, qualified, !in_transaction(conn), &missing)) < 0 || missing)
-		goto done;
-	if ((error = run_prepared(conn, &conn->head, HEAD_SQL, qualified, 0, NULL, PGRES_TUPLES_OK, &res)) < 0)
-		goto done;
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		/* Dropped since it was prepared: nothing applied. */
-		if (!in_transaction(conn) && ladder_pg__sqlstate_is(res, UNDEFINED_TABLE))
-			goto done;
-		error = ladder_pg__error(conn, res, "reading the history table");
-		goto done;
-	}
-	if (PQntuples(res) == 0)
-		goto done;
-	if (parse_int64(PQgetvalue(res, 0, 0), &out->version) < 0 || out->version <= 0)
-		error = malformed(store, PQgetvalue(res, 0, 0), "the version is not a positive integer");
-	else if (copy_text(res, 0, 1, out->chain, sizeof(out->chain)) < 0)
-		error = malformed(store, PQgetvalue(res, 0, 0), "the chain is not text of at most 64 characters");
-	else if (parse_state(PQgetvalue(res, 0, 2), &out->started) < 0)
-		error = malformed(store, PQgetvalue(res, 0, 0), "the state is neither 'started' nor 'done'");
-	if (error < 0)
-		memset(out, 0, sizeof(*out));
-done:
-	PQclear(res);
-	return error;
-}
-
-static int history_read(ladder_pg_conn *conn, const ladder_store *store, const char *qualified, ladder_row **rows,
-                        size_t *count)
-{
-	PGresult *res = NULL;
-	ladder_row *list = NULL;
 	char *sql = NULL;
-	size_t n = 0;
-	int exists = 1, error = 0;
+	int exists = 1, missing = 0, error = 0;
 
 	if (in_transaction(conn) && ((error = lookup(conn, store, qualified, NULL, &exists)) < 0 || !exists))
 		goto done;
-	if ((sql = format_sql(READ_SQL, qualified)) == NULL) {
-		error = LADDER_ENOMEM;
-		goto done;
+	if (newest_only) {
+		/* Prepared here rather than in run_prepared, so that a missing
+		 * table is version 0 and not an error. */
+		if ((error = prepared(conn, &conn->head, HEAD_SQL, qualified, !in_transaction(conn), &missing)) < 0 ||
+		    missing)
+			goto done;
+		if ((error = run_prepared(conn, &conn->head, HEAD_SQL, qualified, 0, NULL, PGRES_TUPLES_OK, &res)) < 0)
+			goto done;
+	} else {
+		if ((sql = format_sql(READ_SQL, qualified)) == NULL) {
+			error = LADDER_ENOMEM;
+			goto done;
+		}
+		res = PQexecParams(conn->pg, sql, 0, NULL, NULL, NULL, NULL, 0);
 	}
-	res = PQexecParams(conn->pg, sql, 0, NULL, NULL, NULL, NULL, 0);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		/* No table (or dropped since it was prepared): nothing applied. */
 		if (!in_transaction(conn) && ladder_pg__sqlstate_is(res, UNDEFINED_TABLE))
-			goto done; /* no table yet: no rows */
+			goto done;
 		error = ladder_pg__error(conn, res, "reading the history table");
 		goto done;
 	}
-	if (PQntuples(res) > 0 && (list = ladder_calloc((size_t)PQntuples(res), sizeof(*list))) == NULL) {
-		error = ladder_error_set(LADDER_ENOMEM, "out of memory reading the history table");
-		goto done;
-	}
-	for (int i = 0; i < PQntuples(res); i++) {
-		if ((error = parse_row(store, res, i, &list[n])) < 0)
-			goto done;
-		n++;
-	}
-	*rows = list;
-	*count = n;
-	list = NULL;
-	n = 0;
+	error = ladder_pg__emit_rows(res, fn, ctx);
 done:
-	ladder_rows_free(list, n);
 	PQclear(res);
 	ladder_free(sql);
 	return error;
 }
 
-/* Create the schema (when one is set) and the table, inside the run's
- * transaction. Looked up first: CREATE SCHEMA IF NOT EXISTS still needs the
- * CREATE privilege on the database, and IF NOT EXISTS on an existing table
- * would print a notice. */
 /* Create the store's schema when one is set and missing. Looked up first:
  * CREATE SCHEMA IF NOT EXISTS still needs the CREATE privilege on the
  * database, and IF NOT EXISTS on an existing object prints a notice. */
@@ -403,149 +302,52 @@ static int comment_prepare(ladder_pg_conn *conn, const ladder_store *store, cons
 	return create_schema(conn, store);
 }
 
-/* --- batched puts ------------------------------------------------------------------------ */
-
-typedef struct text_buf {
-	char *data;
-	size_t len, cap;
-	int failed;
-} text_buf;
-
-static void buf_putc(text_buf *b, char c)
+/* One array literal per column: {"a","b"}, each element double-quoted
+ * with " and \ escaped. */
+static void put_array(ladder_buf *b, const char *const *cells, size_t nrows, int column)
 {
-	if (b->failed)
-		return;
-	if (b->len + 2 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		char *grown = ladder_realloc(b->data, cap);
-		if (grown == NULL) {
-			b->failed = 1;
-			return;
+	for (size_t row = 0; row < nrows; row++) {
+		const char *value = cells[row * LADDER_HISTORY_NCOLS + (size_t)column];
+		ladder_buf_puts(b, row == 0 ? "{\"" : ",\"");
+		for (const char *p = value; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				ladder_buf_put(b, "\\", 1);
+			ladder_buf_put(b, p, 1);
 		}
-		b->data = grown;
-		b->cap = cap;
+		ladder_buf_put(b, "\"", 1);
 	}
-	b->data[b->len++] = c;
-	b->data[b->len] = '\0';
+	ladder_buf_put(b, "}", 1);
 }
 
-/* One element of an array literal: double-quoted, with " and \ escaped. */
-static void buf_element(text_buf *b, const char *value, int first)
+/* Every row in one statement: the core records each step just before
+ * committing, and one round trip per row would cost as much again as a
+ * small migration. */
+static int history_write(ladder_pg_conn *conn, const char *qualified, const char *const *cells, size_t nrows)
 {
-	buf_putc(b, first ? '{' : ',');
-	buf_putc(b, '"');
-	for (const char *p = value; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			buf_putc(b, '\\');
-		buf_putc(b, *p);
-	}
-	buf_putc(b, '"');
-}
-
-static void discard_rows(ladder_pg_conn *conn)
-{
-	for (size_t i = 0; i < conn->npending; i++)
-		ladder_free(conn->pending[i].name);
-	conn->npending = 0;
-}
-
-void ladder_pg__discard(ladder_pg_conn *conn)
-{
-	discard_rows(conn);
-	ladder_free(conn->pending);
-	conn->pending = NULL;
-	conn->pending_cap = 0;
-	ladder_free(conn->pending_table);
-	conn->pending_table = NULL;
-}
-
-int ladder_pg__flush(ladder_pg_conn *conn)
-{
-	text_buf columns[PUT_COLUMNS];
-	const char *params[PUT_COLUMNS];
+	ladder_buf columns[LADDER_HISTORY_NCOLS];
+	const char *params[LADDER_HISTORY_NCOLS];
 	PGresult *res = NULL;
 	int error = 0;
 
-	if (conn->npending == 0)
-		return 0;
 	memset(columns, 0, sizeof(columns));
-	for (size_t i = 0; i < conn->npending; i++) {
-		const ladder_row *row = &conn->pending[i];
-		char version[32], duration[32];
-		snprintf(version, sizeof(version), "%" PRId64, row->version);
-		snprintf(duration, sizeof(duration), "%" PRId64, row->duration_ms);
-		buf_element(&columns[0], version, i == 0);
-		buf_element(&columns[1], row->name, i == 0);
-		buf_element(&columns[2], row->kind, i == 0);
-		buf_element(&columns[3], row->checksum, i == 0);
-		buf_element(&columns[4], row->chain, i == 0);
-		buf_element(&columns[5], row->started ? "started" : "done", i == 0);
-		buf_element(&columns[6], row->applied_at, i == 0);
-		buf_element(&columns[7], duration, i == 0);
-	}
-	for (int c = 0; c < PUT_COLUMNS; c++) {
-		buf_putc(&columns[c], '}');
+	for (int c = 0; c < LADDER_HISTORY_NCOLS; c++) {
+		put_array(&columns[c], cells, nrows, c);
 		if (columns[c].failed && error == 0)
 			error = ladder_error_set(LADDER_ENOMEM, "out of memory recording in the history table");
 		params[c] = columns[c].data;
 	}
-	/* Written or not, they are gone: a failure aborts the transaction. */
-	discard_rows(conn);
 	if (error < 0)
 		goto done;
-	if ((error = run_prepared(conn, &conn->put, PUT_SQL, conn->pending_table, PUT_COLUMNS, params,
+	if ((error = run_prepared(conn, &conn->put, PUT_SQL, qualified, LADDER_HISTORY_NCOLS, params,
 	                          PGRES_COMMAND_OK, &res)) < 0)
 		goto done;
 	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
 		error = ladder_pg__error(conn, res, "recording in the history table");
 done:
-	for (int c = 0; c < PUT_COLUMNS; c++)
-		ladder_free(columns[c].data);
+	for (int c = 0; c < LADDER_HISTORY_NCOLS; c++)
+		ladder_buf_free(&columns[c]);
 	PQclear(res);
 	return error;
-}
-
-/* Queue the row; a later row for the same version replaces it, as one
- * statement may not update a row twice. */
-static int history_put(ladder_pg_conn *conn, const char *qualified, const ladder_row *row)
-{
-	ladder_row *slot = NULL;
-	char *name;
-	int error;
-
-	if (conn->pending_table != NULL && strcmp(conn->pending_table, qualified) != 0 &&
-	    (error = ladder_pg__flush(conn)) < 0)
-		return error;
-	if (conn->pending_table == NULL || strcmp(conn->pending_table, qualified) != 0) {
-		ladder_free(conn->pending_table);
-		if ((conn->pending_table = ladder_strdup(qualified)) == NULL)
-			return ladder_error_set(LADDER_ENOMEM, "out of memory recording in the history table");
-	}
-	if ((name = ladder_strdup(row->name ? row->name : "")) == NULL)
-		return ladder_error_set(LADDER_ENOMEM, "out of memory recording in the history table");
-	/* rows mostly come in ascending order: search only when one does not */
-	if (conn->npending > 0 && row->version <= conn->pending[conn->npending - 1].version)
-		for (size_t i = 0; i < conn->npending && slot == NULL; i++)
-			if (conn->pending[i].version == row->version)
-				slot = &conn->pending[i];
-	if (slot == NULL) {
-		if (conn->npending == conn->pending_cap) {
-			size_t cap = conn->pending_cap ? conn->pending_cap * 2 : 16;
-			ladder_row *grown = ladder_realloc(conn->pending, cap * sizeof(*grown));
-			if (grown == NULL) {
-				ladder_free(name);
-				return ladder_error_set(LADDER_ENOMEM, "out of memory recording in the history table");
-			}
-			conn->pending = grown;
-			conn->pending_cap = cap;
-		}
-		slot = &conn->pending[conn->npending++];
-	} else {
-		ladder_free(slot->name);
-	}
-	*slot = *row;
-	slot->name = name;
-	return 0;
 }
 
 static int history_remove(ladder_pg_conn *conn, const char *qualified, int64_t version)
@@ -577,7 +379,7 @@ static int comment_version(const char *comment, int64_t *version)
 	return parse_int64(comment, version);
 }
 
-static int comment_head(ladder_pg_conn *conn, const ladder_store *store, const char *qualified, ladder_head *out)
+static int comment_head(ladder_pg_conn *conn, const ladder_store *store, const char *qualified, int64_t *version)
 {
 	const char *params[1] = {qualified};
 	const char *schema;
@@ -598,13 +400,13 @@ static int comment_head(ladder_pg_conn *conn, const ladder_store *store, const c
 		                         "table %s has no comment: refusing to guess its version (the comment store "
 		                         "reads COMMENT ON TABLE %s IS 'N')",
 		                         name, name);
-	else if (comment_version(PQgetvalue(res, 0, 1), &out->version) < 0)
+	else if (comment_version(PQgetvalue(res, 0, 1), version) < 0)
 		error = ladder_error_set(LADDER_ESTORE,
 		                         "table %s has the comment '%.200s', which is not a version (a plain "
 		                         "non-negative integer): refusing to guess",
 		                         name, PQgetvalue(res, 0, 1));
 	if (error < 0)
-		out->version = 0;
+		*version = 0;
 done:
 	PQclear(res);
 	return error;
@@ -642,105 +444,81 @@ static int comment_remove(ladder_pg_conn *conn, const ladder_store *store, const
 
 /* --- the ops ---------------------------------------------------------------------------------- */
 
-static int unsupported(const ladder_store *store)
+/* The store's name quoted for SQL, in memory from ladder_malloc. */
+static char *qualified_name(ladder_pg_conn *conn, const ladder_store *store)
 {
-	if (store->kind == LADDER_STORE_USER_VERSION)
-		return ladder_error_set(LADDER_EUNSUPPORTED, "the user_version store is SQLite-only");
-	return ladder_error_set(LADDER_EINVALID, "unknown version store kind %d", (int)store->kind);
+	return ladder_pg__qualify(conn, store->schema, store->table);
 }
 
-typedef enum { OP_HEAD, OP_READ, OP_PREPARE, OP_PUT, OP_REMOVE } store_op;
-
-typedef struct op_args {
-	ladder_head *head;
-	ladder_row **rows;
-	size_t *count;
-	const ladder_row *row;
-	int64_t version, new_head;
-} op_args;
-
-/* One place that quotes the store's name and dispatches on its kind. */
-static int store_op_run(ladder_conn *base, const ladder_store *store, store_op op, op_args *a)
+int ladder_pg__history_read(ladder_conn *base, const ladder_store *store, int newest_only, ladder_row_fn fn,
+                            void *ctx)
 {
 	ladder_pg_conn *conn = (ladder_pg_conn *)base;
-	char *qualified = NULL;
-	int error = 0;
+	char *qualified = qualified_name(conn, store);
+	int error = qualified ? history_read(conn, store, qualified, newest_only, fn, ctx) : ladder_error_last()->code;
 
-	if (store->kind != LADDER_STORE_HISTORY && store->kind != LADDER_STORE_COMMENT)
-		return unsupported(store);
-	if (op != OP_PUT && (error = ladder_pg__flush(conn)) < 0)
-		return error;
-	if ((qualified = ladder_pg__qualify(conn, store->schema, store->table)) == NULL)
-		return ladder_error_last()->code;
-	if (store->kind == LADDER_STORE_HISTORY) {
-		switch (op) {
-		case OP_HEAD:
-			error = history_head(conn, store, qualified, a->head);
-			break;
-		case OP_READ:
-			error = history_read(conn, store, qualified, a->rows, a->count);
-			break;
-		case OP_PREPARE:
-			error = history_prepare(conn, store, qualified);
-			break;
-		case OP_PUT:
-			error = history_put(conn, qualified, a->row);
-			break;
-		case OP_REMOVE:
-			error = history_remove(conn, qualified, a->version);
-			break;
-		}
-	} else {
-		switch (op) {
-		case OP_HEAD:
-			error = comment_head(conn, store, qualified, a->head);
-			break;
-		case OP_READ:
-			break; /* the head alone: no rows */
-		case OP_PREPARE:
-			error = comment_prepare(conn, store, qualified);
-			break;
-		case OP_PUT:
-			error = comment_put(conn, store, qualified, a->row->version);
-			break;
-		case OP_REMOVE:
-			error = comment_remove(conn, store, qualified, a->new_head);
-			break;
-		}
-	}
 	ladder_free(qualified);
 	return error;
 }
 
-int ladder_pg__store_head(ladder_conn *base, const ladder_store *store, ladder_head *out)
+int ladder_pg__history_write(ladder_conn *base, const ladder_store *store, const char *const *cells, size_t nrows)
 {
-	op_args a = {.head = out};
-	memset(out, 0, sizeof(*out));
-	return store_op_run(base, store, OP_HEAD, &a);
+	ladder_pg_conn *conn = (ladder_pg_conn *)base;
+	char *qualified = qualified_name(conn, store);
+	int error = qualified ? history_write(conn, qualified, cells, nrows) : ladder_error_last()->code;
+
+	ladder_free(qualified);
+	return error;
 }
 
-int ladder_pg__store_read(ladder_conn *base, const ladder_store *store, ladder_row **rows, size_t *count)
+int ladder_pg__history_delete(ladder_conn *base, const ladder_store *store, int64_t version)
 {
-	op_args a = {.rows = rows, .count = count};
-	*rows = NULL;
-	*count = 0;
-	return store_op_run(base, store, OP_READ, &a);
+	ladder_pg_conn *conn = (ladder_pg_conn *)base;
+	char *qualified = qualified_name(conn, store);
+	int error = qualified ? history_remove(conn, qualified, version) : ladder_error_last()->code;
+
+	ladder_free(qualified);
+	return error;
+}
+
+int ladder_pg__stamp_read(ladder_conn *base, const ladder_store *store, int64_t *version)
+{
+	ladder_pg_conn *conn = (ladder_pg_conn *)base;
+	char *qualified = qualified_name(conn, store);
+	int error;
+
+	*version = 0;
+	error = qualified ? comment_head(conn, store, qualified, version) : ladder_error_last()->code;
+
+	ladder_free(qualified);
+	return error;
+}
+
+int ladder_pg__stamp_write(ladder_conn *base, const ladder_store *store, int64_t version, int after_down)
+{
+	ladder_pg_conn *conn = (ladder_pg_conn *)base;
+	char *qualified = qualified_name(conn, store);
+	int error;
+
+	if (qualified == NULL)
+		return ladder_error_last()->code;
+	error = after_down ? comment_remove(conn, store, qualified, version) : comment_put(conn, store, qualified, version);
+	ladder_free(qualified);
+	return error;
 }
 
 int ladder_pg__store_prepare(ladder_conn *base, const ladder_store *store)
 {
-	op_args a = {0};
-	return store_op_run(base, store, OP_PREPARE, &a);
-}
+	ladder_pg_conn *conn = (ladder_pg_conn *)base;
+	char *qualified = qualified_name(conn, store);
+	int error;
 
-int ladder_pg__store_put(ladder_conn *base, const ladder_store *store, const ladder_row *row)
-{
-	op_args a = {.row = row};
-	return store_op_run(base, store, OP_PUT, &a);
-}
-
-int ladder_pg__store_remove(ladder_conn *base, const ladder_store *store, int64_t version, int64_t new_head)
-{
-	op_args a = {.version = version, .new_head = new_head};
-	return store_op_run(base, store, OP_REMOVE, &a);
+	if (qualified == NULL)
+		return ladder_error_last()->code;
+	if (store->kind == LADDER_STORE_HISTORY)
+		error = history_prepare(conn, store, qualified);
+	else
+		error = comment_prepare(conn, store, qualified);
+	ladder_free(qualified);
+	return error;
 }

@@ -12,7 +12,6 @@
 #include "sqlite_internal.h"
 #include "sqlite_query.h"
 #include "ladder/sqlite.h"
-#include "sqltext.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,18 +57,19 @@ int ladder_sqlite__no_such_table(sqlite3 *db, int rc)
 
 /* --- the connection ------------------------------------------------------------- */
 
-static const ladder_driver_ops sqlite_ops;
-
 static int conn_new(ladder_sqlite_conn **out, const char *path, int owned)
 {
 	ladder_sqlite_conn *conn = ladder_calloc(1, sizeof(*conn));
 
 	*out = NULL;
-	if (conn == NULL || (conn->path = ladder_strdup(path)) == NULL) {
+	if (conn == NULL || (conn->path = ladder_strdup(path)) == NULL ||
+	    (conn->display = ladder_mprintf("sqlite:%s", path)) == NULL) {
+		if (conn != NULL)
+			ladder_free(conn->path);
 		ladder_free(conn);
 		return ladder_error_set(LADDER_ENOMEM, "out of memory opening '%s'", path);
 	}
-	conn->base.ops = &sqlite_ops;
+	conn->base.driver = &ladder_sqlite_driver;
 	conn->owned = owned;
 	conn->lock_fd = -1;
 	*out = conn;
@@ -96,6 +96,7 @@ static void conn_free(ladder_sqlite_conn *conn)
 	if (conn->owned && conn->db != NULL)
 		sqlite3_close_v2(conn->db);
 	ladder_free(conn->path);
+	ladder_free(conn->display);
 	ladder_free(conn);
 }
 
@@ -154,14 +155,30 @@ done:
 	return error;
 }
 
-int ladder_sqlite_connect(ladder_conn **out, const char *path, const ladder_open_options *opts)
+/* The path in "sqlite:PATH", "sqlite3:PATH", "sqlite:///abs/path", "PATH". */
+static const char *path_of(const char *url)
 {
+	const char *path = url;
+	if (strncmp(url, "sqlite:", 7) == 0)
+		path = url + 7;
+	else if (strncmp(url, "sqlite3:", 8) == 0)
+		path = url + 8;
+	else
+		return url;
+	if (strncmp(path, "//", 2) == 0)
+		path += 2;
+	return path;
+}
+
+static int sqlite_connect(ladder_conn **out, const char *url, const ladder_open_options *opts)
+{
+	const char *path = path_of(url);
 	ladder_sqlite_conn *conn = NULL;
 	int rc, error;
 
 	*out = NULL;
-	if (path == NULL || path[0] == '\0') {
-		error = ladder_error_set(LADDER_EINVALID, "no SQLite database path given");
+	if (path[0] == '\0') {
+		error = ladder_error_set(LADDER_EINVALID, "'%s': no database file path", url);
 		goto done;
 	}
 	if (strcmp(path, ":memory:") != 0 && opts != NULL && (opts->flags & LADDER_OPEN_EXISTING)) {
@@ -192,40 +209,27 @@ done:
 	return error;
 }
 
-int ladder_sqlite_wrap(ladder_db **out, struct sqlite3 *handle, const ladder_open_options *opts)
+/* The core has checked the options first: a refused handle is left as it
+ * came. */
+static int sqlite_wrap(ladder_conn **out, void *native, const ladder_open_options *opts)
 {
+	sqlite3 *handle = native;
 	ladder_sqlite_conn *conn = NULL;
-	const char *file;
-	char *display = NULL;
+	const char *file = sqlite3_db_filename(handle, "main");
 	int error;
 
-	if (out == NULL || handle == NULL) {
-		error = ladder_error_set(LADDER_EINVALID, "ladder_sqlite_wrap: no handle given");
-		goto done;
-	}
 	*out = NULL;
-	if (opts != NULL && opts->version != LADDER_OPEN_OPTIONS_VERSION) {
-		error = ladder_error_set(LADDER_EINVALID, "ladder_open_options: unknown version %u", opts->version);
-		goto done;
-	}
-	file = sqlite3_db_filename(handle, "main");
 	if ((error = conn_new(&conn, file && file[0] ? file : ":memory:", 0)) < 0)
-		goto done;
+		return error;
 	conn->db = handle;
-	if ((display = ladder_malloc(strlen(conn->path) + sizeof("sqlite:"))) == NULL) {
-		error = ladder_error_set(LADDER_ENOMEM, "out of memory opening '%s'", conn->path);
-		goto done;
-	}
-	sprintf(display, "sqlite:%s", conn->path);
-	if ((error = ladder_db_from_conn(out, &conn->base, display, opts)) < 0)
-		goto done;
-	/* Only once wrapped: a refused handle is left as it came. */
 	set_busy_timeout(conn, timeout_from(opts));
-	conn = NULL; /* the ladder_db owns it now */
-done:
-	ladder_free(display);
-	conn_free(conn);
-	return error;
+	*out = &conn->base;
+	return 0;
+}
+
+int ladder_sqlite_wrap(ladder_db **out, struct sqlite3 *handle, const ladder_open_options *opts)
+{
+	return ladder_db_wrap(out, "sqlite", handle, opts);
 }
 
 static void sqlite_close(ladder_conn *base)
@@ -236,6 +240,11 @@ static void sqlite_close(ladder_conn *base)
 static void *sqlite_native(ladder_conn *base)
 {
 	return ((ladder_sqlite_conn *)base)->db;
+}
+
+static const char *sqlite_display(ladder_conn *base)
+{
+	return ((ladder_sqlite_conn *)base)->display;
 }
 
 /* --- running text ---------------------------------------------------------------- */
@@ -298,96 +307,6 @@ static int sqlite_exec(ladder_conn *base, const char *sql, size_t len, unsigned 
 		}
 		sqlite3_finalize(stmt);
 		stmt = NULL;
-	}
-done:
-	sqlite3_finalize(stmt);
-	return error;
-}
-
-/* Back up to the start of a UTF-8 sequence cut by truncation at buf[len]. */
-static void trim_utf8(char *buf, size_t len)
-{
-	size_t i = len, need;
-	unsigned char lead;
-
-	while (i > 0 && ((unsigned char)buf[i - 1] & 0xC0) == 0x80)
-		i--;
-	if (i == 0)
-		return;
-	lead = (unsigned char)buf[i - 1];
-	need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-	if (len - (i - 1) < need)
-		buf[i - 1] = '\0';
-}
-
-/* "col=value, col=value", cut to fit len. */
-static void render_row(sqlite3_stmt *stmt, char *buf, size_t len)
-{
-	size_t used = 0;
-	char blob[32];
-
-	if (buf == NULL || len == 0)
-		return;
-	buf[0] = '\0';
-	for (int i = 0; i < sqlite3_column_count(stmt); i++) {
-		const char *name = sqlite3_column_name(stmt, i);
-		const char *value;
-		int n;
-
-		switch (sqlite3_column_type(stmt, i)) {
-		case SQLITE_NULL:
-			value = "NULL";
-			break;
-		case SQLITE_BLOB:
-			snprintf(blob, sizeof(blob), "<%d-byte blob>", sqlite3_column_bytes(stmt, i));
-			value = blob;
-			break;
-		default:
-			value = (const char *)sqlite3_column_text(stmt, i);
-			if (value == NULL)
-				value = "NULL";
-			break;
-		}
-		n = snprintf(buf + used, len - used, "%s%s=%s", i ? ", " : "", name ? name : "?", value);
-		if (n < 0 || (size_t)n >= len - used) {
-			trim_utf8(buf, len - 1);
-			break;
-		}
-		used += (size_t)n;
-	}
-}
-
-static int sqlite_query_is_empty(ladder_conn *base, const char *sql, int *empty, char *first_row,
-                                 size_t first_row_len)
-{
-	ladder_sqlite_conn *conn = (ladder_sqlite_conn *)base;
-	sqlite3_stmt *stmt = NULL;
-	const char *tail = NULL;
-	int rc, error = 0;
-
-	*empty = 1;
-	if (first_row != NULL && first_row_len > 0)
-		first_row[0] = '\0';
-	rc = sqlite3_prepare_v2(conn->db, sql, -1, &stmt, &tail);
-	if (rc != SQLITE_OK) {
-		error = ladder_error_set(ladder_sqlite__code(rc), "post-condition query: %s", sqlite3_errmsg(conn->db));
-		goto done;
-	}
-	/* A second statement would be silently skipped: refuse it instead. */
-	if (tail != NULL && !ladder_text_is_blank(tail)) {
-		error = ladder_error_set(LADDER_EINVALID,
-		                         "post-condition query: holds more than one statement (the second begins '%.40s')",
-		                         tail + ladder_text_skip_blank(tail, strlen(tail), 0));
-		goto done;
-	}
-	if (stmt == NULL) /* a blank query returns nothing */
-		goto done;
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*empty = 0;
-		render_row(stmt, first_row, first_row_len);
-	} else if (rc != SQLITE_DONE) {
-		error = ladder_error_set(ladder_sqlite__code(rc), "post-condition query: %s", sqlite3_errmsg(conn->db));
 	}
 done:
 	sqlite3_finalize(stmt);
@@ -625,14 +544,11 @@ done:
 }
 
 static const ladder_driver_ops sqlite_ops = {
-	.engine = "sqlite",
-	.describe = ladder_sqlite__describe,
-	.lock_always = 0,
-	.rolls_back_on_error = 1,
 	.close = sqlite_close,
 	.native = sqlite_native,
+	.display = sqlite_display,
 	.exec = sqlite_exec,
-	.query_is_empty = sqlite_query_is_empty,
+	.query_rows = ladder_sqlite__query_rows,
 	.begin = sqlite_begin,
 	.commit = sqlite_commit,
 	.rollback = sqlite_rollback,
@@ -642,13 +558,26 @@ static const ladder_driver_ops sqlite_ops = {
 	.is_empty = sqlite_is_empty,
 	.set_foreign_keys = sqlite_set_foreign_keys,
 	.foreign_key_check = sqlite_foreign_key_check,
-	.statements = ladder_sqlite__statements,
-	.store_head = ladder_sqlite__store_head,
-	.store_read = ladder_sqlite__store_read,
 	.store_prepare = ladder_sqlite__store_prepare,
-	.store_put = ladder_sqlite__store_put,
-	.store_remove = ladder_sqlite__store_remove,
+	.history_read = ladder_sqlite__history_read,
+	.history_write = ladder_sqlite__history_write,
+	.history_delete = ladder_sqlite__history_delete,
+	.stamp_read = ladder_sqlite__stamp_read,
+	.stamp_write = ladder_sqlite__stamp_write,
+	.stamp_find = ladder_sqlite__stamp_find,
+	.describe = ladder_sqlite__describe,
+	.statements = ladder_sqlite__statements,
 	.table_has = ladder_sqlite__table_has,
-	.query_rows = ladder_sqlite__query_rows,
-	.light_stamp = ladder_sqlite__light_stamp,
+};
+
+static const char *const sqlite_schemes[] = {"sqlite:", "sqlite3:", NULL};
+
+const ladder_driver ladder_sqlite_driver = {
+	.version = LADDER_DRIVER_VERSION,
+	.name = "sqlite",
+	.schemes = sqlite_schemes,
+	.caps = LADDER_DRIVER_USER_VERSION | LADDER_DRIVER_ENDS_TX_ON_ERROR | LADDER_DRIVER_PATHS,
+	.connect = sqlite_connect,
+	.wrap = sqlite_wrap,
+	.ops = &sqlite_ops,
 };

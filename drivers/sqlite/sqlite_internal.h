@@ -26,10 +26,13 @@ typedef struct ladder_sqlite_conn {
 	int busy_timeout_ms;
 	int lock_fd;            /* the held lock file, or -1 */
 	char *path;             /* as the user named it, for messages */
+	char *display;          /* "sqlite:PATH" */
 	ladder_sqlite_cached head;   /* history: the newest row */
 	ladder_sqlite_cached put;    /* history: INSERT OR REPLACE */
 	sqlite3_stmt *user_version;  /* PRAGMA user_version */
 } ladder_sqlite_conn;
+
+extern const ladder_driver ladder_sqlite_driver;
 
 /* Raise the connection's current SQLite error as "'PATH': message" with the
  * ladder code for rc. Returns that (negative) code. */
@@ -42,13 +45,14 @@ int ladder_sqlite__code(int rc);
 int ladder_sqlite__no_such_table(sqlite3 *db, int rc);
 
 /* The version stores (sqlite_store.c); see ladder_driver_ops. */
-int ladder_sqlite__store_head(ladder_conn *conn, const ladder_store *store, ladder_head *out);
-int ladder_sqlite__store_read(ladder_conn *conn, const ladder_store *store, ladder_row **rows,
-                              size_t *count);
 int ladder_sqlite__store_prepare(ladder_conn *conn, const ladder_store *store);
-int ladder_sqlite__store_put(ladder_conn *conn, const ladder_store *store, const ladder_row *row);
-int ladder_sqlite__store_remove(ladder_conn *conn, const ladder_store *store, int64_t version,
-                                int64_t new_head);
+int ladder_sqlite__history_read(ladder_conn *conn, const ladder_store *store, int newest_only, ladder_row_fn fn,
+                                void *ctx);
+int ladder_sqlite__history_write(ladder_conn *conn, const ladder_store *store, const char *const *cells,
+                                 size_t nrows);
+int ladder_sqlite__history_delete(ladder_conn *conn, const ladder_store *store, int64_t version);
+int ladder_sqlite__stamp_read(ladder_conn *conn, const ladder_store *store, int64_t *version);
+int ladder_sqlite__stamp_write(ladder_conn *conn, const ladder_store *store, int64_t version, int after_down);
 
 /* The normalised schema description (sqlite_describe.c). */
 int ladder_sqlite__describe(ladder_conn *conn, const ladder_store *store, ladder_buf *out);

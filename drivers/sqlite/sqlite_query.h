@@ -10,8 +10,7 @@
 
 int ladder_sqlite__table_has(ladder_conn *conn, const char *schema, const char *table, const char *column,
                              int *exists);
-int ladder_sqlite__query_rows(ladder_conn *conn, const char *sql,
-                              int (*fn)(void *ctx, int ncols, const char *const *cells), void *ctx);
-int ladder_sqlite__light_stamp(ladder_conn *conn, const char *schema, char *spec, size_t len, int64_t *version);
+int ladder_sqlite__query_rows(ladder_conn *conn, const char *sql, ladder_row_fn fn, void *ctx);
+int ladder_sqlite__stamp_find(ladder_conn *conn, const char *schema, char *spec, size_t len, int64_t *version);
 
 #endif /* LADDER_SQLITE_QUERY_H */

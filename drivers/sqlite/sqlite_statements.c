@@ -7,7 +7,6 @@
  */
 #include "sqlite_internal.h"
 
-#include "sqltext.h"
 #include "sqlwords.h"
 
 #include <stdint.h>

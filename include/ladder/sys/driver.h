@@ -2,11 +2,14 @@
  * ladder/sys/driver.h — the interface between ladder's engine-neutral core and
  * one database engine. Only driver authors need this header.
  *
- * A driver allocates a struct that embeds `ladder_conn` as its first member
- * and fills `ops`. The core never includes an engine's header: everything it
- * asks of an engine goes through these function pointers. Every op returns 0
- * or a negative LADDER_E* code after ladder_error_set() with the engine's
- * own message.
+ * A driver is one folder (drivers/NAME/) that defines a `ladder_driver`
+ * named ladder_NAME_driver, and one line in the registry (src/drivers.h).
+ * Its connection struct embeds `ladder_conn` first. The core never includes
+ * an engine's header and never decides by engine name: it asks through the
+ * ops and reads the capability flags. A driver does engine I/O only. Every
+ * op returns 0 or a negative LADDER_E* code after ladder_error_set() with
+ * the engine's own message. Memory handed to the core comes from
+ * ladder_malloc (ladder/sys/alloc.h).
  */
 #ifndef LADDER_SYS_DRIVER_H
 #define LADDER_SYS_DRIVER_H
@@ -33,34 +36,20 @@ typedef struct ladder_store {
 	char schema[LADDER_NAME_MAX]; /* "" = the engine's default */
 } ladder_store;
 
-/* Parse "history", "history:TABLE", "user_version", "comment:TABLE". */
-LADDER_EXTERN int ladder_store_parse(ladder_store *out, const char *spec, const char *schema);
-
-/* Format a store back to its spec ("history", "comment:phoenix_kit"). */
+/* The store as its spec ("history", "comment:phoenix_kit"): a stable name,
+ * e.g. for an advisory-lock key. */
 LADDER_EXTERN const char *ladder_store_spec(const ladder_store *store, char *buf, size_t len);
 
-#define LADDER_HASH_HEX 65 /* 64 hex chars and a NUL */
+/* The history table's columns, in the order a driver reads and writes them.
+ * Every cell travels as text; the core renders and validates rows, so a
+ * driver knows only its SQL and its binding. */
+#define LADDER_HISTORY_COLUMNS "version, name, kind, checksum, chain, state, applied_at, duration_ms"
+#define LADDER_HISTORY_NCOLS 8
 
-/* One row of a history store. Light stores (user_version, comment) have none. */
-typedef struct ladder_row {
-	int64_t version;
-	char *name;                      /* owned by the row array */
-	char kind[16];                   /* "migration", "baseline", "adopted" */
-	char checksum[LADDER_HASH_HEX];
-	char chain[LADDER_HASH_HEX];     /* digest of every checksum up to this row */
-	int started;                     /* 1: a no-transaction step began, not done */
-	char applied_at[32];             /* UTC, "YYYY-MM-DDTHH:MM:SSZ" */
-	int64_t duration_ms;
-} ladder_row;
-
-LADDER_EXTERN void ladder_rows_free(ladder_row *rows, size_t count);
-
-/* The fast path's one small read. */
-typedef struct ladder_head {
-	int64_t version;              /* 0: nothing applied (or no store yet) */
-	char chain[LADDER_HASH_HEX];  /* "" for light stores */
-	int started;                  /* the head row is an unfinished step */
-} ladder_head;
+/* One row of a query: ncols cells as text (NULL for SQL NULL; a blob as
+ * "<N-byte blob>"), and the columns' names. A nonzero return stops the
+ * query and is returned as is. */
+typedef int (*ladder_row_fn)(void *ctx, int ncols, const char *const *names, const char *const *cells);
 
 /* exec flags */
 #define LADDER_EXEC_SEPARATE 0x1u /* run each statement on its own, outside
@@ -118,20 +107,28 @@ LADDER_EXTERN void ladder_buf_printf(ladder_buf *buf, const char *fmt, ...)
 	;
 LADDER_EXTERN void ladder_buf_free(ladder_buf *buf);
 
-typedef struct ladder_driver_ops {
-	const char *engine; /* "sqlite", "postgres" */
-	/* 1: every write run takes lock() (PostgreSQL's advisory lock); 0: only
-	 * runs that commit more than once do (SQLite, whose BEGIN IMMEDIATE is
-	 * the lock for single-transaction runs). */
-	int lock_always;
-	/* 1: after some errors the engine ends the transaction itself (SQLite:
-	 * RAISE(ROLLBACK) in a trigger, SQLITE_FULL), so a transaction gone after
-	 * a failed step was rolled back; 0: it stays open until ladder ends it
-	 * (PostgreSQL), so a transaction gone means the step ended it. */
-	int rolls_back_on_error;
+/* What a driver can do beyond the ops every driver has. */
+#define LADDER_DRIVER_USER_VERSION 0x01 /* the user_version store */
+#define LADDER_DRIVER_COMMENT 0x02      /* the comment store */
+#define LADDER_DRIVER_SCHEMAS 0x04      /* a store in a named schema */
+#define LADDER_DRIVER_LOCK_ALWAYS 0x08  /* every write run takes lock() (PostgreSQL's
+                                           advisory lock); without it only runs that
+                                           commit more than once do (SQLite, whose
+                                           BEGIN IMMEDIATE locks single-transaction
+                                           runs) */
+#define LADDER_DRIVER_ENDS_TX_ON_ERROR 0x10 /* after some errors the engine ends the
+                                               transaction itself (SQLite: RAISE(ROLLBACK),
+                                               SQLITE_FULL), so a transaction gone after a
+                                               failed step was rolled back; without it
+                                               (PostgreSQL) a transaction gone means the
+                                               step ended it */
+#define LADDER_DRIVER_PATHS 0x20        /* takes a plain file path as its URL */
 
+typedef struct ladder_driver_ops {
 	void (*close)(ladder_conn *conn);
 	void *(*native)(ladder_conn *conn);
+	/* The connection as printed: never a password. Owned by conn. */
+	const char *(*display)(ladder_conn *conn);
 
 	/* Run every statement of sql[0..len). On failure set the error message
 	 * (the engine's text) and *err_offset to the byte offset in sql of the
@@ -139,10 +136,9 @@ typedef struct ladder_driver_ops {
 	int (*exec)(ladder_conn *conn, const char *sql, size_t len, unsigned int flags,
 	            size_t *err_offset);
 
-	/* Run a query and report whether it returned no rows (post-conditions).
-	 * *first_row gets a short text rendering of the first row, or "". */
-	int (*query_is_empty)(ladder_conn *conn, const char *sql, int *empty, char *first_row,
-	                      size_t first_row_len);
+	/* Run one read-only query (one statement: a second one is refused, not
+	 * skipped) and hand each row to fn. */
+	int (*query_rows)(ladder_conn *conn, const char *sql, ladder_row_fn fn, void *ctx);
 
 	/* Transactions. write=1 takes the engine's write lock at once (SQLite
 	 * BEGIN IMMEDIATE, waiting up to the busy timeout). */
@@ -173,20 +169,31 @@ typedef struct ladder_driver_ops {
 
 	/* --- the version store --- */
 
-	/* The fast path: one small read, no write lock, no write. A missing store
-	 * reads as version 0. */
-	int (*store_head)(ladder_conn *conn, const ladder_store *store, ladder_head *out);
-	/* Every row in ascending version order, in one query (history stores;
-	 * light stores return none). A missing store reads as no rows. */
-	int (*store_read)(ladder_conn *conn, const ladder_store *store, ladder_row **rows,
-	                  size_t *count);
-	/* Create the store if missing (inside the open write transaction). */
+	/* Create the store if missing, inside the open write transaction (the
+	 * history table; for the comment store, its schema). */
 	int (*store_prepare)(ladder_conn *conn, const ladder_store *store);
-	/* Insert or replace one row; light stores record row->version as head. */
-	int (*store_put)(ladder_conn *conn, const ladder_store *store, const ladder_row *row);
-	/* Forget one row; light stores record new_head as head. */
-	int (*store_remove)(ladder_conn *conn, const ladder_store *store, int64_t version,
-	                    int64_t new_head);
+
+	/* History stores. read: the rows in ascending version order, in one
+	 * query; newest_only: the newest row alone, the fast path's one small
+	 * read (no write, no write lock). A missing table reads as no rows.
+	 * write: insert or replace nrows rows of LADDER_HISTORY_NCOLS cells, in
+	 * as few round trips as the engine allows. */
+	int (*history_read)(ladder_conn *conn, const ladder_store *store, int newest_only, ladder_row_fn fn,
+	                    void *ctx);
+	int (*history_write)(ladder_conn *conn, const ladder_store *store, const char *const *cells,
+	                     size_t nrows);
+	int (*history_delete)(ladder_conn *conn, const ladder_store *store, int64_t version);
+
+	/* Light stores (user_version, comment): the head alone. A missing
+	 * comment table reads as 0. stamp_write after a down (after_down = 1)
+	 * stamps nothing when the down dropped the table. */
+	int (*stamp_read)(ladder_conn *conn, const ladder_store *store, int64_t *version);
+	int (*stamp_write)(ladder_conn *conn, const ladder_store *store, int64_t version, int after_down);
+	/* A light store's stamp in a database ladder has not recorded into:
+	 * SQLite `user_version` above 0 ("user_version"), PostgreSQL a table in
+	 * `schema` ("" = the current schema) whose comment is a version number
+	 * ("comment:TABLE"). *version 0: none. */
+	int (*stamp_find)(ladder_conn *conn, const char *schema, char *spec, size_t len, int64_t *version);
 
 	/* --- verification --- */
 
@@ -204,10 +211,10 @@ typedef struct ladder_driver_ops {
 	/* --- reading migration text --- */
 
 	/* Split sql[0..len) into statements with the engine's own parser and
-	 * classify each (malloc'd array in *out, freed by the caller; blank
-	 * statements are left out). Runs nothing and reads no schema. A text
-	 * the parser cannot read is no error: *count is then SIZE_MAX and the
-	 * core falls back on checking the transaction after the step. */
+	 * classify each (array in *out from ladder_malloc, freed by the caller;
+	 * blank statements are left out). Runs nothing and reads no schema. A
+	 * text the parser cannot read is no error: *count is then SIZE_MAX and
+	 * the core falls back on checking the transaction after the step. */
 	int (*statements)(ladder_conn *conn, const char *sql, size_t len, ladder_stmt **out,
 	                  size_t *count);
 
@@ -218,37 +225,43 @@ typedef struct ladder_driver_ops {
 	 * an open transaction: a missing table is an answer, not an error. */
 	int (*table_has)(ladder_conn *conn, const char *schema, const char *table, const char *column,
 	                 int *exists);
-	/* Run one read-only query and hand each row to fn: ncols cells as text
-	 * (NULL for SQL NULL). A nonzero return from fn stops the query and is
-	 * returned as is. */
-	int (*query_rows)(ladder_conn *conn, const char *sql,
-	                  int (*fn)(void *ctx, int ncols, const char *const *cells), void *ctx);
-	/* A light store's stamp in a database ladder has not recorded into:
-	 * SQLite `user_version` above 0 ("user_version"), PostgreSQL a table in
-	 * `schema` ("" = the current schema) whose comment is a version number
-	 * ("comment:TABLE"). *version 0: none. */
-	int (*light_stamp)(ladder_conn *conn, const char *schema, char *spec, size_t len, int64_t *version);
 } ladder_driver_ops;
+
+#define LADDER_DRIVER_VERSION 1
+
+/* One engine, as the registry (src/drivers.h) lists it. */
+typedef struct ladder_driver {
+	unsigned int version;        /* LADDER_DRIVER_VERSION */
+	const char *name;            /* "sqlite", "postgres": ladder_db_engine() */
+	const char *const *schemes;  /* URL prefixes it owns, NULL-terminated */
+	unsigned int caps;           /* LADDER_DRIVER_* */
+	/* 1 if a URL without a known scheme is this driver's (libpq's
+	 * "host=... dbname=..."); NULL: none is. */
+	int (*claims)(const char *url);
+	/* Open a connection for url (which may carry one of `schemes`). */
+	int (*connect)(ladder_conn **out, const char *url, const ladder_open_options *opts);
+	/* Wrap an application's own handle (sqlite3 *, PGconn *), which stays
+	 * the application's to close. */
+	int (*wrap)(ladder_conn **out, void *native, const ladder_open_options *opts);
+	const ladder_driver_ops *ops;
+} ladder_driver;
 
 /* Drivers embed this first in their own connection struct. */
 struct ladder_conn {
-	const ladder_driver_ops *ops;
+	const ladder_driver *driver;
 };
 
-/* Driver entry points, called by ladder_db_open() for matching URLs. */
-LADDER_EXTERN int ladder_sqlite_connect(ladder_conn **out, const char *path, const ladder_open_options *opts);
-LADDER_EXTERN int ladder_postgres_connect(ladder_conn **out, const char *conninfo,
-                            const ladder_open_options *opts);
-/* The connection described without its password, for printing. */
-LADDER_EXTERN const char *ladder_postgres_display(ladder_conn *conn);
+/* A ladder_db around an application's handle, through the driver named
+ * `driver` (what an engine header's ladder_*_wrap calls). */
+LADDER_EXTERN int ladder_db_wrap(ladder_db **out, const char *driver, void *native,
+                                 const ladder_open_options *opts);
 
-/* Wrap a connection that a driver made (used by the engine headers'
- * ladder_*_wrap functions). display: what to print for it. */
-LADDER_EXTERN int ladder_db_from_conn(ladder_db **out, ladder_conn *conn, const char *display,
-                        const ladder_open_options *opts);
-
-/* The byte offset -> "file:line" helper every driver error can use. */
+/* Helpers for drivers' messages and splitting: the line of a byte offset
+ * (1-based), whether a text holds only blanks and comments, and the offset
+ * of the first token at or after `offset`. */
 LADDER_EXTERN int ladder_line_of(const char *text, size_t offset);
+LADDER_EXTERN int ladder_text_is_blank(const char *text);
+LADDER_EXTERN size_t ladder_text_skip_blank(const char *text, size_t len, size_t offset);
 
 #ifdef __cplusplus
 }

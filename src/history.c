@@ -1,0 +1,397 @@
+/*
+ * history.c — the history model (see history.h): one reading and
+ * validation of stored rows for every engine, one way of recording steps
+ * as started or done, re-chaining, and one batched write before each
+ * commit.
+ */
+#include "history.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define STATE_STARTED "started"
+#define STATE_DONE "done"
+
+enum { COL_VERSION, COL_NAME, COL_KIND, COL_CHECKSUM, COL_CHAIN, COL_STATE, COL_APPLIED_AT, COL_DURATION };
+
+void ladder_utc_now(char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* --- reading ------------------------------------------------------------------------ */
+
+typedef struct reader {
+	ladder_db *db;
+	const ladder_store *store;
+	ladder_row *rows; /* all rows; NULL when reading the head */
+	size_t count, cap;
+	ladder_head *head;
+} reader;
+
+static int malformed(const reader *r, const char *version, const char *why)
+{
+	return ladder_error_set(LADDER_ESTORE, "%s: the history table %s%s%s holds a malformed row at version %s (%s)",
+	                        ladder_db_display_name(r->db), r->store->schema, r->store->schema[0] ? "." : "",
+	                        r->store->table, version ? version : "NULL", why);
+}
+
+static int parse_int64(const char *text, int64_t *out)
+{
+	char *end = NULL;
+	long long value;
+
+	if (text == NULL)
+		return -1;
+	errno = 0;
+	value = strtoll(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0')
+		return -1;
+	*out = (int64_t)value;
+	return 0;
+}
+
+static int copy_cell(char *buf, size_t size, const char *cell)
+{
+	size_t len;
+
+	if (cell == NULL || (len = strlen(cell)) >= size)
+		return -1;
+	memcpy(buf, cell, len + 1);
+	return 0;
+}
+
+/* Every column but the name, which only a full read keeps. */
+static int parse_row(const reader *r, int ncols, const char *const *cells, ladder_row *row)
+{
+	const char *state = cells[COL_STATE];
+	const char *why = NULL;
+
+	memset(row, 0, sizeof(*row));
+	if (ncols != LADDER_HISTORY_NCOLS)
+		return ladder_error_set(LADDER_ESTORE, "%s: the history table %s read as %d columns, not %d",
+		                        ladder_db_display_name(r->db), r->store->table, ncols, LADDER_HISTORY_NCOLS);
+	if (parse_int64(cells[COL_VERSION], &row->version) < 0 || row->version <= 0)
+		why = "the version is not a positive integer";
+	else if (cells[COL_NAME] == NULL)
+		why = "the name is NULL";
+	else if (copy_cell(row->kind, sizeof(row->kind), cells[COL_KIND]) < 0)
+		why = "the kind is not a short text";
+	else if (copy_cell(row->checksum, sizeof(row->checksum), cells[COL_CHECKSUM]) < 0)
+		why = "the checksum is not text of at most 64 characters";
+	else if (copy_cell(row->chain, sizeof(row->chain), cells[COL_CHAIN]) < 0)
+		why = "the chain is not text of at most 64 characters";
+	else if (state == NULL || (strcmp(state, STATE_STARTED) != 0 && strcmp(state, STATE_DONE) != 0))
+		why = "the state is neither 'started' nor 'done'";
+	if (why != NULL)
+		return malformed(r, cells[COL_VERSION], why);
+	row->started = strcmp(state, STATE_STARTED) == 0;
+	/* Informational only: kept as stored, cut to fit. */
+	snprintf(row->applied_at, sizeof(row->applied_at), "%s", cells[COL_APPLIED_AT] ? cells[COL_APPLIED_AT] : "");
+	if (parse_int64(cells[COL_DURATION], &row->duration_ms) < 0)
+		row->duration_ms = 0;
+	return 0;
+}
+
+static int on_row(void *ctx, int ncols, const char *const *names, const char *const *cells)
+{
+	reader *r = ctx;
+	ladder_row row;
+	int error;
+
+	(void)names;
+	if ((error = parse_row(r, ncols, cells, &row)) < 0)
+		return error;
+	if (r->head != NULL) {
+		r->head->version = row.version;
+		memcpy(r->head->chain, row.chain, sizeof(row.chain));
+		r->head->started = row.started;
+		return 0;
+	}
+	if (r->count > 0 && row.version <= r->rows[r->count - 1].version)
+		return malformed(r, cells[COL_VERSION], "the rows do not come in ascending version order");
+	if (r->count == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		ladder_row *grown = ladder_realloc(r->rows, cap * sizeof(*grown));
+		if (grown == NULL)
+			return ladder_error_set(LADDER_ENOMEM, "out of memory reading the history table");
+		r->rows = grown;
+		r->cap = cap;
+	}
+	if ((row.name = ladder_strdup(cells[COL_NAME])) == NULL)
+		return ladder_error_set(LADDER_ENOMEM, "out of memory reading the history table");
+	r->rows[r->count++] = row;
+	return 0;
+}
+
+static void rows_free(ladder_row *rows, size_t count)
+{
+	for (size_t i = 0; rows != NULL && i < count; i++)
+		ladder_free(rows[i].name);
+	ladder_free(rows);
+}
+
+int history_head(ladder_db *db, const ladder_store *store, ladder_head *out)
+{
+	reader r = {db, store, NULL, 0, 0, out};
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	if (store->kind != LADDER_STORE_HISTORY)
+		error = conn_stamp_read(db->conn, store, &out->version);
+	else
+		error = conn_history_read(db->conn, store, 1, on_row, &r);
+	if (error < 0)
+		memset(out, 0, sizeof(*out));
+	return error;
+}
+
+int history_read(history *h, ladder_db *db)
+{
+	reader r = {db, &db->store, NULL, 0, 0, NULL};
+	int error;
+
+	memset(h, 0, sizeof(*h));
+	h->light = db->store.kind != LADDER_STORE_HISTORY;
+	if (h->light)
+		error = conn_stamp_read(db->conn, &db->store, &h->light_head);
+	else if ((error = conn_history_read(db->conn, &db->store, 0, on_row, &r)) < 0)
+		rows_free(r.rows, r.count);
+	else {
+		h->rows = r.rows;
+		h->nrows = r.count;
+	}
+	if (error == 0)
+		error = conn_is_empty(db->conn, &db->store, &h->empty);
+	return error;
+}
+
+void history_clear(history *h)
+{
+	rows_free(h->rows, h->nrows);
+	memset(h, 0, sizeof(*h));
+}
+
+/* --- questions --------------------------------------------------------------------- */
+
+int64_t history_current(const history *h)
+{
+	if (h->light)
+		return h->light_head;
+	return h->nrows > 0 ? h->rows[h->nrows - 1].version : 0;
+}
+
+int64_t history_finished(const history *h)
+{
+	if (h->light)
+		return h->light_head;
+	for (size_t i = h->nrows; i-- > 0;)
+		if (!h->rows[i].started)
+			return h->rows[i].version;
+	return 0;
+}
+
+int history_has_started(const history *h)
+{
+	for (size_t i = 0; i < h->nrows; i++)
+		if (h->rows[i].started)
+			return 1;
+	return 0;
+}
+
+long history_find(const history *h, int64_t version)
+{
+	size_t lo = 0, hi = h->nrows;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (h->rows[mid].version < version)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < h->nrows && h->rows[lo].version == version ? (long)lo : -1;
+}
+
+int history_head_matches(const history *h, const ladder_head *head)
+{
+	const ladder_row *top = h->nrows > 0 ? &h->rows[h->nrows - 1] : NULL;
+
+	if (h->light)
+		return head->version == h->light_head;
+	if (top == NULL)
+		return head->version == 0;
+	return head->version == top->version && head->started == top->started && strcmp(head->chain, top->chain) == 0;
+}
+
+/* --- changing in memory ------------------------------------------------------------ */
+
+static void touched(history *h, int64_t version)
+{
+	if (h->unflushed == 0 || version < h->unflushed)
+		h->unflushed = version;
+}
+
+/* Each row digests the one below it, so a change at `from` changes every
+ * chain above it. */
+static int rechain(history *h, size_t from)
+{
+	int error = 0;
+
+	for (size_t i = from; i < h->nrows && error == 0; i++) {
+		ladder_row *cur = &h->rows[i];
+		if (strcmp(cur->kind, "baseline") == 0)
+			error = ladder_chain_baseline(cur->chain, cur->version);
+		else
+			error = ladder_chain_next(cur->chain, i > 0 ? h->rows[i - 1].chain : "", cur->version, cur->checksum);
+	}
+	if (error == 0 && from < h->nrows)
+		touched(h, h->rows[from].version);
+	return error;
+}
+
+int history_record(history *h, const ladder_step *step, const char *kind, int started, const char *applied_at,
+                   int64_t duration_ms)
+{
+	long found;
+	size_t at;
+	ladder_row row;
+
+	if (h->light) {
+		h->light_head = step->def.version;
+		touched(h, step->def.version);
+		return 0;
+	}
+	memset(&row, 0, sizeof(row));
+	row.version = step->def.version;
+	snprintf(row.kind, sizeof(row.kind), "%s", kind);
+	memcpy(row.checksum, step->checksum, sizeof(row.checksum));
+	row.started = started;
+	snprintf(row.applied_at, sizeof(row.applied_at), "%s", applied_at);
+	row.duration_ms = duration_ms;
+	if ((row.name = ladder_strdup(step->def.name)) == NULL)
+		return ladder_error_set(LADDER_ENOMEM, "out of memory recording migration %" PRId64, row.version);
+	if ((found = history_find(h, row.version)) >= 0) {
+		at = (size_t)found;
+		ladder_free(h->rows[at].name);
+	} else {
+		ladder_row *grown = ladder_realloc(h->rows, (h->nrows + 1) * sizeof(*grown));
+		if (grown == NULL) {
+			ladder_free(row.name);
+			return ladder_error_set(LADDER_ENOMEM, "out of memory recording migration %" PRId64, row.version);
+		}
+		h->rows = grown;
+		for (at = h->nrows; at > 0 && h->rows[at - 1].version > row.version; at--)
+			h->rows[at] = h->rows[at - 1];
+		h->nrows++;
+	}
+	h->rows[at] = row;
+	return rechain(h, at);
+}
+
+void history_set_started(history *h, size_t at, int started)
+{
+	if (h->light || at >= h->nrows)
+		return;
+	h->rows[at].started = started;
+	touched(h, h->rows[at].version);
+}
+
+int history_set_checksum(history *h, size_t at, const char *checksum)
+{
+	snprintf(h->rows[at].checksum, sizeof(h->rows[at].checksum), "%s", checksum);
+	return rechain(h, at);
+}
+
+/* The highest version of the plan below `version`: a light store's head
+ * after that step is reverted. */
+static int64_t plan_head_below(const ladder_plan *plan, int64_t version)
+{
+	int64_t head = 0;
+	for (size_t i = 0; i < plan->count && plan->steps[i].def.version < version; i++)
+		head = plan->steps[i].def.version;
+	if (plan->has_baseline && plan->baseline.def.version < version && plan->baseline.def.version > head)
+		head = plan->baseline.def.version;
+	return head;
+}
+
+int history_forget(history *h, ladder_db *db, const ladder_plan *plan, int64_t version)
+{
+	long at;
+	int error;
+
+	if (h->light) {
+		h->light_head = plan_head_below(plan, version);
+		return conn_stamp_write(db->conn, &db->store, h->light_head, 1);
+	}
+	if ((at = history_find(h, version)) < 0)
+		return 0;
+	if ((error = conn_history_delete(db->conn, &db->store, version)) < 0)
+		return error;
+	ladder_free(h->rows[at].name);
+	memmove(&h->rows[at], &h->rows[at + 1], (h->nrows - (size_t)at - 1) * sizeof(ladder_row));
+	h->nrows--;
+	return rechain(h, (size_t)at);
+}
+
+/* --- writing ------------------------------------------------------------------------ */
+
+#define NUMBER_MAX 24 /* an int64_t in decimal, with sign and NUL */
+
+int history_flush(history *h, ladder_db *db)
+{
+	const char **cells = NULL;
+	char *numbers;
+	size_t from = 0, count;
+	int error = 0;
+
+	if (h->unflushed == 0)
+		return 0;
+	if (h->light) {
+		error = conn_stamp_write(db->conn, &db->store, h->light_head, 0);
+		goto done;
+	}
+	while (from < h->nrows && h->rows[from].version < h->unflushed)
+		from++;
+	if ((count = h->nrows - from) == 0)
+		goto done;
+	/* One block: the cell pointers, then two numbers a row. */
+	cells = ladder_malloc(count * (LADDER_HISTORY_NCOLS * sizeof(*cells) + 2 * NUMBER_MAX));
+	if (cells == NULL) {
+		error = ladder_error_set(LADDER_ENOMEM, "out of memory recording in the history table");
+		goto done;
+	}
+	numbers = (char *)(cells + count * LADDER_HISTORY_NCOLS);
+	for (size_t i = 0; i < count; i++) {
+		const ladder_row *row = &h->rows[from + i];
+		const char **c = cells + i * LADDER_HISTORY_NCOLS;
+		char *version = numbers + i * 2 * NUMBER_MAX, *duration = version + NUMBER_MAX;
+		snprintf(version, NUMBER_MAX, "%" PRId64, row->version);
+		snprintf(duration, NUMBER_MAX, "%" PRId64, row->duration_ms);
+		c[COL_VERSION] = version;
+		c[COL_NAME] = row->name;
+		c[COL_KIND] = row->kind;
+		c[COL_CHECKSUM] = row->checksum;
+		c[COL_CHAIN] = row->chain;
+		c[COL_STATE] = row->started ? STATE_STARTED : STATE_DONE;
+		c[COL_APPLIED_AT] = row->applied_at;
+		c[COL_DURATION] = duration;
+	}
+	error = conn_history_write(db->conn, &db->store, cells, count);
+done:
+	if (error == 0)
+		h->unflushed = 0;
+	ladder_free(cells);
+	return error;
+}
+
+void history_drop_unflushed(history *h)
+{
+	h->unflushed = 0;
+}

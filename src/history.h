@@ -1,0 +1,85 @@
+/*
+ * history.h — the history model shared by every engine: what a database
+ * records (rows of a history table, or a light store's head), read and
+ * validated from the driver's text cells, changed in memory by runs and
+ * repairs (started, done, forgotten, re-chained) and written back in one
+ * batch before each commit. Drivers keep only the SQL and the binding.
+ */
+#ifndef LADDER_HISTORY_H
+#define LADDER_HISTORY_H
+
+#include "db.h"
+#include "plan.h"
+
+/* One row of a history store. */
+typedef struct ladder_row {
+	int64_t version;
+	char *name;                      /* owned by the row array */
+	char kind[16];                   /* "migration", "baseline", "adopted" */
+	char checksum[LADDER_HASH_HEX];
+	char chain[LADDER_HASH_HEX];     /* digest of every checksum up to this row */
+	int started;                     /* 1: a no-transaction step began, not done */
+	char applied_at[32];             /* UTC, "YYYY-MM-DDTHH:MM:SSZ" */
+	int64_t duration_ms;
+} ladder_row;
+
+/* The fast path's one small read. */
+typedef struct ladder_head {
+	int64_t version;              /* 0: nothing applied (or no store yet) */
+	char chain[LADDER_HASH_HEX];  /* "" for light stores */
+	int started;                  /* the head row is an unfinished step */
+} ladder_head;
+
+typedef struct history {
+	int light;          /* the store records the head only */
+	ladder_row *rows;   /* history stores: ascending by version */
+	size_t nrows;
+	int64_t light_head; /* light stores: the recorded version */
+	int empty;          /* no objects besides the store */
+	int64_t unflushed;  /* lowest version changed in memory only (0: none) */
+} history;
+
+/* The stored head of `store`: one small read, no write, no write lock. */
+int history_head(ladder_db *db, const ladder_store *store, ladder_head *out);
+
+/* One store read (plus an emptiness check): the state at this instant. */
+int history_read(history *h, ladder_db *db);
+void history_clear(history *h);
+
+/* Highest recorded version (0: none), and the highest whose step
+ * finished (a row recorded as started does not count). */
+int64_t history_current(const history *h);
+int64_t history_finished(const history *h);
+int history_has_started(const history *h);
+
+/* Index of the row with this version, or -1. */
+long history_find(const history *h, int64_t version);
+
+/* 1 if the stored head is still what h holds (no other process has
+ * committed since h was read and changed). */
+int history_head_matches(const history *h, const ladder_head *head);
+
+/* Record a step (kind "migration", "baseline", "adopted") in memory, as
+ * done or started. A row inserted below others re-chains those above. */
+int history_record(history *h, const ladder_step *step, const char *kind, int started, const char *applied_at,
+                   int64_t duration_ms);
+/* Mark a recorded row started (a no-transaction down begins) or done (a
+ * repair): no-op for light stores. */
+void history_set_started(history *h, size_t at, int started);
+/* Replace a row's checksum (repair) and re-chain from it. */
+int history_set_checksum(history *h, size_t at, const char *checksum);
+
+/* Forget a version now, in the store too: the history table loses its row
+ * (rows above are re-chained, written at the next flush); a light store
+ * falls to the highest version of the plan below it. */
+int history_forget(history *h, ladder_db *db, const ladder_plan *plan, int64_t version);
+
+/* Write every row changed in memory (one batch), or the light head. */
+int history_flush(history *h, ladder_db *db);
+/* After a rollback: what was changed in memory was never stored. */
+void history_drop_unflushed(history *h);
+
+/* "now" as "YYYY-MM-DDTHH:MM:SSZ". */
+void ladder_utc_now(char *buf, size_t len);
+
+#endif /* LADDER_HISTORY_H */

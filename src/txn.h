@@ -1,0 +1,31 @@
+/*
+ * txn.h — the write transaction and the session lock around it, one
+ * sequence for migrate, down, adopt and repair: lock (when needed), begin,
+ * commit (writing the history first) or abandon, unlock. Clean-up keeps
+ * the error that caused it.
+ */
+#ifndef LADDER_TXN_H
+#define LADDER_TXN_H
+
+#include "history.h"
+
+typedef struct txn {
+	ladder_db *db;
+	int locked; /* the session lock is held */
+	int open;   /* a transaction of ours is open */
+} txn;
+
+/* Does a write that commits `commits` times need the session lock? The
+ * engine's write transaction serialises a single commit, unless the driver
+ * wants the lock for every write (PostgreSQL). */
+int txn_needs_lock(const ladder_db *db, int commits_more_than_once);
+
+int txn_lock(txn *t);
+int txn_begin(txn *t);
+/* Write what h changed in memory, then commit. */
+int txn_commit(txn *t, history *h);
+/* Roll back whatever transaction is open (ours, or one a step left). */
+void txn_abandon(txn *t, history *h);
+void txn_unlock(txn *t);
+
+#endif /* LADDER_TXN_H */
