@@ -228,6 +228,28 @@ LADDER_EXTERN const char *ladder_plan_baseline_checksum(const ladder_plan *plan)
 LADDER_EXTERN int ladder_plan_write_c(const ladder_plan *plan, const char *symbol, const char *out_path);
 
 /* ---------------------------------------------------------------------------
+ * Files
+ * ------------------------------------------------------------------------- */
+
+/* ladder_file_write: refuse a path that exists (LADDER_EIO, "File exists"),
+ * even one that appears while the file is being written. */
+#define LADDER_WRITE_EXCLUSIVE 0x1u
+
+/* Write len bytes of data as the whole content of the file path (what
+ * ladder_plan_write_c() and the ladder command's `dump --out`, `embed -o`
+ * and `new` use): the bytes go to a temporary file in the same directory
+ * (mode 0640 before the umask), which is flushed to disk and renamed over
+ * path (linked to it with LADDER_WRITE_EXCLUSIVE), then the directory is
+ * flushed. A reader, or a crash at any instant, sees the old file or the
+ * new one, never half of one. A path that exists and is not a regular file
+ * (a directory, a FIFO, a device, a symlink) is refused rather than
+ * replaced. On every failure the temporary file is removed and path is as
+ * it was (only a failed flush of the directory comes after the rename);
+ * the error (LADDER_EIO; LADDER_EINVALID for an empty path) names the path
+ * and the system's reason. flags: 0 or LADDER_WRITE_EXCLUSIVE. */
+LADDER_EXTERN int ladder_file_write(const char *path, const char *data, size_t len, unsigned int flags);
+
+/* ---------------------------------------------------------------------------
  * Databases
  * ------------------------------------------------------------------------- */
 
