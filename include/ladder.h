@@ -221,10 +221,18 @@ LADDER_EXTERN const char *ladder_plan_checksum(const ladder_plan *plan, size_t i
 /* The baseline's checksum, or NULL without a baseline. */
 LADDER_EXTERN const char *ladder_plan_baseline_checksum(const ladder_plan *plan);
 
-/* Write a C source file that defines `const ladder_plan_def SYMBOL`
- * holding `plan` (what `ladder embed` does). Only SQL plans can be written.
- * out_path NULL or "-" writes to standard output; a file is written to a
- * temporary name and renamed, so a failure never leaves half a file. */
+/* The C source that defines `const ladder_plan_def SYMBOL` holding `plan`
+ * (what `ladder embed` writes): deterministic (no dates, no host names),
+ * one string literal per SQL line, the checksums precomputed. Only SQL
+ * plans can be rendered (a callback: LADDER_EUNSUPPORTED); symbol must be a
+ * C identifier that <ladder.h> does not declare (LADDER_EINVALID). *out is
+ * NUL-terminated; release it with ladder_free(). */
+LADDER_EXTERN int ladder_plan_render_c(char **out, const ladder_plan *plan, const char *symbol);
+
+/* ladder_plan_render_c() written to the file out_path with
+ * ladder_file_write(): a failure never leaves half a file. libladder never
+ * prints: "-" and NULL are refused (LADDER_EINVALID); to write to standard
+ * output, render and print the text. */
 LADDER_EXTERN int ladder_plan_write_c(const ladder_plan *plan, const char *symbol, const char *out_path);
 
 /* ---------------------------------------------------------------------------
