@@ -25,6 +25,11 @@ int ladder_text_validate(const char *source, const char *text, size_t len);
 int ladder_text_annotations(const char *source, int first_line, const char *text, int baseline,
                             unsigned int *flags);
 
+/* The same, and *line: the line of source holding the first annotation
+ * that set a flag (0 when none did), to point at it. */
+int ladder_text_annotations_line(const char *source, int first_line, const char *text, int baseline,
+                                 unsigned int *flags, int *line);
+
 /* Read `-- ladder:floor N` from the leading comment of a baseline; *floor
  * is 0 when there is none. */
 int ladder_text_floor(const char *source, int first_line, const char *text, int64_t *floor);

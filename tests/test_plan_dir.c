@@ -343,6 +343,9 @@ static void unknown_annotations_and_options_are_refused_with_file_and_line(void 
 	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/4_d.sql:2: this annotation is above the first", dir), NULL);
 	dir = dir_with("4_d.sql", "-- see the ladder: docs\n\n-- ladder:foreign-keys off\n-- migrate:up\nSELECT 1;\n");
 	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/4_d.sql:3: this annotation is above the first", dir), NULL);
+	/* the line is the one the annotation reader took: not one inside a block comment */
+	dir = dir_with("4_d.sql", "/*\n-- ladder:irreversible\n*/\n-- ladder:no-transaction\n-- migrate:up\nSELECT 1;\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/4_d.sql:4: this annotation is above the first", dir), NULL);
 	dir = dir_with("4_d.sql", "-- ladder:sometimes\n-- migrate:up\nCREATE INDEX i ON t (x);\n");
 	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/4_d.sql:1: unknown annotation 'ladder:sometimes'", dir), NULL);
 
