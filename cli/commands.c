@@ -7,7 +7,6 @@
 #define _GNU_SOURCE /* asprintf */
 #include "cli.h"
 #include "output.h"
-#include "sqltext.h"
 
 #include <ladder.h>
 

@@ -235,6 +235,12 @@ LADDER_EXTERN int ladder_plan_render_c(char **out, const ladder_plan *plan, cons
  * output, render and print the text. */
 LADDER_EXTERN int ladder_plan_write_c(const ladder_plan *plan, const char *symbol, const char *out_path);
 
+/* 1 if text holds no SQL statement, only white space and comments (what
+ * `ladder new` writes); 0 otherwise. An up like that is an empty step:
+ * applied and recorded with nothing run (ladder_status_entry.empty), and a
+ * down like that reverts with nothing run. */
+LADDER_EXTERN int ladder_text_is_blank(const char *text);
+
 /* ---------------------------------------------------------------------------
  * Files
  * ------------------------------------------------------------------------- */

@@ -844,6 +844,11 @@ static void empty_ups_load_as_placeholders(void **state)
 	assert_step(plan, 2, 3, "c", "/* CREATE TABLE a (x);\n", NULL, 0, 0, tu_in(dir, "3_c.up.sql"), 1, NULL, 0);
 	assert_step(plan, 3, 4, "d", "-- nothing yet\n\n", "DROP TABLE b;\n", 0, 0, tu_in(dir, "4_d.sql"), 2, NULL, 5);
 	assert_step(plan, 4, 5, "e", "", "DROP TABLE b;\n", 0, 0, tu_in(dir, "5_e.sql"), 4, NULL, 2);
+	/* ladder_text_is_blank (public: the CLI warns with it) says which are */
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(ladder_text_is_blank(ladder_plan_at(plan, i)->up_sql), 1);
+	assert_int_equal(ladder_text_is_blank(ladder_plan_at(plan, 0)->down_sql), 0);
+	assert_int_equal(ladder_text_is_blank("-- a comment, then\nSELECT 1; -- a statement"), 0);
 	ladder_plan_free(plan);
 
 	/* an empty dbmate file has no markers at all */
