@@ -7,13 +7,11 @@
 #define _GNU_SOURCE /* asprintf */
 #include "cli.h"
 #include "output.h"
-#include "sqltext.h"
 
 #include <ladder.h>
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -610,22 +608,6 @@ done:
  * new
  * ------------------------------------------------------------------------- */
 
-/* "dir/file", without doubling a trailing slash. NULL on out of memory. */
-static char *path_join(const char *dir, const char *file)
-{
-	size_t dlen = strlen(dir), flen = strlen(file);
-	int slash = dlen > 0 && dir[dlen - 1] != '/';
-	char *path = malloc(dlen + (size_t)slash + flen + 1);
-
-	if (path == NULL)
-		return NULL;
-	memcpy(path, dir, dlen);
-	if (slash)
-		path[dlen] = '/';
-	memcpy(path + dlen + (size_t)slash, file, flen + 1);
-	return path;
-}
-
 /* mkdir -p, each missing level private to the owner's group (0750). */
 static int make_dirs(const char *dir)
 {
@@ -685,30 +667,13 @@ static int version_in_use(const char *dir, int64_t version, int *in_use)
 	return 0;
 }
 
-/* O_EXCL: an existing file is never overwritten, even one that appeared
- * after the directory was scanned. */
+/* LADDER_WRITE_EXCLUSIVE: an existing file is never overwritten, even one
+ * that appeared after the directory was scanned. */
 static int create_file(const char *path, const char *content)
 {
-	size_t len = strlen(content), done = 0;
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-	int rc = 0;
-
-	if (fd < 0)
-		return cli_error("cannot create '%s': %s", path, strerror(errno));
-	while (done < len && rc == 0) {
-		ssize_t n = write(fd, content + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			rc = cli_error("cannot write '%s': %s", path, strerror(errno));
-		else
-			done += (size_t)n;
-	}
-	if (close(fd) < 0 && rc == 0)
-		rc = cli_error("cannot write '%s': %s", path, strerror(errno));
-	if (rc != 0)
-		unlink(path);
-	return rc;
+	if (ladder_file_write(path, content, strlen(content), LADDER_WRITE_EXCLUSIVE) < 0)
+		return cli_lib_error();
+	return CLI_EXIT_OK;
 }
 
 static int64_t utc_version_now(void)
@@ -724,7 +689,10 @@ static int64_t utc_version_now(void)
 int cli_cmd_new(const cli_options *o)
 {
 	int64_t version = utc_version_now();
-	char base[128], file[160], content[256];
+	size_t dir_len = strlen(o->migrations);
+	/* "DIR/FILE", without doubling a slash the user gave */
+	const char *slash = dir_len > 0 && o->migrations[dir_len - 1] != '/' ? "/" : "";
+	char base[128], content[256];
 	char *paths[2] = {NULL, NULL};
 	size_t created = 0;
 	int in_use = 1;
@@ -744,19 +712,21 @@ int cli_cmd_new(const cli_options *o)
 		goto done;
 
 	if (o->given & CLI_OPT_SINGLE) {
-		snprintf(file, sizeof(file), "%s.sql", base);
-		if ((paths[0] = path_join(o->migrations, file)) == NULL)
+		if (asprintf(&paths[0], "%s%s%s.sql", o->migrations, slash, base) < 0) {
+			paths[0] = NULL;
 			goto oom;
+		}
 		if ((rc = create_file(paths[0], "-- migrate:up\n\n-- migrate:down\n")) != 0)
 			goto done;
 		created = 1;
 	} else {
 		static const char *const sides[2] = {"up", "down"};
 		for (size_t i = 0; i < 2; i++) {
-			snprintf(file, sizeof(file), "%s.%s.sql", base, sides[i]);
 			snprintf(content, sizeof(content), "-- %s (%s)\n\n", base, sides[i]);
-			if ((paths[i] = path_join(o->migrations, file)) == NULL)
+			if (asprintf(&paths[i], "%s%s%s.%s.sql", o->migrations, slash, base, sides[i]) < 0) {
+				paths[i] = NULL;
 				goto oom;
+			}
 			if ((rc = create_file(paths[i], content)) != 0)
 				goto done;
 			created++;
@@ -853,21 +823,35 @@ done:
  * embed
  * ------------------------------------------------------------------------- */
 
+/* text to path through ladder_file_write() (whole or not at all), or to
+ * standard output for NULL and "-": the library never prints. */
+static int write_output(const char *path, const char *text)
+{
+	if (path == NULL || strcmp(path, "-") == 0) {
+		if (fputs(text, stdout) < 0 || fflush(stdout) != 0)
+			return cli_error("cannot write to standard output: %s", strerror(errno));
+		return CLI_EXIT_OK;
+	}
+	if (ladder_file_write(path, text, strlen(text), 0) < 0)
+		return cli_lib_error();
+	return CLI_EXIT_OK;
+}
+
 int cli_cmd_embed(const cli_options *o)
 {
 	ladder_plan *plan = NULL;
-	/* NULL and "-" both mean standard output to ladder_plan_write_c(),
-	 * which refuses to replace anything but a regular file. */
-	int to_stdout = o->output == NULL || strcmp(o->output, "-") == 0;
+	char *text = NULL;
 	int rc;
 
 	if ((rc = load_plan(o, &plan)) != CLI_EXIT_OK)
 		goto done;
-	if (ladder_plan_write_c(plan, o->symbol, to_stdout ? NULL : o->output) < 0) {
+	if (ladder_plan_render_c(&text, plan, o->symbol) < 0) {
 		rc = cli_lib_error();
 		goto done;
 	}
-	if (!to_stdout && o->verbosity >= 0) {
+	if ((rc = write_output(o->output, text)) != CLI_EXIT_OK)
+		goto done;
+	if (o->output != NULL && strcmp(o->output, "-") != 0 && o->verbosity >= 0) {
 		printf("Wrote %zu migration(s) to ", ladder_plan_count(plan));
 		out_text(stdout, o->output);
 		fputs(" as ", stdout);
@@ -876,43 +860,8 @@ int cli_cmd_embed(const cli_options *o)
 	}
 
 done:
+	ladder_free(text);
 	close_both(plan, NULL);
-	return rc;
-}
-
-/* Write text to path (0640, through a temporary file and a rename, so a
- * reviewer's checked-in dump is never left half written), or stdout. */
-static int write_text(const char *path, const char *text)
-{
-	char *tmp = NULL;
-	FILE *f = NULL;
-	int fd, rc = CLI_EXIT_OK;
-
-	if (path == NULL || strcmp(path, "-") == 0) {
-		if (fputs(text, stdout) < 0 || fflush(stdout) != 0)
-			return cli_error("cannot write the dump to standard output: %s", strerror(errno));
-		return CLI_EXIT_OK;
-	}
-	if (asprintf(&tmp, "%s.tmp-%ld", path, (long)getpid()) < 0)
-		return cli_error("out of memory");
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) < 0 || (f = fdopen(fd, "w")) == NULL) {
-		rc = cli_error("cannot write '%s': %s", tmp, strerror(errno));
-		goto done;
-	}
-	if (fputs(text, f) < 0 || fclose(f) != 0) {
-		f = NULL;
-		rc = cli_error("cannot write '%s': %s", tmp, strerror(errno));
-		goto done;
-	}
-	f = NULL;
-	if (rename(tmp, path) < 0)
-		rc = cli_error("cannot write '%s': %s", path, strerror(errno));
-done:
-	if (f != NULL)
-		fclose(f);
-	if (rc != CLI_EXIT_OK)
-		unlink(tmp);
-	free(tmp);
 	return rc;
 }
 
@@ -928,7 +877,7 @@ int cli_cmd_dump(const cli_options *o)
 		rc = cli_lib_error();
 		goto done;
 	}
-	rc = write_text(o->output, text);
+	rc = write_output(o->output, text);
 done:
 	ladder_free(text);
 	close_both(NULL, db);

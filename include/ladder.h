@@ -221,11 +221,47 @@ LADDER_EXTERN const char *ladder_plan_checksum(const ladder_plan *plan, size_t i
 /* The baseline's checksum, or NULL without a baseline. */
 LADDER_EXTERN const char *ladder_plan_baseline_checksum(const ladder_plan *plan);
 
-/* Write a C source file that defines `const ladder_plan_def SYMBOL`
- * holding `plan` (what `ladder embed` does). Only SQL plans can be written.
- * out_path NULL or "-" writes to standard output; a file is written to a
- * temporary name and renamed, so a failure never leaves half a file. */
+/* The C source that defines `const ladder_plan_def SYMBOL` holding `plan`
+ * (what `ladder embed` writes): deterministic (no dates, no host names),
+ * one string literal per SQL line, the checksums precomputed. Only SQL
+ * plans can be rendered (a callback: LADDER_EUNSUPPORTED); symbol must be a
+ * C identifier that <ladder.h> does not declare (LADDER_EINVALID). *out is
+ * NUL-terminated; release it with ladder_free(). */
+LADDER_EXTERN int ladder_plan_render_c(char **out, const ladder_plan *plan, const char *symbol);
+
+/* ladder_plan_render_c() written to the file out_path with
+ * ladder_file_write(): a failure never leaves half a file. libladder never
+ * prints: "-" and NULL are refused (LADDER_EINVALID); to write to standard
+ * output, render and print the text. */
 LADDER_EXTERN int ladder_plan_write_c(const ladder_plan *plan, const char *symbol, const char *out_path);
+
+/* 1 if text holds no SQL statement, only white space and comments (what
+ * `ladder new` writes); 0 otherwise. An up like that is an empty step:
+ * applied and recorded with nothing run (ladder_status_entry.empty), and a
+ * down like that reverts with nothing run. */
+LADDER_EXTERN int ladder_text_is_blank(const char *text);
+
+/* ---------------------------------------------------------------------------
+ * Files
+ * ------------------------------------------------------------------------- */
+
+/* ladder_file_write: refuse a path that exists (LADDER_EIO, "File exists"),
+ * even one that appears while the file is being written. */
+#define LADDER_WRITE_EXCLUSIVE 0x1u
+
+/* Write len bytes of data as the whole content of the file path (what
+ * ladder_plan_write_c() and the ladder command's `dump --out`, `embed -o`
+ * and `new` use): the bytes go to a temporary file in the same directory
+ * (mode 0640 before the umask), which is flushed to disk and renamed over
+ * path (linked to it with LADDER_WRITE_EXCLUSIVE), then the directory is
+ * flushed. A reader, or a crash at any instant, sees the old file or the
+ * new one, never half of one. A path that exists and is not a regular file
+ * (a directory, a FIFO, a device, a symlink) is refused rather than
+ * replaced. On every failure the temporary file is removed and path is as
+ * it was (only a failed flush of the directory comes after the rename);
+ * the error (LADDER_EIO; LADDER_EINVALID for an empty path) names the path
+ * and the system's reason. flags: 0 or LADDER_WRITE_EXCLUSIVE. */
+LADDER_EXTERN int ladder_file_write(const char *path, const char *data, size_t len, unsigned int flags);
 
 /* ---------------------------------------------------------------------------
  * Databases

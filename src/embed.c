@@ -1,5 +1,5 @@
 /*
- * embed.c — write a plan as a C source file (`ladder embed`), so an
+ * embed.c — render a plan as C source (`ladder embed`), so an
  * application ships its migrations inside its binary and needs no files at
  * run time. The output is deterministic (no dates, no host names), readable
  * (one string literal per SQL line) and carries the checksums precomputed.
@@ -7,19 +7,12 @@
 #include "ladder.h"
 #include "ladder/sys/driver.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-/* The whole output is built in memory first (a ladder_buf): then one write
- * either lands completely or fails with a real errno, which stdio's
- * buffering hides. */
+/* The whole output is built in memory (a ladder_buf): the caller prints it
+ * or ladder_file_write() lands it whole. */
 
 static int starts_with(const char *s, const char *prefix)
 {
@@ -326,94 +319,15 @@ static void put_plan(ladder_buf *b, const ladder_plan *plan, const char *symbol)
 	ladder_buf_puts(b, "};\n");
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Write data to out_path through a temporary file and a rename, so readers
- * (and a build that failed half-way) see the old file or the new one, never
- * half of one. */
-static int write_file(const char *out_path, const ladder_buf *b)
-{
-	char *tmp = NULL;
-	size_t tmp_len = strlen(out_path) + 32;
-	struct stat st;
-	int fd = -1;
-	int error = 0;
-
-	/* The rename would replace a device node or a symlink rather than write
-	 * through it: only ever replace a regular file. */
-	if (out_path[0] == '\0') {
-		error = ladder_error_set(LADDER_EINVALID, "cannot write '': no output file name given");
-		goto done;
-	}
-	if (lstat(out_path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		error = ladder_error_set(LADDER_EIO, "refusing to write '%s': it is not a regular file (write to standard "
-		                                     "output and redirect instead)",
-		                         out_path);
-		goto done;
-	}
-	if ((tmp = ladder_malloc(tmp_len)) == NULL) {
-		error = ladder_error_set(LADDER_ENOMEM, "out of memory writing '%s'", out_path);
-		goto done;
-	}
-	snprintf(tmp, tmp_len, "%s.tmp-%ld", out_path, (long)getpid());
-	/* A leftover of a crashed run with the same pid is ours to replace;
-	 * O_EXCL then refuses to follow a symlink planted in its place. */
-	(void)unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) < 0) {
-		error = ladder_error_set(LADDER_EIO, "cannot write '%s': creating '%s': %s", out_path, tmp, strerror(errno));
-		ladder_free(tmp);
-		tmp = NULL;
-		goto done;
-	}
-	if (write_all(fd, b->data, b->len) < 0 || fsync(fd) < 0) {
-		error = ladder_error_set(LADDER_EIO, "cannot write '%s': writing '%s': %s", out_path, tmp, strerror(errno));
-		goto done;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		error = ladder_error_set(LADDER_EIO, "cannot write '%s': writing '%s': %s", out_path, tmp, strerror(errno));
-		goto done;
-	}
-	fd = -1;
-	if (rename(tmp, out_path) < 0) {
-		error = ladder_error_set(LADDER_EIO, "cannot write '%s': renaming '%s' over it: %s", out_path, tmp,
-		                         strerror(errno));
-		goto done;
-	}
-	ladder_free(tmp);
-	tmp = NULL;
-done:
-	if (fd >= 0)
-		close(fd);
-	if (tmp != NULL) {
-		(void)unlink(tmp);
-		ladder_free(tmp);
-	}
-	return error;
-}
-
-int ladder_plan_write_c(const ladder_plan *plan, const char *symbol, const char *out_path)
+/* Why plan cannot be rendered as C under symbol, or 0. */
+static int refuse_unrenderable(const ladder_plan *plan, const char *symbol)
 {
 	const ladder_migration_def *baseline;
 	const char *problem;
-	ladder_buf b = {0};
 	size_t count;
-	int error = 0;
 
 	if (plan == NULL)
-		return ladder_error_set(LADDER_EINVALID, "ladder_plan_write_c: plan is NULL");
+		return ladder_error_set(LADDER_EINVALID, "ladder_plan_render_c: plan is NULL");
 	if ((problem = symbol_problem(symbol)) != NULL)
 		return ladder_error_set(LADDER_EINVALID, "symbol '%s' %s: it names the generated variable",
 		                        symbol ? symbol : "(null)", problem);
@@ -426,21 +340,43 @@ int ladder_plan_write_c(const ladder_plan *plan, const char *symbol, const char 
 			                        "%s %" PRId64 " (%s) has a C callback: only SQL migrations can be embedded",
 			                        i < count ? "migration" : "baseline", def->version, def->name);
 	}
+	return 0;
+}
 
+int ladder_plan_render_c(char **out, const ladder_plan *plan, const char *symbol)
+{
+	ladder_buf b = {0};
+	int error;
+
+	if (out == NULL)
+		return ladder_error_set(LADDER_EINVALID, "ladder_plan_render_c: out is NULL");
+	*out = NULL;
+	if ((error = refuse_unrenderable(plan, symbol)) < 0)
+		return error;
 	put_plan(&b, plan, symbol);
-	if (b.failed) {
-		error = ladder_error_set(LADDER_ENOMEM, "out of memory generating '%s'",
-		                         out_path && strcmp(out_path, "-") != 0 ? out_path : "standard output");
-		goto done;
+	if (b.failed || b.data == NULL) {
+		ladder_buf_free(&b);
+		return ladder_error_set(LADDER_ENOMEM, "out of memory generating the C source for '%s'", symbol);
 	}
-	if (out_path == NULL || strcmp(out_path, "-") == 0) {
-		/* Through stdio, so it stays in order with what the caller printed. */
-		if (fwrite(b.data, 1, b.len, stdout) != b.len || fflush(stdout) != 0)
-			error = ladder_error_set(LADDER_EIO, "cannot write to standard output: %s", strerror(errno));
+	*out = b.data;
+	return 0;
+}
+
+int ladder_plan_write_c(const ladder_plan *plan, const char *symbol, const char *out_path)
+{
+	char *text = NULL;
+	int error;
+
+	if ((error = ladder_plan_render_c(&text, plan, symbol)) < 0)
 		goto done;
-	}
-	error = write_file(out_path, &b);
+	if (out_path == NULL || strcmp(out_path, "-") == 0)
+		error = ladder_error_set(LADDER_EINVALID, "ladder_plan_write_c: '%s' is not a file name: libladder never "
+		                                          "prints; write the text of ladder_plan_render_c() to standard "
+		                                          "output instead",
+		                         out_path ? out_path : "(null)");
+	else
+		error = ladder_file_write(out_path, text, strlen(text), 0);
 done:
-	ladder_buf_free(&b);
+	ladder_free(text);
 	return error;
 }

@@ -1072,26 +1072,6 @@ static int parse_sql_migrate(const char *source, const char *text, size_t len, s
 	return 0;
 }
 
-/* The line of the first flag annotation (`-- ladder:` but not a floor, or
- * `-- morph:`) in text, read as ladder_text_annotations reads them; 1 if
- * there is none. Not strstr: "-- see ladder: docs" is prose. */
-static int flag_annotation_line(const char *text)
-{
-	text_line l;
-	size_t len = strlen(text), at = 0;
-	int number = 1;
-
-	for (; next_line(text, len, at, number, &l); at = l.next, number++) {
-		const char *q = comment_body(l.p, l.end);
-		if (q == NULL)
-			continue;
-		if ((l.end - q >= 7 && strncmp(q, "ladder:", 7) == 0 && !(l.end - q >= 13 && strncmp(q, "ladder:floor ", 13) == 0)) ||
-		    (l.end - q >= 6 && strncmp(q, "morph:", 6) == 0))
-			return l.number;
-	}
-	return 1;
-}
-
 /* A section marker (dbmate's, goose's or sql-migrate's Up or Down) in a
  * .up.sql or .down.sql file would be a comment to golang-migrate, which runs
  * the whole file: a renamed dbmate file would create and drop in one go.
@@ -1173,15 +1153,16 @@ static int load_single(ladder_plan *plan, const dir_entry *e, const dir_entry *c
 	 * a step inside a transaction its author meant to avoid. */
 	if (first > 0) {
 		unsigned int flags = 0;
+		int line = 0;
 		if ((head = ladder_strndup(text, first)) == NULL)
 			goto oom;
-		if ((error = ladder_text_annotations(e->path, 1, head, 0, &flags)) < 0)
+		if ((error = ladder_text_annotations_line(e->path, 1, head, 0, &flags, &line)) < 0)
 			goto done;
 		if (flags != 0) {
 			error = ladder_error_set(LADDER_EPLAN,
 			                         "%s:%d: this annotation is above the first '%s' line and applies to no "
 			                         "section; move it below the up or down marker",
-			                         e->path, flag_annotation_line(head), label);
+			                         e->path, line, label);
 			goto done;
 		}
 	}

@@ -173,7 +173,15 @@ static int directive_is(const char *d, size_t len, const char *word)
 typedef struct flag_walk {
 	unsigned int flags;
 	int baseline;
+	int line; /* of the first annotation that set a flag; 0: none yet */
 } flag_walk;
+
+static void set_flag(flag_walk *walk, unsigned int flag, int line)
+{
+	walk->flags |= flag;
+	if (walk->line == 0)
+		walk->line = line;
+}
 
 static int collect_flags(void *ctx, const char *source, int line, const char *tool, const char *d, size_t len)
 {
@@ -187,13 +195,13 @@ static int collect_flags(void *ctx, const char *source, int line, const char *to
 			                        "%s:%d: unknown annotation 'morph:%.*s' (morph knows only "
 			                        "'-- morph:nontransactional')",
 			                        source, line, (int)len, d);
-		walk->flags |= LADDER_NO_TRANSACTION;
+		set_flag(walk, LADDER_NO_TRANSACTION, line);
 	} else if (directive_is(d, len, "no-transaction"))
-		walk->flags |= LADDER_NO_TRANSACTION;
+		set_flag(walk, LADDER_NO_TRANSACTION, line);
 	else if (directive_is(d, len, "foreign-keys off"))
-		walk->flags |= LADDER_FOREIGN_KEYS_OFF;
+		set_flag(walk, LADDER_FOREIGN_KEYS_OFF, line);
 	else if (directive_is(d, len, "irreversible"))
-		walk->flags |= LADDER_IRREVERSIBLE;
+		set_flag(walk, LADDER_IRREVERSIBLE, line);
 	else if (len >= 6 && strncmp(d, "floor ", 6) == 0 && !walk->baseline)
 		return ladder_error_set(LADDER_EPLAN, "%s:%d: 'ladder:floor' belongs in the baseline file", source, line);
 	else if (len >= 6 && strncmp(d, "floor ", 6) == 0)
@@ -206,13 +214,21 @@ static int collect_flags(void *ctx, const char *source, int line, const char *to
 	return 0;
 }
 
+int ladder_text_annotations_line(const char *source, int first_line, const char *text, int baseline,
+                                 unsigned int *flags, int *line)
+{
+	flag_walk walk = {0, baseline, 0};
+	int error = walk_directives(source, first_line, text, collect_flags, &walk);
+	*flags = walk.flags;
+	*line = walk.line;
+	return error;
+}
+
 int ladder_text_annotations(const char *source, int first_line, const char *text, int baseline,
                             unsigned int *flags)
 {
-	flag_walk walk = {0, baseline};
-	int error = walk_directives(source, first_line, text, collect_flags, &walk);
-	*flags = walk.flags;
-	return error;
+	int line;
+	return ladder_text_annotations_line(source, first_line, text, baseline, flags, &line);
 }
 
 static int collect_floor(void *ctx, const char *source, int line, const char *tool, const char *d, size_t len)

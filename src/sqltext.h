@@ -1,7 +1,7 @@
 /*
  * sqltext.h — engine-neutral checks and helpers on migration text: encoding
- * checks, annotations in a section's leading comment, blank detection, and
- * mapping byte offsets to lines. No SQL is parsed here; statement splitting
+ * checks, annotations in a section's leading comment, blank detection
+ * (ladder_text_is_blank, in <ladder.h>), and mapping byte offsets to lines. No SQL is parsed here; statement splitting
  * is the engine's job (SQLite's prepare tail, libpg_query).
  */
 #ifndef LADDER_SQLTEXT_H
@@ -25,12 +25,16 @@ int ladder_text_validate(const char *source, const char *text, size_t len);
 int ladder_text_annotations(const char *source, int first_line, const char *text, int baseline,
                             unsigned int *flags);
 
+/* The same, and *line: the line of source holding the first annotation
+ * that set a flag (0 when none did), to point at it. */
+int ladder_text_annotations_line(const char *source, int first_line, const char *text, int baseline,
+                                 unsigned int *flags, int *line);
+
 /* Read `-- ladder:floor N` from the leading comment of a baseline; *floor
  * is 0 when there is none. */
 int ladder_text_floor(const char *source, int first_line, const char *text, int64_t *floor);
 
-/* 1 if text holds nothing but white space and comments. */
-int ladder_text_is_blank(const char *text);
+/* ladder_text_is_blank() is public: <ladder.h>. */
 
 /* Offset of the first token at or after `offset` (skipping white space and
  * comments), so an error points at the statement, not the blank before it. */

@@ -37,6 +37,24 @@ dump=$OUT
 "$LADDER" -d app.db dump --out schema.txt
 eq "--out holds what stdout got" "$(cat schema.txt)" "$dump"
 eq "schema.txt's mode" "$(stat -c %a schema.txt)" 640
+# --out writes whole or not at all (ladder_file_write, as embed -o): what is
+# not a regular file is refused and left alone, the old file stays as it was
+echo "the reviewed schema" >reviewed.txt
+ln -s reviewed.txt linked.txt
+mkdir out-dir
+for target in linked.txt out-dir missing/schema.txt; do
+	run -d app.db dump --out "$target"
+	expect_rc 1
+	expect_err_has "ladder: error: "
+	expect_err_has "'$target'"
+done
+eq "the symlink's file is untouched" "$(cat reviewed.txt)" "the reviewed schema"
+check "the symlink is still a symlink" test -L linked.txt
+eq "nothing was written into the directory" "$(ls -A out-dir)" ""
+eq "no temporary file is left" "$(ls -A | grep -c '\.tmp-' || true)" 0
+run -d app.db dump --out -
+expect_rc 0
+eq "--out - is standard output" "$OUT" "$dump"
 run -d missing.db dump
 expect_rc 1
 expect_err_has "database 'missing.db' does not exist"

@@ -343,6 +343,9 @@ static void unknown_annotations_and_options_are_refused_with_file_and_line(void 
 	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/4_d.sql:2: this annotation is above the first", dir), NULL);
 	dir = dir_with("4_d.sql", "-- see the ladder: docs\n\n-- ladder:foreign-keys off\n-- migrate:up\nSELECT 1;\n");
 	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/4_d.sql:3: this annotation is above the first", dir), NULL);
+	/* the line is the one the annotation reader took: not one inside a block comment */
+	dir = dir_with("4_d.sql", "/*\n-- ladder:irreversible\n*/\n-- ladder:no-transaction\n-- migrate:up\nSELECT 1;\n");
+	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/4_d.sql:4: this annotation is above the first", dir), NULL);
 	dir = dir_with("4_d.sql", "-- ladder:sometimes\n-- migrate:up\nCREATE INDEX i ON t (x);\n");
 	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/4_d.sql:1: unknown annotation 'ladder:sometimes'", dir), NULL);
 
@@ -841,6 +844,11 @@ static void empty_ups_load_as_placeholders(void **state)
 	assert_step(plan, 2, 3, "c", "/* CREATE TABLE a (x);\n", NULL, 0, 0, tu_in(dir, "3_c.up.sql"), 1, NULL, 0);
 	assert_step(plan, 3, 4, "d", "-- nothing yet\n\n", "DROP TABLE b;\n", 0, 0, tu_in(dir, "4_d.sql"), 2, NULL, 5);
 	assert_step(plan, 4, 5, "e", "", "DROP TABLE b;\n", 0, 0, tu_in(dir, "5_e.sql"), 4, NULL, 2);
+	/* ladder_text_is_blank (public: the CLI warns with it) says which are */
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(ladder_text_is_blank(ladder_plan_at(plan, i)->up_sql), 1);
+	assert_int_equal(ladder_text_is_blank(ladder_plan_at(plan, 0)->down_sql), 0);
+	assert_int_equal(ladder_text_is_blank("-- a comment, then\nSELECT 1; -- a statement"), 0);
 	ladder_plan_free(plan);
 
 	/* an empty dbmate file has no markers at all */

@@ -257,10 +257,9 @@ LADDER_EXTERN int ladder_db_wrap(ladder_db **out, const char *driver, void *nati
                                  const ladder_open_options *opts);
 
 /* Helpers for drivers' messages and splitting: the line of a byte offset
- * (1-based), whether a text holds only blanks and comments, and the offset
- * of the first token at or after `offset`. */
+ * (1-based) and the offset of the first token at or after `offset`
+ * (ladder_text_is_blank is in ladder.h). */
 LADDER_EXTERN int ladder_line_of(const char *text, size_t offset);
-LADDER_EXTERN int ladder_text_is_blank(const char *text);
 LADDER_EXTERN size_t ladder_text_skip_blank(const char *text, size_t len, size_t offset);
 
 #ifdef __cplusplus
