@@ -42,11 +42,13 @@ typedef struct run {
 	int fk_was_on;
 	int committed;  /* some transaction of this run has committed */
 	int boundary_lost; /* a step ended the run's transaction itself */
+	int started_left;  /* a no-transaction step ran but stays recorded as started */
 	int64_t durable_head; /* the head as committed so far */
 	size_t current;       /* the action running */
 	size_t tx_first;      /* the first action in the open transaction */
 	int begun;      /* transactions begun in this attempt */
-	size_t durable; /* steps whose transaction committed */
+	size_t recorded; /* steps recorded as finished, in memory or stored */
+	size_t durable;  /* of those, the ones whose transaction committed */
 	size_t applied;
 	int64_t from;
 } run;
@@ -74,8 +76,11 @@ static int64_t run_current(const run *r)
  * transaction commits (txn_commit). */
 static int record_up(run *r, const action *a, int started, const char *applied_at, int64_t duration_ms)
 {
-	return history_record(&r->st, a->step, a->dir == LADDER_BASELINE ? "baseline" : "migration", started, applied_at,
-	                      duration_ms);
+	int error = history_record(&r->st, a->step, a->dir == LADDER_BASELINE ? "baseline" : "migration", started,
+	                           applied_at, duration_ms);
+	if (error == 0 && !started)
+		r->recorded++;
+	return error;
 }
 
 /* A no-transaction down is recorded as started too, so that an interrupted
@@ -90,7 +95,10 @@ static void mark_down_started(run *r, const action *a)
 
 static int record_down(run *r, const action *a)
 {
-	return history_forget(&r->st, r->db, r->plan, a->step->def.version);
+	int error = history_forget(&r->st, r->db, r->plan, a->step->def.version);
+	if (error == 0)
+		r->recorded++;
+	return error;
 }
 
 /* --- transactions ------------------------------------------------------------ */
@@ -150,7 +158,7 @@ static int tx_commit(run *r)
 	if ((error = txn_commit(&r->tx, &r->st)) < 0)
 		return error;
 	r->committed = 1;
-	r->durable = r->applied;
+	r->durable = r->recorded;
 	r->durable_head = history_finished(&r->st);
 	return 0;
 }
@@ -271,6 +279,21 @@ static int run_step_body(run *r, const action *a, int no_tx)
 	return error < 0 ? step_failed(a, error, offset, no_tx) : 0;
 }
 
+/* A no-transaction step ran, but recording it as done failed: it stays
+ * recorded as started, and only a person can tell what it did. */
+static int done_unrecorded(run *r, const action *a, int error)
+{
+	const ladder_step *step = a->step;
+	int down = a->dir == LADDER_DOWN;
+
+	r->started_left = 1;
+	return ladder_error_set(error,
+	                        "%s: migration %" PRId64 " %s (%s, no-transaction) ran, but recording it as done failed: "
+	                        "%s. It is recorded as started: check the database, then `ladder repair --%s %" PRId64 "`",
+	                        ladder_step_source(step, down), step->def.version, step->def.name, down ? "down" : "up",
+	                        ladder_error_last()->message, down ? "pending" : "applied", step->def.version);
+}
+
 /* Defence in depth: a step ended the run's transaction although its text
  * was read before the run (a C callback that commits, a statement the
  * parser could not see). What ran before that point is committed or rolled
@@ -339,11 +362,12 @@ static int run_action(run *r, const action *a)
 		if ((error = run_step_body(r, a, 1)) < 0)
 			return error;
 		took = seconds_since(&start);
-		if ((error = tx_begin(r)) < 0)
-			return error;
-		error = a->dir == LADDER_DOWN ? record_down(r, a) : record_up(r, a, 0, applied_at, (int64_t)(took * 1000));
+		if ((error = tx_begin(r)) == 0)
+			error = a->dir == LADDER_DOWN ? record_down(r, a) : record_up(r, a, 0, applied_at, (int64_t)(took * 1000));
 		if (error == 0)
 			error = tx_commit(r);
+		if (error < 0)
+			return done_unrecorded(r, a, error);
 	} else {
 		if (!r->tx.open && (error = tx_begin(r)) < 0)
 			return error;
@@ -568,6 +592,7 @@ static int needs_fk_off(const run *r)
 static void run_cleanup(run *r)
 {
 	txn_abandon(&r->tx, &r->st);
+	r->recorded = r->durable; /* what was rolled back is not recorded */
 	if (r->fk_off) {
 		int ignored;
 		ladder_error_saved saved;
@@ -591,6 +616,12 @@ static int explain_failure(run *r, int error)
 	if (!r->committed)
 		return ladder_error_set(error, "%s. The run was rolled back: the database is still at version %" PRId64,
 		                        message, r->from);
+	/* Committed, but no step finished: an empty transaction, or a
+	 * no-transaction step's started mark. */
+	if (r->durable == 0)
+		return r->started_left ? error
+		                       : ladder_error_set(error, "%s. No step finished: the database is still at version %" PRId64,
+		                                          message, r->from);
 	return ladder_error_set(error, "%s. Steps committed before it stay %s: the database is now at version %" PRId64,
 	                        message, r->dir == LADDER_DOWN ? "reverted" : "applied", r->durable_head);
 }
