@@ -411,14 +411,17 @@ done:
 static int summarise(char *buf, size_t len, ladder_db *db, const foreign_source *src)
 {
 	reader r;
-	ladder_error saved = *ladder_error_last();
-	char *message = ladder_strdup(saved.message);
+	/* A table that is not the tool's is a note, not an error: the last
+	 * error stays what it was. Kept here, not in allocated memory, so
+	 * that keeping it cannot fail (a message is at most 8 KiB, error.c). */
+	int code = ladder_error_last()->code;
+	char message[8192];
 	int found = 1;
 	int error;
 
+	snprintf(message, sizeof(message), "%s", ladder_error_last()->message);
 	if ((error = read_table(&r, db, src)) == LADDER_ENOMEM || error == LADDER_ELOCKED) {
 		reader_clear(&r);
-		ladder_free(message);
 		return error;
 	}
 	if (error < 0) {
@@ -435,8 +438,7 @@ static int summarise(char *buf, size_t len, ladder_db *db, const foreign_source 
 	else
 		snprintf(buf, len, "records %zu applied version(s), up to %" PRId64, r.count, reader_head(&r));
 	reader_clear(&r);
-	ladder_error_set(saved.code, "%s", message ? message : "");
-	ladder_free(message);
+	ladder_error_set(code, "%s", message);
 	return found;
 }
 
