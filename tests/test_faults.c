@@ -216,6 +216,8 @@ static const char *formats_dir(void)
 	tu_write(dir, "1_a.up.sql", "CREATE TABLE a (id INTEGER);\n");
 	tu_write(dir, "1_drop_a.down.sql", "DROP TABLE a;\n");
 	tu_write(dir, "2_goose.sql",
+	         "-- Thank you for giving goose a try!\n"
+	         "-- +goose NO TRANSACTION\n"
 	         "-- +goose Up\n"
 	         "CREATE TABLE g (x);\n"
 	         "-- +goose StatementBegin\n"
@@ -1255,9 +1257,15 @@ static void status_and_history(void **state)
 {
 	op o = handle_op("status", run_status, template_at(steps_dir(), 2, NULL), steps_dir());
 	op h = handle_op("history", run_history, o.template_db, steps_dir());
+	op u = handle_op("history, user_version store", run_history, template_at(steps_dir(), 3, "user_version"),
+	                 steps_dir());
+	op us = handle_op("status, user_version store", run_status, u.template_db, steps_dir());
 	(void)state;
 	walk_and_free(&o);
 	walk_and_free(&h);
+	u.store = us.store = "user_version";
+	walk_and_free(&u);
+	walk_and_free(&us);
 }
 
 static void status_foreign_note(void **state)
