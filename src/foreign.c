@@ -403,15 +403,26 @@ done:
  * tool that made its table and applied nothing has no history to keep). */
 /* 1: the table records applied versions, described in buf; 2: it cannot
  * be read as the tool's (a table of the application's own that happens to
- * bear the name), described in buf; 0: it records nothing. */
+ * bear the name), described in buf; 0: it records nothing; negative: the
+ * table could not be read at all just now (out of memory, locked), which
+ * says nothing about whose it is. */
 static int summarise(char *buf, size_t len, ladder_db *db, const foreign_source *src)
 {
 	reader r;
-	ladder_error saved = *ladder_error_last();
-	char *message = ladder_strdup(saved.message);
+	/* A table that is not the tool's is a note, not an error: the last
+	 * error stays what it was. Kept here, not in allocated memory, so
+	 * that keeping it cannot fail (a message is at most 8 KiB, error.c). */
+	int code = ladder_error_last()->code;
+	char message[8192];
 	int found = 1;
+	int error;
 
-	if (read_table(&r, db, src) < 0) {
+	snprintf(message, sizeof(message), "%s", ladder_error_last()->message);
+	if ((error = read_table(&r, db, src)) == LADDER_ENOMEM || error == LADDER_ELOCKED) {
+		reader_clear(&r);
+		return error;
+	}
+	if (error < 0) {
 		snprintf(buf, len, "cannot be read as %s's (%s)", src->name, ladder_error_last()->message);
 		found = 2;
 	}
@@ -425,8 +436,7 @@ static int summarise(char *buf, size_t len, ladder_db *db, const foreign_source 
 	else
 		snprintf(buf, len, "records %zu applied version(s), up to %" PRId64, r.count, reader_head(&r));
 	reader_clear(&r);
-	ladder_error_set(saved.code, "%s", message ? message : "");
-	ladder_free(message);
+	ladder_error_set(code, "%s", message);
 	return found;
 }
 
@@ -461,7 +471,9 @@ int foreign_detect(ladder_db *db, char *note, size_t len, int *refuse)
 				continue;
 		}
 		foreign_parse(&src, tools[i].name);
-		if ((found = summarise(summary, sizeof(summary), db, &src)) == 0)
+		if ((found = summarise(summary, sizeof(summary), db, &src)) < 0)
+			return found;
+		if (found == 0)
 			continue;
 		if (found == 2) {
 			/* Not that tool's after all: worth a note, never a refusal. */

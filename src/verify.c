@@ -193,10 +193,15 @@ done:
 	return error;
 }
 
-/* A failed run inside verification is a failed check, not an abort. */
-static void failed_run(verifier *v, const char *what)
+/* A failed run inside verification is a failed check, not an abort; but
+ * running out of memory is no fault of the step: verification stops with
+ * that error (returned) rather than blame it. */
+static int failed_run(verifier *v, const char *what, int error)
 {
+	if (error == LADDER_ENOMEM)
+		return error;
 	fail(v, what, ladder_error_last()->message);
+	return 0;
 }
 
 static int migrate_to(ladder_db *db, const ladder_plan *plan, int64_t target, unsigned int flags)
@@ -250,8 +255,9 @@ static int check_baseline(verifier *v)
 	    (error = seed(v, steps)) < 0)
 		goto done;
 	snprintf(what, sizeof(what), "baseline at %" PRId64 " equals the steps up to %" PRId64, b, b);
-	if (migrate_to(base, plan, b, 0) < 0 || migrate_to(steps, plan, b, LADDER_STEPS_ONLY) < 0) {
-		failed_run(v, what);
+	if ((error = migrate_to(base, plan, b, 0)) < 0 || (error = migrate_to(steps, plan, b, LADDER_STEPS_ONLY)) < 0) {
+		if ((error = failed_run(v, what, error)) < 0)
+			goto done;
 		if (head > b)
 			skip(v, at_head, "the paths to the baseline did not both run");
 		goto done;
@@ -264,8 +270,8 @@ static int check_baseline(verifier *v)
 		ladder_free(base_dump);
 		ladder_free(steps_dump);
 		base_dump = steps_dump = NULL;
-		if (migrate_to(base, plan, 0, 0) < 0 || migrate_to(steps, plan, 0, 0) < 0) {
-			failed_run(v, at_head);
+		if ((error = migrate_to(base, plan, 0, 0)) < 0 || (error = migrate_to(steps, plan, 0, 0)) < 0) {
+			error = failed_run(v, at_head, error);
 			goto done;
 		}
 		if ((error = ladder_dump(&base_dump, base)) < 0 || (error = ladder_dump(&steps_dump, steps)) < 0)
@@ -342,8 +348,10 @@ static int rebuild(verifier *v, ladder_db **db, int64_t version, char *why, size
 	*db = NULL;
 	if ((error = scratch_open(v, "reversible", db)) < 0 || (error = seed(v, *db)) < 0)
 		return error;
-	if ((starts_on_baseline(v) && migrate_to(*db, v->plan, v->plan->baseline.def.version, 0) < 0) ||
-	    migrate_to(*db, v->plan, version, LADDER_STEPS_ONLY) < 0) {
+	if ((starts_on_baseline(v) && (error = migrate_to(*db, v->plan, v->plan->baseline.def.version, 0)) < 0) ||
+	    (error = migrate_to(*db, v->plan, version, LADDER_STEPS_ONLY)) < 0) {
+		if (error == LADDER_ENOMEM)
+			return error;
 		snprintf(why, size, "the scratch database could not be rebuilt at %" PRId64 ": %s", version,
 		         ladder_error_last()->message);
 		return 1;
@@ -384,8 +392,9 @@ static int check_step(verifier *v, ladder_db **db, const ladder_step *step, char
 
 	snprintf(what, sizeof(what), "%" PRId64 " %s: up%s", version, step->def.name,
 	         step->def.check_sql ? " and its post-condition" : "");
-	if (migrate_to(*db, plan, version, LADDER_STEPS_ONLY) < 0) {
-		failed_run(v, what);
+	if ((error = migrate_to(*db, plan, version, LADDER_STEPS_ONLY)) < 0) {
+		if ((error = failed_run(v, what, error)) < 0)
+			return error;
 		snprintf(blocked, blocked_size, "not run: the up of %" PRId64 " %s failed", version, step->def.name);
 		if (has_down(step)) {
 			snprintf(what, sizeof(what), "%" PRId64 " %s: down restores the schema before its up", version,
@@ -413,8 +422,9 @@ static int check_step(verifier *v, ladder_db **db, const ladder_step *step, char
 	snprintf(what, sizeof(what), "%" PRId64 " %s: down restores the schema before its up", version, step->def.name);
 	down.target = -1;
 	down.steps = 1;
-	if (ladder_down(NULL, *db, plan, &down) < 0) {
-		failed_run(v, what);
+	if ((error = ladder_down(NULL, *db, plan, &down)) < 0) {
+		if ((error = failed_run(v, what, error)) < 0)
+			goto done;
 		broken = !untouched(*db, step, after);
 		snprintf(what, sizeof(what), "%" PRId64 " %s: up again gives the same schema", version, step->def.name);
 		skip(v, what, "not run: its down failed");
@@ -438,8 +448,9 @@ static int check_step(verifier *v, ladder_db **db, const ladder_step *step, char
 	}
 
 	snprintf(what, sizeof(what), "%" PRId64 " %s: up again gives the same schema", version, step->def.name);
-	if (migrate_to(*db, plan, version, LADDER_STEPS_ONLY) < 0) {
-		failed_run(v, what);
+	if ((error = migrate_to(*db, plan, version, LADDER_STEPS_ONLY)) < 0) {
+		if ((error = failed_run(v, what, error)) < 0)
+			goto done;
 		broken = 1;
 		goto settle;
 	}
@@ -492,8 +503,9 @@ static int check_steps(verifier *v)
 		return error;
 	if (starts_on_baseline(v)) {
 		snprintf(what, sizeof(what), "baseline at %" PRId64 " applies", plan->baseline.def.version);
-		if (migrate_to(db, plan, plan->baseline.def.version, 0) < 0) {
-			failed_run(v, what);
+		if ((error = migrate_to(db, plan, plan->baseline.def.version, 0)) < 0) {
+			if ((error = failed_run(v, what, error)) < 0)
+				goto done;
 			snprintf(blocked, sizeof(blocked), "not run: the baseline does not apply");
 		} else {
 			pass(v, what);
@@ -580,7 +592,9 @@ int ladder_verify(ladder_verify_report **out, const char *url, const ladder_plan
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory writing the report");
 		goto done;
 	}
-	if ((report = ladder_calloc(1, sizeof(*report))) == NULL) {
+	if ((report = ladder_calloc(1, sizeof(*report))) == NULL ||
+	    (report->text = v.report.data ? v.report.data : ladder_strdup("")) == NULL) {
+		ladder_free(report);
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -589,7 +603,6 @@ int ladder_verify(ladder_verify_report **out, const char *url, const ladder_plan
 	report->warnings = v.warnings;
 	report->failures = v.failures;
 	report->skipped = v.skipped;
-	report->text = v.report.data ? v.report.data : ladder_strdup("");
 	v.report.data = NULL;
 	*out = report;
 	if (v.failures > 0)

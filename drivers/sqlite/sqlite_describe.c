@@ -270,7 +270,10 @@ typedef struct fk_state {
 
 static void fk_finish(fk_state *fk)
 {
-	if (fk->id >= 0 && fk->current.data) {
+	/* A column list cut short by a failed allocation must not pass for the key. */
+	if (fk->current.failed || fk->from.failed || fk->to.failed)
+		fk->out->failed = 1;
+	else if (fk->id >= 0 && fk->current.data) {
 		ladder_buf line = {0};
 		ladder_buf_printf(&line, "foreign key (%s) references %s", fk->from.data ? fk->from.data : "",
 		                  fk->current.data);
