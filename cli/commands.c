@@ -28,6 +28,7 @@ static int load_plan(const cli_options *o, ladder_plan **plan)
 {
 	if (ladder_plan_load_dir(plan, o->migrations) < 0)
 		return cli_lib_error();
+	cli_hints_context(NULL, *plan);
 	return CLI_EXIT_OK;
 }
 
@@ -47,6 +48,7 @@ static int open_db(const cli_options *o, ladder_db **db, int must_exist)
 	opts.ddl_lock_timeout_ms = o->ddl_lock_timeout_ms;
 	if (ladder_db_open(db, o->database, &opts) < 0)
 		return cli_lib_error();
+	cli_hints_context(*db, NULL);
 	return CLI_EXIT_OK;
 }
 
@@ -63,6 +65,7 @@ static int open_both(const cli_options *o, ladder_plan **plan, ladder_db **db, i
 
 static void close_both(ladder_plan *plan, ladder_db *db)
 {
+	cli_hints_forget();
 	if (db != NULL)
 		ladder_db_close(db);
 	if (plan != NULL)
@@ -310,6 +313,11 @@ static void print_status_json(ladder_db *db, const ladder_status *st, const pend
 		out_json_string(stdout, st->note);
 		fputc(',', stdout);
 	}
+	if (st->adopt_from != NULL) {
+		fputs("\"adopt_from\":", stdout);
+		out_json_string(stdout, st->adopt_from);
+		fputc(',', stdout);
+	}
 	json_entries(stdout, st, 1, hows);
 	fputs("}\n", stdout);
 }
@@ -486,6 +494,7 @@ static int print_status_human(ladder_db *db, const ladder_plan *plan, const ladd
 		fputs("Note: ", stdout);
 		out_text(stdout, st->note);
 		fputs(".\n", stdout);
+		cli_adopt_advice(stdout, "  ", st->adopt_from);
 	}
 	goto done;
 

@@ -79,9 +79,13 @@ int cli_error(const char *fmt, ...)
 int cli_lib_error(void)
 {
 	const ladder_error *e = ladder_error_last();
-	const char *message = e->message[0] ? e->message : ladder_strerror(e->code);
+	int code = e->code;
+	char *message = strdup(e->message[0] ? e->message : ladder_strerror(code));
+	int rc = cli_error("%s", message ? message : e->message);
 
-	return cli_error("%s", message);
+	cli_hint(code, message ? message : "");
+	free(message);
+	return rc;
 }
 
 int out_colour_wanted(FILE *f)

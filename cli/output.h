@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <ladder.h>
+
 #if defined(__GNUC__)
 #define CLI_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
@@ -21,8 +23,17 @@ int cli_usage_error(const char *fmt, ...) CLI_PRINTF(1, 2);
 /* "ladder: error: MESSAGE" on stderr; returns 1. */
 int cli_error(const char *fmt, ...) CLI_PRINTF(1, 2);
 
-/* The library's last error, as cli_error() prints it; returns 1. */
+/* The library's last error, as cli_error() prints it, then the hints for
+ * it (hints.c); returns 1. */
 int cli_lib_error(void);
+
+/* What the hints may read: the database and plan of the command (either
+ * may be NULL: the other is kept). */
+void cli_hints_context(ladder_db *db, const ladder_plan *plan);
+void cli_hints_forget(void);
+void cli_hint(int code, const char *message);
+/* How to adopt what ladder_status's adopt_from names, one line each. */
+void cli_adopt_advice(FILE *out, const char *prefix, const char *adopt_from);
 
 typedef enum {
 	OUT_PLAIN = 0,

@@ -453,9 +453,12 @@ typedef struct ladder_status {
 	ladder_status_entry *entries; /* ascending by version */
 	const char *note;        /* NULL, or: ladder has recorded nothing yet and
 	                            the database holds another tool's history or
-	                            a light store's stamp; says what was found and
-	                            which `ladder adopt` to run (ladder_migrate
-	                            refuses such a database: LADDER_EFOREIGN) */
+	                            a light store's stamp; says what was found
+	                            (ladder_migrate refuses such a database:
+	                            LADDER_EFOREIGN) */
+	const char *adopt_from;  /* with a refusing note: what ladder_adopt's
+	                            `from` takes to record it ("dbmate",
+	                            "user_version", "comment:TABLE"), else NULL */
 } ladder_status;
 
 /* The plan merged with what the store records: one read of the store. */

@@ -129,7 +129,7 @@ int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step
 		if (run_flags & LADDER_STRICT) {
 			error = ladder_error_set(LADDER_EPLAN,
 			                         "%s:%d: %s cannot run inside a transaction, and migration %" PRId64
-			                         " %s is not marked `-- ladder:no-transaction` (without --strict ladder "
+			                         " %s is not marked `-- ladder:no-transaction` (outside strict mode ladder "
 			                         "runs it as a no-transaction step)",
 			                         source, line, stmts[no_tx].what, step->def.version, step->def.name);
 			goto done;

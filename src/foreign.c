@@ -440,17 +440,18 @@ static int summarise(char *buf, size_t len, ladder_db *db, const foreign_source 
 	return found;
 }
 
-int foreign_detect(ladder_db *db, char *note, size_t len, int *refuse)
+int foreign_detect(foreign_finding *out, ladder_db *db)
 {
 	ladder_conn *conn = db->conn;
 	const char *schema = db->store.schema;
-	char spec[LADDER_NAME_MAX + 16];
+	char *note = out->note;
+	size_t len = sizeof(out->note);
+	char *spec = out->source;
 	int64_t stamp = 0;
 	int exists = 0, dirty = 0, found;
 	int error;
 
-	note[0] = '\0';
-	*refuse = 0;
+	memset(out, 0, sizeof(*out));
 	/* A light store is the stamp itself; a history store that exists has
 	 * been recorded into: nothing foreign either way. */
 	if (db->store.kind != LADDER_STORE_HISTORY)
@@ -481,41 +482,41 @@ int foreign_detect(ladder_db *db, char *note, size_t len, int *refuse)
 			         src.table, summary);
 			continue;
 		}
-		*refuse = 1;
+		out->refuse = 1;
+		snprintf(out->source, sizeof(out->source), "%s", src.name);
 		snprintf(note, len,
-		         "this database was migrated by %s: its table \"%s\" %s, and ladder has recorded nothing yet. Run "
-		         "`ladder adopt --from %s` to record those versions in ladder's history (\"%s\" is left as it "
-		         "is), then `ladder up` (or `ladder up --allow-foreign` to start a history of ladder's own)",
+		         "this database was migrated by %s: its table \"%s\" %s, and ladder has recorded nothing yet. "
+		         "Adopt those versions from %s into ladder's history first (\"%s\" is left as it is), or start "
+		         "a history of ladder's own (LADDER_ALLOW_FOREIGN)",
 		         src.name, src.table, summary, src.name, src.table);
 		return 0;
 	}
-	if ((error = conn_stamp_find(conn, schema, spec, sizeof(spec), &stamp)) < 0 || stamp <= 0)
+	if ((error = conn_stamp_find(conn, schema, spec, sizeof(out->source), &stamp)) < 0 || stamp <= 0) {
+		out->source[0] = '\0';
 		return error;
-	*refuse = 1;
+	}
+	out->refuse = 1;
 	if (strcmp(spec, "user_version") == 0)
 		snprintf(note, len,
 		         "this database's PRAGMA user_version is %" PRId64 " but ladder's history table does not exist: "
-		         "run `ladder adopt --from user_version` to record the plan's migrations up to %" PRId64
-		         " as applied, keep that store with --store user_version, or start a history of ladder's own "
-		         "with `ladder up --allow-foreign`",
+		         "adopt the plan's migrations up to %" PRId64 " from user_version, keep that store "
+		         "(user_version), or start a history of ladder's own (LADDER_ALLOW_FOREIGN)",
 		         stamp, stamp);
 	else
 		snprintf(note, len,
 		         "table \"%s\" has the comment '%" PRId64 "' (a version stamp) but ladder's history table does not "
-		         "exist: run `ladder adopt --from %s` to record the plan's migrations up to %" PRId64
-		         " as applied, keep that store with --store %s, or start a history of ladder's own with "
-		         "`ladder up --allow-foreign`",
-		         spec + 8, stamp, spec, stamp, spec);
+		         "exist: adopt the plan's migrations up to %" PRId64 " from %s, keep that store (%s), or start a "
+		         "history of ladder's own (LADDER_ALLOW_FOREIGN)",
+		         spec + 8, stamp, stamp, spec, spec);
 	return 0;
 }
 
 int foreign_refuse(ladder_db *db)
 {
-	char note[1536];
-	int refuse = 0;
-	int error = foreign_detect(db, note, sizeof(note), &refuse);
+	foreign_finding found;
+	int error = foreign_detect(&found, db);
 
-	if (error < 0 || !refuse)
+	if (error < 0 || !found.refuse)
 		return error;
-	return ladder_error_set(LADDER_EFOREIGN, "%s. Nothing was changed", note);
+	return ladder_error_set(LADDER_EFOREIGN, "%s. Nothing was changed", found.note);
 }

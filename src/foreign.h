@@ -38,13 +38,20 @@ int foreign_parse(foreign_source *out, const char *from);
 int foreign_applied(size_t **steps, size_t *count, int64_t *head, ladder_db *db, const foreign_source *src,
                     const ladder_plan *plan);
 
+typedef struct foreign_finding {
+	char note[1536];                  /* what was found; "" when nothing */
+	char source[LADDER_NAME_MAX + 16]; /* what ladder_adopt's `from` takes to
+	                                      record it ("dbmate", "user_version",
+	                                      "comment:T"); "" with no refusal */
+	int refuse;                       /* ladder_migrate must refuse */
+} foreign_finding;
+
 /* For a database whose history store does not exist yet: another tool's
- * history, SQLite user_version above 0, or a PostgreSQL comment stamp,
- * described in note (what was found and the adopt command to run), with
- * *refuse set; or a table that bears a tool's name but is no history of
- * that tool's, described in note with *refuse 0. note[0] is '\0' when there
- * is nothing of the sort, or the store is a light one. */
-int foreign_detect(ladder_db *db, char *note, size_t len, int *refuse);
+ * history, SQLite user_version above 0, or a PostgreSQL comment stamp (a
+ * refusal, with the source to adopt from); or a table that bears a tool's
+ * name but is no history of that tool's (a note only). Nothing when the
+ * store is a light one. */
+int foreign_detect(foreign_finding *out, ladder_db *db);
 
 /* foreign_detect as a refusal (LADDER_EFOREIGN) for `up`, before anything
  * runs; 0 when there is nothing foreign. Only on the slow path. */

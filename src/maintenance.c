@@ -127,8 +127,8 @@ int ladder_adopt(ladder_result *out, ladder_db *db, const ladder_plan *plan, con
 		return error;
 	if (error < 0)
 		return ladder_error_set(error,
-		                        "adopt --from '%s': expected user_version, comment:TABLE, golang-migrate, dbmate, "
-		                        "goose or sql-migrate (a tool's renamed table: TOOL:TABLE)",
+		                        "adopt cannot read '%s': expected user_version, comment:TABLE, golang-migrate, "
+		                        "dbmate, goose or sql-migrate (a tool's renamed table: TOOL:TABLE)",
 		                        from);
 	if (source.kind == LADDER_STORE_HISTORY)
 		return ladder_error_set(LADDER_EINVALID,

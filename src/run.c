@@ -188,18 +188,15 @@ static int step_failed(const action *a, int code, size_t offset, int no_tx)
 	if (no_tx && down)
 		return ladder_error_set(code,
 		                        "%s: %s (migration %" PRId64 " %s, down, no-transaction). It is recorded as "
-		                        "started: fix the database by hand, then `ladder repair --pending %" PRId64
-		                        "` if the down took effect or `ladder repair --applied %" PRId64
-		                        "` if the migration still stands",
-		                        where, engine_message, step->def.version, step->def.name, step->def.version,
-		                        step->def.version);
+		                        "started: fix the database by hand, then repair its record, as pending if the "
+		                        "down took effect or as applied if the migration still stands",
+		                        where, engine_message, step->def.version, step->def.name);
 	if (no_tx)
 		return ladder_error_set(code,
 		                        "%s: %s (migration %" PRId64 " %s, %s, no-transaction). It is recorded as "
-		                        "started: fix the database by hand, then `ladder repair --applied %" PRId64
-		                        "` or `ladder repair --pending %" PRId64 "`",
-		                        where, engine_message, step->def.version, step->def.name, what, step->def.version,
-		                        step->def.version);
+		                        "started: fix the database by hand, then repair its record, as applied if it "
+		                        "took effect or as pending to run it again",
+		                        where, engine_message, step->def.version, step->def.name, what);
 	return ladder_error_set(code, "%s: %s (migration %" PRId64 " %s, %s)", where, engine_message,
 	                        step->def.version, step->def.name, what);
 }
@@ -289,9 +286,9 @@ static int done_unrecorded(run *r, const action *a, int error)
 	r->started_left = 1;
 	return ladder_error_set(error,
 	                        "%s: migration %" PRId64 " %s (%s, no-transaction) ran, but recording it as done failed: "
-	                        "%s. It is recorded as started: check the database, then `ladder repair --%s %" PRId64 "`",
+	                        "%s. It is recorded as started: check the database, then repair its record as %s",
 	                        ladder_step_source(step, down), step->def.version, step->def.name, down ? "down" : "up",
-	                        ladder_error_last()->message, down ? "pending" : "applied", step->def.version);
+	                        ladder_error_last()->message, down ? "pending" : "applied");
 }
 
 /* Defence in depth: a step ended the run's transaction although its text

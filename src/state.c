@@ -163,10 +163,10 @@ int analysis_refuse_up(const analysis *a, const ladder_plan *plan, int64_t targe
 			return ladder_error_set(
 				LADDER_EINTERRUPTED,
 				"migration %" PRId64 " %s%s%s%s was started at %s but never finished (a no-transaction step "
-				"was interrupted): check what it did by hand, then run `ladder repair --applied %" PRId64
-				"` if it completed or `ladder repair --pending %" PRId64 "` to run it again",
+				"was interrupted): check what it did by hand, then repair its record, as applied if it "
+				"completed or as pending to run it again",
 				e->version, entry_name(e), e->step ? " (" : "", e->step ? ladder_step_source(e->step, 0) : "",
-				e->step ? ")" : "", e->row->applied_at, e->version, e->version);
+				e->step ? ")" : "", e->row->applied_at);
 	}
 	if (a->below_floor) {
 		if (a->current > 0)
@@ -177,8 +177,8 @@ int analysis_refuse_up(const analysis *a, const ladder_plan *plan, int64_t targe
 			                        a->current, plan->floor);
 		return ladder_error_set(LADDER_EBELOW_FLOOR,
 		                        "the database holds tables but no recorded version, and this plan's floor is %" PRId64
-		                        ": it cannot tell what the database holds (if it is at a known version, record it "
-		                        "with `ladder adopt`)",
+		                        ": it cannot tell what the database holds (if it is at a known version, adopt "
+		                        "that version)",
 		                        plan->floor);
 	}
 	for (size_t i = 0; i < a->count; i++) {
@@ -187,7 +187,7 @@ int analysis_refuse_up(const analysis *a, const ladder_plan *plan, int64_t targe
 			return ladder_error_set(LADDER_ECHECKSUM,
 			                        "migration %" PRId64 " %s (%s) was edited after it was applied: the database "
 			                        "recorded checksum %.12s…, the file now gives %.12s…; revert the edit, or "
-			                        "after review accept it with `ladder repair --checksums`",
+			                        "after review repair the recorded checksums",
 			                        e->version, e->step->def.name, ladder_step_source(e->step, 0), e->row->checksum,
 			                        e->step->checksum);
 	}
@@ -203,11 +203,13 @@ int analysis_refuse_up(const analysis *a, const ladder_plan *plan, int64_t targe
 			return ladder_error_set(LADDER_ENEWER,
 			                        "the database is newer than this program: it has version %" PRId64
 			                        " %s applied, and this plan ends at %" PRId64
-			                        "; upgrade the program (an operator who knows the newer steps are harmless can allow it: --allow-newer, LADDER_ALLOW_NEWER)",
+			                        "; upgrade the program (an operator who knows the newer steps are harmless "
+			                        "can allow them: LADDER_ALLOW_NEWER)",
 			                        found->version, entry_name(found), head);
 		return ladder_error_set(LADDER_ENEWER,
 		                        "applied migration %" PRId64 " %s is not in this plan (its file was removed or "
-		                        "renamed, or another branch applied it); restore it, or pass --allow-newer",
+		                        "renamed, or another branch applied it); restore it, or allow it "
+		                        "(LADDER_ALLOW_NEWER)",
 		                        found->version, entry_name(found));
 	}
 	for (size_t i = 0; i < a->count && !(flags & LADDER_ALLOW_OUT_OF_ORDER); i++) {
@@ -216,7 +218,7 @@ int analysis_refuse_up(const analysis *a, const ladder_plan *plan, int64_t targe
 			return ladder_error_set(LADDER_EOUT_OF_ORDER,
 			                        "migration %" PRId64 " %s (%s) is pending but the database is already at "
 			                        "version %" PRId64 ": it was added out of order (a merged branch?); renumber "
-			                        "it above %" PRId64 ", or pass --allow-out-of-order to apply it",
+			                        "it above %" PRId64 ", or allow it (LADDER_ALLOW_OUT_OF_ORDER)",
 			                        e->version, e->step->def.name, ladder_step_source(e->step, 0), a->current,
 			                        a->current);
 	}

@@ -37,6 +37,7 @@ void ladder_status_free(ladder_status *status)
 	}
 	ladder_free((char *)status->store);
 	ladder_free((char *)status->note);
+	ladder_free((char *)status->adopt_from);
 	ladder_free(status->entries);
 	ladder_free(status);
 }
@@ -94,8 +95,7 @@ int ladder_status_get(ladder_status **out, ladder_db *db, const ladder_plan *pla
 	history st;
 	analysis a;
 	ladder_status *status = NULL;
-	char note[1536];
-	int refuse = 0;
+	foreign_finding found;
 	int failed = 0;
 	int error;
 
@@ -107,8 +107,8 @@ int ladder_status_get(ladder_status **out, ladder_db *db, const ladder_plan *pla
 	if ((error = history_read(&st, db)) < 0)
 		return error;
 	/* Nothing recorded: is another tool's history there? */
-	note[0] = '\0';
-	if (st.nrows == 0 && (error = foreign_detect(db, note, sizeof(note), &refuse)) < 0)
+	memset(&found, 0, sizeof(found));
+	if (st.nrows == 0 && (error = foreign_detect(&found, db)) < 0)
 		goto done;
 	if ((error = analysis_build(&a, plan, &st)) < 0)
 		goto done;
@@ -123,7 +123,8 @@ int ladder_status_get(ladder_status **out, ladder_db *db, const ladder_plan *pla
 		status->count = a.count;
 		for (size_t i = 0; i < a.count; i++)
 			fill_entry(&status->entries[i], &a.entries[i], &failed);
-		set_string(&status->note, note[0] ? note : NULL, &failed);
+		set_string(&status->note, found.note[0] ? found.note : NULL, &failed);
+		set_string(&status->adopt_from, found.source[0] ? found.source : NULL, &failed);
 	}
 	if (failed) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory building the status");

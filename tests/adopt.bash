@@ -165,9 +165,11 @@ side_by_side() {
 	expect_rc 1
 	eq "$tool: the refused up changed nothing" "$(adb_snapshot "$A")" "$before"
 	expect_err_has "this database was migrated by $tool: its table \"$table\""
-	expect_err_has "Run \`ladder adopt --from $tool\`"
+	expect_err_has "Adopt those versions from $tool into ladder's history first"
 	expect_err_has "Nothing was changed"
-	expect_one_line_err
+	expect_err_has "ladder: hint: \`ladder adopt --from $tool\` records those versions in ladder's history, then \`ladder up\`"
+	expect_err_has "ladder: hint: or start a history of ladder's own: \`ladder up --allow-foreign\`"
+	expect_one_error_line
 	eq "$tool: up refused before creating anything" "$(adb_has_table "$A" ladder_history)" "0"
 	run -d "$A" -m "$LADDER_DIR" status
 	expect_rc 0

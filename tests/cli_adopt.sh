@@ -183,7 +183,7 @@ run -m small -d x.db up --from-table t
 expect_rc 2
 run -m small -d "$T/sqlmig.db" adopt --from flyway
 expect_rc 1
-expect_err "ladder: error: adopt --from 'flyway': expected user_version, comment:TABLE, golang-migrate, dbmate, goose or sql-migrate (a tool's renamed table: TOOL:TABLE)"
+expect_err "ladder: error: adopt cannot read 'flyway': expected user_version, comment:TABLE, golang-migrate, dbmate, goose or sql-migrate (a tool's renamed table: TOOL:TABLE)"
 
 # --- spotting a PRAGMA user_version stamp; a light store is never foreign ----------------------
 adb_new stamped
@@ -191,9 +191,12 @@ adb_new stamped
 adb_sql "$ADB" "PRAGMA user_version = 3"
 run -m small -d "$ADB" up
 expect_rc 1
-expect_err "ladder: error: this database's PRAGMA user_version is 3 but ladder's history table does not exist: run \`ladder adopt --from user_version\` to record the plan's migrations up to 3 as applied, keep that store with --store user_version, or start a history of ladder's own with \`ladder up --allow-foreign\`. Nothing was changed"
+expect_err "ladder: error: this database's PRAGMA user_version is 3 but ladder's history table does not exist: adopt the plan's migrations up to 3 from user_version, keep that store (user_version), or start a history of ladder's own (LADDER_ALLOW_FOREIGN). Nothing was changed
+ladder: hint: \`ladder adopt --from user_version\` records those versions in ladder's history, then \`ladder up\`
+ladder: hint: or keep that store: \`--store user_version\`
+ladder: hint: or start a history of ladder's own: \`ladder up --allow-foreign\`"
 run -m small -d "$ADB" status --json
-json "user_version: the note" 'eq(d["note"].startswith("this database'"'"'s PRAGMA user_version is 3"), True); eq(d["current"], 0)'
+json "user_version: the note" 'eq(d["note"].startswith("this database'"'"'s PRAGMA user_version is 3"), True); eq(d["current"], 0); eq(d["adopt_from"], "user_version")'
 run -m small -d "$ADB" --store user_version up
 expect_rc 0
 expect_out "Applied 2 migration(s): version 3 → 5."
@@ -210,7 +213,7 @@ expect_out "Applied 1 migration(s): version 0 → 1."
 sqlite3 dbm.db "CREATE TABLE schema_migrations (version varchar(255) PRIMARY KEY); INSERT INTO schema_migrations VALUES ('20240101000000')"
 run -m lookalike -d dbm.db up
 expect_rc 1
-expect_err_has "\`ladder up --allow-foreign\` to start a history of ladder's own"
+expect_err_has "ladder: hint: or start a history of ladder's own: \`ladder up --allow-foreign\`"
 run -m lookalike -d dbm.db up --allow-foreign
 expect_rc 0
 expect_out "Applied 1 migration(s): version 0 → 1."

@@ -269,7 +269,8 @@ echo "CREATE TABLE a (id INTEGER);" >nt/1_a.up.sql
 printf -- '-- ladder:no-transaction\nCREATE TABLE half (id INTEGER);\nINSERT INTO nope VALUES (1);\n' >nt/2_half.up.sql
 run -m nt -d nt.db up
 expect_rc 1
-expect_err "ladder: error: nt/2_half.up.sql:3: no such table: nope (migration 2 half, up, no-transaction). It is recorded as started: fix the database by hand, then \`ladder repair --applied 2\` or \`ladder repair --pending 2\`. Steps committed before it stay applied: the database is now at version 1"
+expect_err "ladder: error: nt/2_half.up.sql:3: no such table: nope (migration 2 half, up, no-transaction). It is recorded as started: fix the database by hand, then repair its record, as applied if it took effect or as pending to run it again. Steps committed before it stay applied: the database is now at version 1
+ladder: hint: after checking the database by hand: \`ladder repair --applied 2\` if it holds migration 2's changes, \`ladder repair --pending 2\` if it does not"
 eq "the half step's table stays" "$(tables nt.db)" "a,half,ladder_history"
 eq "and it is recorded as started" "$(recorded nt.db)" "1:migration:done 2:migration:started"
 cp nt.db nt2.db

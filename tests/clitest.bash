@@ -73,6 +73,13 @@ expect_err_has() { if [[ $ERR == *"$1"* ]]; then pass; else fail "stderr lacks: 
 expect_err_lacks() { if [[ $ERR != *"$1"* ]]; then pass; else fail "stderr has: ${1@Q}"; fi; }
 expect_out_re() { if [[ $OUT =~ $1 ]]; then pass; else fail "stdout does not match: $1"; fi; }
 expect_one_line_err() { if [ "$(printf '%s\n' "$ERR" | wc -l)" -eq 1 ]; then pass; else fail "stderr is not one line"; fi; }
+# The error on one line, then only the CLI's own advice ("ladder: hint:").
+expect_one_error_line() {
+	if [ "$(printf '%s\n' "$ERR" | grep -c '^ladder: error: ')" -eq 1 ] &&
+		[ "$(printf '%s\n' "$ERR" | grep -vc '^ladder: \(error\|hint\): ')" -eq 0 ]; then pass; else
+		fail "want one 'ladder: error:' line and 'ladder: hint:' lines only"
+	fi
+}
 # eq WHAT GOT WANT
 eq() { if [ "$2" == "$3" ]; then pass; else fail "$1" "got:  $2" "want: $3"; fi; }
 # has WHAT TEXT PART: TEXT must contain PART

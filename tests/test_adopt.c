@@ -45,11 +45,12 @@ static void dbmate_is_adopted_and_up_continues(void **state)
 	(void)state;
 
 	tu_assert_error(ladder_migrate(&result, db, plan, NULL), LADDER_EFOREIGN,
-	                "Run `ladder adopt --from dbmate`");
+	                "Adopt those versions from dbmate into ladder's history first");
 	assert_int_equal(tu_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'ladder_history'"), 0);
 	assert_int_equal(ladder_status_get(&status, db, plan), 0);
 	assert_non_null(status->note);
 	assert_non_null(strstr(status->note, "records 2 applied version(s), up to 2"));
+	assert_string_equal(status->adopt_from, "dbmate");
 	ladder_status_free(status);
 
 	assert_int_equal(ladder_adopt(&result, db, plan, "dbmate"), 0);

@@ -24,8 +24,7 @@
  * message names with its repair (walk_committing).
  *
  * LADDER_FAULT_STRIDE=S walks every Sth N only (default 1: every N);
- * LADDER_FAULT_VERBOSE=1 prints each run's outcome; LADDER_FAULT_KNOWN=fail
- * fails on the known issues listed at known() instead of skipping them.
+ * LADDER_FAULT_VERBOSE=1 prints each run's outcome.
  */
 #define _GNU_SOURCE /* vasprintf */
 #include "testutil.h"
@@ -617,36 +616,6 @@ static void finish(op *o)
 	o->db = NULL;
 }
 
-/* Failures rooted in src/run.c, which is being rewritten on another
- * branch: each is named, counted and skipped so that the walk stays green
- * until the fix lands (see the report of branch h-faults);
- * LADDER_FAULT_KNOWN=fail makes them fail.
- *   error_save: run.c keeps the error across its clean-up in memory it
- *     allocates, so when that allocation fails the message becomes
- *     "(out of memory keeping the error)" (a failed step's message, or
- *     where a run that committed part way stands, is lost).
- *   done_record: after a no-transaction step ran, recording it as done
- *     allocates; when that fails the step stays recorded as started and the
- *     message does not say so nor name the repair. */
-static long known_skipped;
-
-static int known(const char *issue, const op *o, long n, const char *message)
-{
-	const char *mode = getenv("LADDER_FAULT_KNOWN");
-	if (mode != NULL && strcmp(mode, "fail") == 0)
-		return 0;
-	known_skipped++;
-	if (getenv("LADDER_FAULT_VERBOSE") != NULL)
-		print_message("  known issue %s: %s, allocation %ld: %s\n", issue, o->name, n, message);
-	return 1;
-}
-
-/* The message (or a verify report quoting it) lost to error_save. */
-static int lost_message(const char *message)
-{
-	return strstr(message, "(out of memory keeping the error)") != NULL;
-}
-
 /* A call's outcome: its code and the text of its result, or its message. */
 typedef struct outcome {
 	int code;
@@ -697,10 +666,9 @@ static long run_faulty(op *o, long n, int sticky, outcome *got)
 	return F.calls;
 }
 
-static void print_summary(const op *o, int sticky, long k, double t0, long skipped)
+static void print_summary(const op *o, int sticky, long k, double t0)
 {
-	print_message("%-34s %-6s K = %4ld, walked in %6.0f ms%s\n", o->name, sticky ? "sticky" : "once", k,
-	              tu_now_ms() - t0, skipped ? tu_fmt(" (%ld known issue(s) skipped)", skipped) : "");
+	print_message("%-34s %-6s K = %4ld, walked in %6.0f ms\n", o->name, sticky ? "sticky" : "once", k, tu_now_ms() - t0);
 }
 
 /* Run o once cleanly, then with each allocation failing in turn. The clean
@@ -710,7 +678,7 @@ static long walk(op *o, int sticky)
 {
 	outcome want, got;
 	char *want_after = NULL;
-	long k, every = stride(), skipped = known_skipped;
+	long k, every = stride();
 	double t0 = tu_now_ms();
 
 	if (o->template_db != NULL)
@@ -734,8 +702,7 @@ static long walk(op *o, int sticky)
 			before = tu_snapshot(o->path);
 		run_faulty(o, n, sticky, &got);
 		/* The clean outcome (the allocation was optional), or out of memory. */
-		if (!same_outcome(&got, &want) && (got.code != LADDER_ENOMEM || strstr(got.text, "out of memory") == NULL) &&
-		    !(got.code == want.code && lost_message(got.text) && known("error_save", o, n, got.text))) {
+		if (!same_outcome(&got, &want) && (got.code != LADDER_ENOMEM || strstr(got.text, "out of memory") == NULL)) {
 			fprintf(stderr, "got %d (%s):\n%s\ninstead of %d (%s):\n%s\n", got.code, ladder_strerror(got.code), got.text,
 			              want.code, ladder_strerror(want.code), want.text);
 			fail_msg("%s: %s: another outcome than the clean one or out of memory", o->name, which(n, sticky));
@@ -764,7 +731,7 @@ static long walk(op *o, int sticky)
 			free(after);
 		}
 	}
-	print_summary(o, sticky, k, t0, known_skipped - skipped);
+	print_summary(o, sticky, k, t0);
 	free(want.text);
 	free(want_after);
 	return k;
@@ -895,8 +862,7 @@ static void judge_committed(op *o, const reference *ref, long n, int64_t from, c
 		if (at < 0 || ref->version[at] != status->current)
 			fail_msg("%s: allocation %ld failed (%s) and left the file at no version it names (status: %lld):\n%s",
 			         o->name, n, message, (long long)status->current, now);
-		if (status->current != from && strstr(message, tu_fmt("now at version %lld", (long long)status->current)) == NULL &&
-		    !(lost_message(message) && known("error_save", o, n, message)))
+		if (status->current != from && strstr(message, tu_fmt("now at version %lld", (long long)status->current)) == NULL)
 			fail_msg("%s: allocation %ld failed, the file is at version %lld, the message says otherwise: %s",
 			         o->name, n, (long long)status->current, message);
 		if (status->current == from && strstr(message, "now at version") != NULL)
@@ -905,8 +871,7 @@ static void judge_committed(op *o, const reference *ref, long n, int64_t from, c
 	} else {
 		char *user = user_part(now);
 		ladder_result r;
-		if ((strstr(message, "recorded as started") == NULL || strstr(message, "repair") == NULL) &&
-		    !known(lost_message(message) ? "error_save" : "done_record", o, n, message))
+		if (strstr(message, "recorded as started") == NULL || strstr(message, "repair") == NULL)
 			fail_msg("%s: allocation %ld failed and left migration %lld recorded as started, which the message "
 			         "does not say: %s",
 			         o->name, n, (long long)started, message);
@@ -937,7 +902,7 @@ static long walk_committing(op *o, int down, int64_t from, int64_t to, int stick
 	outcome got;
 	char *want_after, *after;
 	double t0 = tu_now_ms();
-	long k, every = stride(), skipped = known_skipped;
+	long k, every = stride();
 
 	o->path = tu_keep(tu_fmt("%s/walk.db", tu_tmpdir()));
 	reference_build(&ref, o, down, from, to);
@@ -967,7 +932,7 @@ static long walk_committing(op *o, int down, int64_t from, int64_t to, int stick
 		assert_string_equal(after, want_after);
 		free(after);
 	}
-	print_summary(o, sticky, k, t0, known_skipped - skipped);
+	print_summary(o, sticky, k, t0);
 	reference_clear(&ref);
 	free(want_after);
 	return k;
