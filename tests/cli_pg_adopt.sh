@@ -119,7 +119,10 @@ adb_new stamped
 { tables_upto 2; echo "COMMENT ON TABLE t1 IS '2';"; } | adb_script "$ADB"
 run -m small -d "$ADB" up
 expect_rc 1
-expect_err "ladder: error: table \"t1\" has the comment '2' (a version stamp) but ladder's history table does not exist: run \`ladder adopt --from comment:t1\` to record the plan's migrations up to 2 as applied, keep that store with --store comment:t1, or start a history of ladder's own with \`ladder up --allow-foreign\`. Nothing was changed"
+expect_err "ladder: error: table \"t1\" has the comment '2' (a version stamp) but ladder's history table does not exist: adopt the plan's migrations up to 2 from comment:t1, keep that store (comment:t1), or start a history of ladder's own (LADDER_ALLOW_FOREIGN). Nothing was changed
+ladder: hint: \`ladder adopt --from comment:t1\` records those versions in ladder's history, then \`ladder up\`
+ladder: hint: or keep that store: \`--store comment:t1\`
+ladder: hint: or start a history of ladder's own: \`ladder up --allow-foreign\`"
 run -m small -d "$ADB" status
 expect_out_has "Note: table \"t1\" has the comment '2' (a version stamp)"
 run -m small -d "$ADB" --store comment:t1 up

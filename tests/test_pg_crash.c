@@ -123,7 +123,7 @@ static void killed_no_transaction_step_shows_as_interrupted(void **state)
 	assert_int_equal(status->problems, 1);
 	ladder_status_free(status);
 	before = pgu_snapshot(url);
-	tu_assert_error(ladder_migrate(&result, db, plan, NULL), LADDER_EINTERRUPTED, "ladder repair --applied 2");
+	tu_assert_error(ladder_migrate(&result, db, plan, NULL), LADDER_EINTERRUPTED, "repair its record, as applied if it completed");
 	after = pgu_snapshot(url);
 	assert_string_equal(before, after);
 	assert_int_equal(pgu_advisory_locks(url), 0);
