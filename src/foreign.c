@@ -410,14 +410,12 @@ static int summarise(char *buf, size_t len, ladder_db *db, const foreign_source 
 {
 	reader r;
 	/* A table that is not the tool's is a note, not an error: the last
-	 * error stays what it was. Kept here, not in allocated memory, so
-	 * that keeping it cannot fail (a message is at most 8 KiB, error.c). */
-	int code = ladder_error_last()->code;
-	char message[8192];
+	 * error stays what it was. */
+	ladder_error_saved saved;
 	int found = 1;
 	int error;
 
-	snprintf(message, sizeof(message), "%s", ladder_error_last()->message);
+	ladder_error_save(&saved);
 	if ((error = read_table(&r, db, src)) == LADDER_ENOMEM || error == LADDER_ELOCKED) {
 		reader_clear(&r);
 		return error;
@@ -436,7 +434,7 @@ static int summarise(char *buf, size_t len, ladder_db *db, const foreign_source 
 	else
 		snprintf(buf, len, "records %zu applied version(s), up to %" PRId64, r.count, reader_head(&r));
 	reader_clear(&r);
-	ladder_error_set(code, "%s", message);
+	ladder_error_restore(&saved);
 	return found;
 }
 

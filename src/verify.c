@@ -220,13 +220,13 @@ static int seed(verifier *v, ladder_db *db)
 	if (v->opts->seed_sql == NULL)
 		return 0;
 	error = conn_exec(db->conn, v->opts->seed_sql, strlen(v->opts->seed_sql), 0, &offset);
-	if (error < 0) {
-		char message[1024];
-		snprintf(message, sizeof(message), "%s", ladder_error_last()->message);
+	/* ladder_error_set formats before it stores: the last message can be
+	 * an argument. */
+	if (error < 0)
 		return ladder_error_set(LADDER_EINVALID, "%s:%d: %s (the seed SQL)",
 		                        v->opts->seed_source ? v->opts->seed_source : "seed",
-		                        offset == (size_t)-1 ? 1 : ladder_line_of(v->opts->seed_sql, offset), message);
-	}
+		                        offset == (size_t)-1 ? 1 : ladder_line_of(v->opts->seed_sql, offset),
+		                        ladder_error_last()->message);
 	return 0;
 }
 

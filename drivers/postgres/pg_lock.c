@@ -272,10 +272,10 @@ int ladder_pg__lock(ladder_conn *base, const ladder_store *store, int timeout_ms
 		delay_ms = delay_ms * 2 > POLL_MAX_MS ? POLL_MAX_MS : delay_ms * 2;
 	}
 	if (error == 0 && conn->settings_scoped && (error = scope_settings(conn)) < 0) {
-		char message[1024];
-		snprintf(message, sizeof(message), "%s", ladder_error_last()->message);
+		ladder_error_saved saved;
+		ladder_error_save(&saved);
 		unlock_key(conn);
-		ladder_error_set(error, "%s", message);
+		ladder_error_restore(&saved);
 	}
 	return error;
 }
@@ -297,22 +297,20 @@ int ladder_pg__unlock(ladder_conn *base, const ladder_store *store)
 
 void ladder_pg__release(ladder_pg_conn *conn)
 {
-	ladder_error saved;
-	char message[2048];
+	ladder_error_saved saved;
 
 	if (!conn->lock_held && conn->saved_search_path == NULL)
 		return;
 	/* close() keeps the caller's error. A session that is gone, or inside a
 	 * failed transaction, cannot run the unlock; for our own connections
 	 * PQfinish ends the session, which frees the lock. */
-	saved = *ladder_error_last();
-	snprintf(message, sizeof(message), "%s", saved.message);
+	ladder_error_save(&saved);
 	if (PQstatus(conn->pg) == CONNECTION_OK && PQtransactionStatus(conn->pg) == PQTRANS_IDLE) {
 		restore_settings(conn);
 		if (conn->lock_held)
 			unlock_key(conn);
 	}
-	ladder_error_set(saved.code, "%s", message);
+	ladder_error_restore(&saved);
 }
 
 /* --- emptiness ---------------------------------------------------------------------------- */

@@ -256,6 +256,21 @@ struct ladder_conn {
 LADDER_EXTERN int ladder_db_wrap(ladder_db **out, const char *driver, void *native,
                                  const ladder_open_options *opts);
 
+/* Room for a server's long message with its context; a longer one is cut
+ * and ends in an ellipsis, never silently. */
+#define LADDER_ERROR_MAX 8192
+
+/* The last error, kept whole while clean-up (rollback, unlock, putting
+ * settings back) may raise errors of its own; no allocation, so keeping it
+ * cannot fail. */
+typedef struct ladder_error_saved {
+	int code;
+	char message[LADDER_ERROR_MAX];
+} ladder_error_saved;
+
+LADDER_EXTERN void ladder_error_save(ladder_error_saved *saved);
+LADDER_EXTERN void ladder_error_restore(const ladder_error_saved *saved);
+
 /* Helpers for drivers' messages and splitting: the line of a byte offset
  * (1-based) and the offset of the first token at or after `offset`
  * (ladder_text_is_blank is in ladder.h). */
