@@ -421,6 +421,23 @@ static int push_action(run *r, const ladder_step *step, ladder_direction dir)
 	return 0;
 }
 
+/* The state classified against the plan. A started row seen without the
+ * session lock may be another process's no-transaction step still running:
+ * only the lock holder can judge (RETRY_RUN). */
+static int analyse(run *r, analysis *a)
+{
+	int error;
+
+	r->nactions = 0;
+	if ((error = analysis_build(a, r->plan, &r->st)) < 0)
+		return error;
+	if (a->has_started && !r->tx.locked) {
+		analysis_clear(a);
+		return RETRY_RUN;
+	}
+	return 0;
+}
+
 static int plan_up(run *r)
 {
 	analysis a;
@@ -428,15 +445,8 @@ static int plan_up(run *r)
 	int use_baseline;
 	int error;
 
-	r->nactions = 0;
-	if ((error = analysis_build(&a, r->plan, &r->st)) < 0)
+	if ((error = analyse(r, &a)) != 0)
 		return error;
-	/* A started row seen without the session lock may be another process's
-	 * no-transaction step still running: only the lock holder can judge. */
-	if (a.has_started && !r->tx.locked) {
-		analysis_clear(&a);
-		return RETRY_RUN;
-	}
 	if ((error = analysis_refuse_up(&a, r->plan, target, r->opts->flags)) < 0)
 		goto done;
 	/* The baseline serves an empty database going at least as far as it;
@@ -467,13 +477,8 @@ static int plan_down(run *r)
 	int64_t target = r->opts->target;
 	int error;
 
-	r->nactions = 0;
-	if ((error = analysis_build(&a, r->plan, &r->st)) < 0)
+	if ((error = analyse(r, &a)) != 0)
 		return error;
-	if (a.has_started && !r->tx.locked) {
-		analysis_clear(&a);
-		return RETRY_RUN;
-	}
 	/* Applied entries, newest first. */
 	for (size_t k = a.count; k-- > 0 && error == 0;) {
 		const entry *e = &a.entries[k];
