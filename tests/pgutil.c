@@ -107,24 +107,18 @@ int64_t pgu_conn_int(PGconn *conn, const char *sql)
 
 int64_t pgu_int(const char *url, const char *sql)
 {
-	PGconn *conn = pgu_connect(url);
-	int64_t value = pgu_conn_int(conn, sql);
-	PQfinish(conn);
-	return value;
+	return tu_scalar(&pgu_engine, url, sql);
 }
 
-static void rows_into(PGconn *conn, const char *sql, tu_buf *sb)
+void pgu_rows(PGconn *conn, const char *sql, tu_buf *sb)
 {
 	PGresult *res = PQexec(conn, sql);
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		fail_msg("%s: %s", sql, PQerrorMessage(conn));
 	for (int r = 0; r < PQntuples(res); r++) {
-		for (int c = 0; c < PQnfields(res); c++) {
-			if (c > 0)
-				tu_buf_add(sb, "|");
-			tu_buf_add(sb, PQgetisnull(res, r, c) ? "NULL" : PQgetvalue(res, r, c));
-		}
+		for (int c = 0; c < PQnfields(res); c++)
+			tu_buf_add_field(sb, c, PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c));
 		tu_buf_add(sb, "\n");
 	}
 	PQclear(res);
@@ -132,17 +126,12 @@ static void rows_into(PGconn *conn, const char *sql, tu_buf *sb)
 
 char *pgu_text(const char *url, const char *sql)
 {
-	PGconn *conn = pgu_connect(url);
-	tu_buf sb = {0};
-	tu_buf_add(&sb, "");
-	rows_into(conn, sql, &sb);
-	PQfinish(conn);
-	return sb.buf;
+	return tu_query_text(&pgu_engine, url, sql);
 }
 
 void pgu_assert_text(const char *url, const char *sql, const char *expected)
 {
-	tu_assert_text_is(sql, pgu_text(url, sql), expected);
+	tu_assert_rows(&pgu_engine, url, sql, expected);
 }
 
 #define USER_SCHEMAS "n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'"
@@ -154,32 +143,32 @@ char *pgu_snapshot(const char *url)
 	tu_buf sb = {0};
 
 	tu_buf_add(&sb, "-- schemas\n");
-	rows_into(conn, "SELECT n.nspname FROM pg_namespace n WHERE " USER_SCHEMAS " ORDER BY 1", &sb);
+	pgu_rows(conn, "SELECT n.nspname FROM pg_namespace n WHERE " USER_SCHEMAS " ORDER BY 1", &sb);
 	tu_buf_add(&sb, "-- relations\n");
-	rows_into(conn,
-	          "SELECT n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class') FROM pg_class c "
-	          "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " USER_SCHEMAS " ORDER BY 1, 2",
-	          &sb);
+	pgu_rows(conn,
+	         "SELECT n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class') FROM pg_class c "
+	         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " USER_SCHEMAS " ORDER BY 1, 2",
+	         &sb);
 	tu_buf_add(&sb, "-- columns\n");
-	rows_into(conn,
-	          "SELECT table_schema, table_name, column_name, data_type, is_nullable, column_default FROM "
-	          "information_schema.columns WHERE table_schema NOT LIKE 'pg\\_%' AND table_schema <> "
-	          "'information_schema' ORDER BY 1, 2, ordinal_position",
-	          &sb);
+	pgu_rows(conn,
+	         "SELECT table_schema, table_name, column_name, data_type, is_nullable, column_default FROM "
+	         "information_schema.columns WHERE table_schema NOT LIKE 'pg\\_%' AND table_schema <> "
+	         "'information_schema' ORDER BY 1, 2, ordinal_position",
+	         &sb);
 	tu_buf_add(&sb, "-- indexes\n");
-	rows_into(conn,
-	          "SELECT schemaname, indexname, indexdef FROM pg_indexes WHERE schemaname NOT LIKE 'pg\\_%' "
-	          "AND schemaname <> 'information_schema' ORDER BY 1, 2",
-	          &sb);
+	pgu_rows(conn,
+	         "SELECT schemaname, indexname, indexdef FROM pg_indexes WHERE schemaname NOT LIKE 'pg\\_%' "
+	         "AND schemaname <> 'information_schema' ORDER BY 1, 2",
+	         &sb);
 	tu_buf_add(&sb, "-- functions and types\n");
-	rows_into(conn,
-	          "SELECT n.nspname, p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-	          "WHERE " USER_SCHEMAS " ORDER BY 1, 2",
-	          &sb);
-	rows_into(conn,
-	          "SELECT n.nspname, t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
-	          "WHERE " USER_SCHEMAS " ORDER BY 1, 2",
-	          &sb);
+	pgu_rows(conn,
+	         "SELECT n.nspname, p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+	         "WHERE " USER_SCHEMAS " ORDER BY 1, 2",
+	         &sb);
+	pgu_rows(conn,
+	         "SELECT n.nspname, t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+	         "WHERE " USER_SCHEMAS " ORDER BY 1, 2",
+	         &sb);
 	tables = PQexec(conn, "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n "
 	                      "ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND " USER_SCHEMAS
 	                      " ORDER BY 1");
@@ -190,7 +179,7 @@ char *pgu_snapshot(const char *url)
 		tu_buf_add(&sb, "-- rows of ");
 		tu_buf_add(&sb, name);
 		tu_buf_add(&sb, "\n");
-		rows_into(conn, tu_fmt("SELECT t::text FROM %s t ORDER BY 1", name), &sb);
+		pgu_rows(conn, tu_fmt("SELECT t::text FROM %s t ORDER BY 1", name), &sb);
 	}
 	PQclear(tables);
 	PQfinish(conn);
@@ -199,14 +188,7 @@ char *pgu_snapshot(const char *url)
 
 ladder_db *pgu_open(const char *url, const char *store, const char *schema)
 {
-	ladder_open_options opts = LADDER_OPEN_OPTIONS_INIT;
-	ladder_db *db = NULL;
-
-	opts.store = store;
-	opts.schema = schema;
-	if (ladder_db_open(&db, url, &opts) < 0)
-		fail_msg("opening %s: %s", url, ladder_error_last()->message);
-	return db;
+	return tu_db_open(url, store, schema);
 }
 
 int64_t pgu_lock_key(const char *url, const char *schema, const char *spec)
