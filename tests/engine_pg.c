@@ -21,29 +21,24 @@ static void pg_drop(const char *url)
 
 static void pg_rows(const char *url, const char *sql, tu_buf *out)
 {
-	PGconn *conn = pgu_connect(url);
-	pgu_rows(conn, sql, out);
-	PQfinish(conn);
+	pgu_rows(pgu_session(url), sql, out);
 }
 
 static void pg_exec(const char *url, const char *sql)
 {
-	PGconn *conn = pgu_connect(url);
-	pgu_exec(conn, sql);
-	PQfinish(conn);
+	pgu_exec(pgu_session(url), sql);
 }
 
 /* The next transaction ID (taking none: any write takes one) and the
  * physical versions of the history rows. */
 static char *pg_write_mark(const char *url)
 {
-	PGconn *conn = pgu_connect(url);
+	PGconn *conn = pgu_session(url);
 	tu_buf mark = {0};
 
 	pgu_rows(conn, "SELECT pg_snapshot_xmax(pg_current_snapshot())", &mark);
 	if (pgu_conn_int(conn, "SELECT count(*) FROM pg_class WHERE relname = 'ladder_history'") > 0)
 		pgu_rows(conn, "SELECT xmin, ctid, version FROM ladder_history ORDER BY version", &mark);
-	PQfinish(conn);
 	return mark.buf;
 }
 

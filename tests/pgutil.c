@@ -64,6 +64,60 @@ PGconn *pgu_connect(const char *url)
 	return conn;
 }
 
+/* Connections the tests look through, kept open: a new one costs tens of
+ * milliseconds on a busy machine and the suites look thousands of times.
+ * Only the process that opened one uses it (a forked child would share its
+ * socket); the least recently used goes when the table is full, and a
+ * database's go before it is dropped. */
+#define SESSIONS 8
+static struct {
+	char *url;
+	PGconn *conn;
+	pid_t pid;
+	unsigned long used;
+} sessions[SESSIONS];
+static unsigned long session_clock;
+
+static void forget_session(int i)
+{
+	if (sessions[i].pid == getpid())
+		PQfinish(sessions[i].conn);
+	free(sessions[i].url);
+	memset(&sessions[i], 0, sizeof(sessions[i]));
+}
+
+static void forget_sessions(void)
+{
+	for (int i = 0; i < SESSIONS; i++)
+		if (sessions[i].url != NULL)
+			forget_session(i);
+}
+
+PGconn *pgu_session(const char *url)
+{
+	int slot = 0;
+
+	for (int i = 0; i < SESSIONS; i++) {
+		if (sessions[i].url != NULL && sessions[i].pid == getpid() && strcmp(sessions[i].url, url) == 0 &&
+		    PQstatus(sessions[i].conn) == CONNECTION_OK) {
+			sessions[i].used = ++session_clock;
+			return sessions[i].conn;
+		}
+		if (sessions[i].used < sessions[slot].used)
+			slot = i;
+	}
+	if (session_clock == 0)
+		atexit(forget_sessions);
+	if (sessions[slot].url != NULL)
+		forget_session(slot);
+	sessions[slot].conn = pgu_connect(url);
+	sessions[slot].url = strdup(url);
+	assert_non_null(sessions[slot].url);
+	sessions[slot].pid = getpid();
+	sessions[slot].used = ++session_clock;
+	return sessions[slot].conn;
+}
+
 void pgu_exec(PGconn *conn, const char *sql)
 {
 	PGresult *res = PQexec(conn, sql);
@@ -75,11 +129,9 @@ void pgu_exec(PGconn *conn, const char *sql)
 const char *pgu_new_db(const char *tag, const char **name)
 {
 	static int counter;
-	PGconn *admin = pgu_connect(pgu_server_url());
 	const char *db = tu_keep(tu_fmt("ladder_%s_%d_%d", tag, (int)getpid(), ++counter));
 
-	pgu_exec(admin, tu_fmt("CREATE DATABASE \"%s\"", db));
-	PQfinish(admin);
+	pgu_exec(pgu_session(pgu_server_url()), tu_fmt("CREATE DATABASE \"%s\"", db));
 	if (name)
 		*name = db;
 	return tu_keep(pgu_url("postgres", NULL, db));
@@ -87,9 +139,10 @@ const char *pgu_new_db(const char *tag, const char **name)
 
 void pgu_drop_db(const char *name)
 {
-	PGconn *admin = pgu_connect(pgu_server_url());
-	pgu_exec(admin, tu_fmt("DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", name));
-	PQfinish(admin);
+	for (int i = 0; i < SESSIONS; i++)
+		if (sessions[i].url != NULL && strcmp(strrchr(sessions[i].url, '/') + 1, name) == 0)
+			forget_session(i);
+	pgu_exec(pgu_session(pgu_server_url()), tu_fmt("DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", name));
 }
 
 int64_t pgu_conn_int(PGconn *conn, const char *sql)
@@ -138,7 +191,7 @@ void pgu_assert_text(const char *url, const char *sql, const char *expected)
 
 char *pgu_snapshot(const char *url)
 {
-	PGconn *conn = pgu_connect(url);
+	PGconn *conn = pgu_session(url);
 	PGresult *tables;
 	tu_buf sb = {0};
 
@@ -182,7 +235,6 @@ char *pgu_snapshot(const char *url)
 		pgu_rows(conn, tu_fmt("SELECT t::text FROM %s t ORDER BY 1", name), &sb);
 	}
 	PQclear(tables);
-	PQfinish(conn);
 	return sb.buf;
 }
 
@@ -193,7 +245,7 @@ ladder_db *pgu_open(const char *url, const char *store, const char *schema)
 
 int64_t pgu_lock_key(const char *url, const char *schema, const char *spec)
 {
-	PGconn *conn = pgu_connect(url);
+	PGconn *conn = pgu_session(url);
 	const char *params[2] = {schema, spec};
 	PGresult *res = PQexecParams(conn,
 	                             "SELECT hashtextextended('ladder:' || COALESCE($1, current_schema(), '') || ':' "
@@ -205,7 +257,6 @@ int64_t pgu_lock_key(const char *url, const char *schema, const char *spec)
 		fail_msg("lock key: %s", PQerrorMessage(conn));
 	key = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
-	PQfinish(conn);
 	return key;
 }
 

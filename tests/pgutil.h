@@ -34,6 +34,9 @@ void pgu_drop_db(const char *name);
 extern tu_engine pgu_engine;
 
 PGconn *pgu_connect(const char *url);
+/* A connection to url kept open for this process to look through (never
+ * PQfinish it): what the looks below use. */
+PGconn *pgu_session(const char *url);
 void pgu_rows(PGconn *conn, const char *sql, tu_buf *out); /* as tu_engine.rows */
 void pgu_exec(PGconn *conn, const char *sql);
 int64_t pgu_conn_int(PGconn *conn, const char *sql); /* first column of first row; -1 if none */
