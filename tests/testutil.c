@@ -317,7 +317,8 @@ int tu_fork_many(int n, int (*child)(int i, void *ctx), void *ctx, int *statuses
 typedef struct {
 	const char *target;
 	const ladder_plan *plan;
-	unsigned int flags;
+	const unsigned int *flags;
+	int nflags;
 	int results[2];
 } migrate_many_ctx;
 
@@ -331,7 +332,7 @@ static int migrate_one(int i, void *arg)
 	int error;
 
 	close(m->results[0]);
-	opts.flags = m->flags;
+	opts.flags = m->flags[i % m->nflags];
 	error = ladder_db_open(&db, m->target, NULL);
 	if (error == 0)
 		error = ladder_migrate(&result, db, m->plan, &opts);
@@ -345,9 +346,9 @@ static int migrate_one(int i, void *arg)
 	return 0;
 }
 
-size_t tu_migrate_many(int n, const char *target, const ladder_plan *plan, unsigned int flags)
+size_t tu_migrate_many(int n, const char *target, const ladder_plan *plan, const unsigned int *flags, int nflags)
 {
-	migrate_many_ctx m = {target, plan, flags, {-1, -1}};
+	migrate_many_ctx m = {target, plan, flags, nflags, {-1, -1}};
 	size_t total = 0;
 	int failures;
 

@@ -92,9 +92,10 @@ double tu_now_ms(void);
 int tu_fork_many(int n, int (*child)(int i, void *ctx), void *ctx, int *statuses);
 
 /* n processes, started at once by tu_fork_many, each opening target (a
- * sqlite: path or a postgres URL) and migrating plan with flags. Returns the
- * sum of steps they applied; asserts every one succeeded. */
-size_t tu_migrate_many(int n, const char *target, const ladder_plan *plan, unsigned int flags);
+ * sqlite: path or a postgres URL) and migrating plan, child i with
+ * flags[i % nflags]. Returns the sum of steps they applied; asserts every
+ * one succeeded. */
+size_t tu_migrate_many(int n, const char *target, const ladder_plan *plan, const unsigned int *flags, int nflags);
 
 /* A child process that opens target and migrates plan with flags: exits 0,
  * or 1 printing the error. */
