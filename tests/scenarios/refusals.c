@@ -41,8 +41,7 @@ void edited_migration_is_refused_then_repaired(void **state)
 	assert_int_equal(result.applied, 1);
 	assert_int_equal(ladder_migrate(&result, db, plan, NULL), 0);
 	assert_int_equal(result.applied, 1);
-	assert_int_equal(ladder_migrate(&result, db, plan, NULL), 0);
-	assert_int_equal(result.fast_path, 1);
+	tu_assert_fast_path(db, plan);
 	ladder_db_close(db);
 	ladder_plan_free(plan);
 	free(before);
@@ -55,7 +54,6 @@ void crlf_checkout_is_not_an_edit(void **state)
 	const char *url = e->fresh("crlf");
 	ladder_plan *plan;
 	ladder_db *db = tu_db_open(url, NULL, NULL);
-	ladder_result result;
 
 	tu_write(dir, "1_a.up.sql", "CREATE TABLE a (id integer);\nCREATE TABLE b (id integer);\n");
 	plan = tu_plan(dir);
@@ -63,8 +61,7 @@ void crlf_checkout_is_not_an_edit(void **state)
 	ladder_plan_free(plan);
 	tu_write(dir, "1_a.up.sql", "CREATE TABLE a (id integer);\r\nCREATE TABLE b (id integer);\r\n");
 	plan = tu_plan(dir);
-	assert_int_equal(ladder_migrate(&result, db, plan, NULL), 0);
-	assert_int_equal(result.fast_path, 1);
+	tu_assert_fast_path(db, plan);
 	ladder_db_close(db);
 	ladder_plan_free(plan);
 }
@@ -100,7 +97,6 @@ void out_of_order_is_refused_unless_allowed(void **state)
 	const char *url = e->fresh("order");
 	ladder_plan *plan;
 	ladder_db *db = tu_db_open(url, NULL, NULL);
-	ladder_result result;
 	char *before;
 
 	tu_write(dir, "1_a.up.sql", "CREATE TABLE a (id integer);\n");
@@ -116,8 +112,7 @@ void out_of_order_is_refused_unless_allowed(void **state)
 	assert_int_equal(tu_up(db, plan, LADDER_ALLOW_OUT_OF_ORDER), 0);
 	assert_int_equal(tu_scalar(e, url, "SELECT count(*) FROM ladder_history"), 3);
 	/* the chain was rebuilt: the next open is the fast path again */
-	assert_int_equal(ladder_migrate(&result, db, plan, NULL), 0);
-	assert_int_equal(result.fast_path, 1);
+	tu_assert_fast_path(db, plan);
 	ladder_db_close(db);
 	ladder_plan_free(plan);
 	free(before);

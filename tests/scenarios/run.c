@@ -238,8 +238,7 @@ static void walks_the_steps(const tu_engine *e, const ladder_plan *plan, const c
 	assert_int_equal(ladder_migrate(&result, db, plan, NULL), 0);
 	assert_int_equal(result.applied, 3);
 	assert_int_equal(tu_objects(e, url, "type = 'table' AND name = 'path_steps'"), 1);
-	assert_int_equal(ladder_migrate(&result, db, plan, NULL), 0);
-	assert_int_equal(result.fast_path, 1);
+	tu_assert_fast_path(db, plan);
 	ladder_db_close(db);
 }
 
@@ -264,8 +263,7 @@ void baseline_only_for_empty_databases(void **state)
 	assert_int_equal(tu_objects(e, fresh, "name = 'path_steps'"), 0);
 	tu_assert_rows(e, fresh, "SELECT version || ':' || kind FROM ladder_history ORDER BY version",
 	               "2:baseline\n3:migration\n");
-	assert_int_equal(ladder_migrate(&result, db, plan, NULL), 0);
-	assert_int_equal(result.fast_path, 1);
+	tu_assert_fast_path(db, plan);
 	ladder_db_close(db);
 
 	/* a database that already holds something is not empty: a table, or
@@ -315,8 +313,7 @@ void no_transaction_steps_are_recorded_and_repaired(void **state)
 	assert_int_equal(ladder_migrate(&result, db, plan, NULL), 0);
 	assert_int_equal(result.applied, 1);
 	tu_assert_rows(e, url, TU_HISTORY_STATES, "1:done\n2:done\n3:done\n");
-	assert_int_equal(ladder_migrate(&result, db, plan, NULL), 0);
-	assert_int_equal(result.fast_path, 1);
+	tu_assert_fast_path(db, plan);
 	ladder_db_close(db);
 	ladder_plan_free(plan);
 }

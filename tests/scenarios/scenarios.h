@@ -46,6 +46,9 @@ TU_SCENARIOS(TU_DECLARE_SCENARIO)
 /* Steps 1 a (up, down), 2 b in dbmate's one-file form (two rows), 3 c. */
 const char *tu_three_steps(void);
 
+/* The next migrate has nothing to do: the fast path. */
+void tu_assert_fast_path(ladder_db *db, const ladder_plan *plan);
+
 /* What the history store records, one "version:state" line each. */
 #define TU_HISTORY_STATES "SELECT version || ':' || state FROM ladder_history ORDER BY version"
 

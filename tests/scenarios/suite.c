@@ -19,6 +19,14 @@ const char *tu_three_steps(void)
 	return dir;
 }
 
+void tu_assert_fast_path(ladder_db *db, const ladder_plan *plan)
+{
+	ladder_result result;
+	assert_int_equal(ladder_migrate(&result, db, plan, NULL), 0);
+	assert_int_equal(result.fast_path, 1);
+	assert_int_equal(result.applied, 0);
+}
+
 int tu_run_scenarios(tu_engine *e, const struct CMUnitTest *own, size_t n_own)
 {
 #define TU_SCENARIO_TEST(name) {#name, name, NULL, NULL, NULL},
