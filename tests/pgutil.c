@@ -64,6 +64,60 @@ PGconn *pgu_connect(const char *url)
 	return conn;
 }
 
+/* Connections the tests look through, kept open: a new one costs tens of
+ * milliseconds on a busy machine and the suites look thousands of times.
+ * Only the process that opened one uses it (a forked child would share its
+ * socket); the least recently used goes when the table is full, and a
+ * database's go before it is dropped. */
+#define SESSIONS 8
+static struct {
+	char *url;
+	PGconn *conn;
+	pid_t pid;
+	unsigned long used;
+} sessions[SESSIONS];
+static unsigned long session_clock;
+
+static void forget_session(int i)
+{
+	if (sessions[i].pid == getpid())
+		PQfinish(sessions[i].conn);
+	free(sessions[i].url);
+	memset(&sessions[i], 0, sizeof(sessions[i]));
+}
+
+static void forget_sessions(void)
+{
+	for (int i = 0; i < SESSIONS; i++)
+		if (sessions[i].url != NULL)
+			forget_session(i);
+}
+
+PGconn *pgu_session(const char *url)
+{
+	int slot = 0;
+
+	for (int i = 0; i < SESSIONS; i++) {
+		if (sessions[i].url != NULL && sessions[i].pid == getpid() && strcmp(sessions[i].url, url) == 0 &&
+		    PQstatus(sessions[i].conn) == CONNECTION_OK) {
+			sessions[i].used = ++session_clock;
+			return sessions[i].conn;
+		}
+		if (sessions[i].used < sessions[slot].used)
+			slot = i;
+	}
+	if (session_clock == 0)
+		atexit(forget_sessions);
+	if (sessions[slot].url != NULL)
+		forget_session(slot);
+	sessions[slot].conn = pgu_connect(url);
+	sessions[slot].url = strdup(url);
+	assert_non_null(sessions[slot].url);
+	sessions[slot].pid = getpid();
+	sessions[slot].used = ++session_clock;
+	return sessions[slot].conn;
+}
+
 void pgu_exec(PGconn *conn, const char *sql)
 {
 	PGresult *res = PQexec(conn, sql);
@@ -75,11 +129,9 @@ void pgu_exec(PGconn *conn, const char *sql)
 const char *pgu_new_db(const char *tag, const char **name)
 {
 	static int counter;
-	PGconn *admin = pgu_connect(pgu_server_url());
 	const char *db = tu_keep(tu_fmt("ladder_%s_%d_%d", tag, (int)getpid(), ++counter));
 
-	pgu_exec(admin, tu_fmt("CREATE DATABASE \"%s\"", db));
-	PQfinish(admin);
+	pgu_exec(pgu_session(pgu_server_url()), tu_fmt("CREATE DATABASE \"%s\"", db));
 	if (name)
 		*name = db;
 	return tu_keep(pgu_url("postgres", NULL, db));
@@ -87,9 +139,10 @@ const char *pgu_new_db(const char *tag, const char **name)
 
 void pgu_drop_db(const char *name)
 {
-	PGconn *admin = pgu_connect(pgu_server_url());
-	pgu_exec(admin, tu_fmt("DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", name));
-	PQfinish(admin);
+	for (int i = 0; i < SESSIONS; i++)
+		if (sessions[i].url != NULL && strcmp(strrchr(sessions[i].url, '/') + 1, name) == 0)
+			forget_session(i);
+	pgu_exec(pgu_session(pgu_server_url()), tu_fmt("DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", name));
 }
 
 int64_t pgu_conn_int(PGconn *conn, const char *sql)
@@ -107,24 +160,18 @@ int64_t pgu_conn_int(PGconn *conn, const char *sql)
 
 int64_t pgu_int(const char *url, const char *sql)
 {
-	PGconn *conn = pgu_connect(url);
-	int64_t value = pgu_conn_int(conn, sql);
-	PQfinish(conn);
-	return value;
+	return tu_scalar(&pgu_engine, url, sql);
 }
 
-static void rows_into(PGconn *conn, const char *sql, tu_buf *sb)
+void pgu_rows(PGconn *conn, const char *sql, tu_buf *sb)
 {
 	PGresult *res = PQexec(conn, sql);
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		fail_msg("%s: %s", sql, PQerrorMessage(conn));
 	for (int r = 0; r < PQntuples(res); r++) {
-		for (int c = 0; c < PQnfields(res); c++) {
-			if (c > 0)
-				tu_buf_add(sb, "|");
-			tu_buf_add(sb, PQgetisnull(res, r, c) ? "NULL" : PQgetvalue(res, r, c));
-		}
+		for (int c = 0; c < PQnfields(res); c++)
+			tu_buf_add_field(sb, c, PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c));
 		tu_buf_add(sb, "\n");
 	}
 	PQclear(res);
@@ -132,54 +179,49 @@ static void rows_into(PGconn *conn, const char *sql, tu_buf *sb)
 
 char *pgu_text(const char *url, const char *sql)
 {
-	PGconn *conn = pgu_connect(url);
-	tu_buf sb = {0};
-	tu_buf_add(&sb, "");
-	rows_into(conn, sql, &sb);
-	PQfinish(conn);
-	return sb.buf;
+	return tu_query_text(&pgu_engine, url, sql);
 }
 
 void pgu_assert_text(const char *url, const char *sql, const char *expected)
 {
-	tu_assert_text_is(sql, pgu_text(url, sql), expected);
+	tu_assert_rows(&pgu_engine, url, sql, expected);
 }
 
 #define USER_SCHEMAS "n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'"
 
 char *pgu_snapshot(const char *url)
 {
-	PGconn *conn = pgu_connect(url);
+	PGconn *conn = pgu_session(url);
 	PGresult *tables;
 	tu_buf sb = {0};
 
 	tu_buf_add(&sb, "-- schemas\n");
-	rows_into(conn, "SELECT n.nspname FROM pg_namespace n WHERE " USER_SCHEMAS " ORDER BY 1", &sb);
+	pgu_rows(conn, "SELECT n.nspname FROM pg_namespace n WHERE " USER_SCHEMAS " ORDER BY 1", &sb);
 	tu_buf_add(&sb, "-- relations\n");
-	rows_into(conn,
-	          "SELECT n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class') FROM pg_class c "
-	          "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " USER_SCHEMAS " ORDER BY 1, 2",
-	          &sb);
+	pgu_rows(conn,
+	         "SELECT n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class') FROM pg_class c "
+	         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " USER_SCHEMAS " ORDER BY 1, 2",
+	         &sb);
 	tu_buf_add(&sb, "-- columns\n");
-	rows_into(conn,
-	          "SELECT table_schema, table_name, column_name, data_type, is_nullable, column_default FROM "
-	          "information_schema.columns WHERE table_schema NOT LIKE 'pg\\_%' AND table_schema <> "
-	          "'information_schema' ORDER BY 1, 2, ordinal_position",
-	          &sb);
+	pgu_rows(conn,
+	         "SELECT table_schema, table_name, column_name, data_type, is_nullable, column_default FROM "
+	         "information_schema.columns WHERE table_schema NOT LIKE 'pg\\_%' AND table_schema <> "
+	         "'information_schema' ORDER BY 1, 2, ordinal_position",
+	         &sb);
 	tu_buf_add(&sb, "-- indexes\n");
-	rows_into(conn,
-	          "SELECT schemaname, indexname, indexdef FROM pg_indexes WHERE schemaname NOT LIKE 'pg\\_%' "
-	          "AND schemaname <> 'information_schema' ORDER BY 1, 2",
-	          &sb);
+	pgu_rows(conn,
+	         "SELECT schemaname, indexname, indexdef FROM pg_indexes WHERE schemaname NOT LIKE 'pg\\_%' "
+	         "AND schemaname <> 'information_schema' ORDER BY 1, 2",
+	         &sb);
 	tu_buf_add(&sb, "-- functions and types\n");
-	rows_into(conn,
-	          "SELECT n.nspname, p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-	          "WHERE " USER_SCHEMAS " ORDER BY 1, 2",
-	          &sb);
-	rows_into(conn,
-	          "SELECT n.nspname, t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
-	          "WHERE " USER_SCHEMAS " ORDER BY 1, 2",
-	          &sb);
+	pgu_rows(conn,
+	         "SELECT n.nspname, p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+	         "WHERE " USER_SCHEMAS " ORDER BY 1, 2",
+	         &sb);
+	pgu_rows(conn,
+	         "SELECT n.nspname, t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+	         "WHERE " USER_SCHEMAS " ORDER BY 1, 2",
+	         &sb);
 	tables = PQexec(conn, "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n "
 	                      "ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND " USER_SCHEMAS
 	                      " ORDER BY 1");
@@ -190,28 +232,20 @@ char *pgu_snapshot(const char *url)
 		tu_buf_add(&sb, "-- rows of ");
 		tu_buf_add(&sb, name);
 		tu_buf_add(&sb, "\n");
-		rows_into(conn, tu_fmt("SELECT t::text FROM %s t ORDER BY 1", name), &sb);
+		pgu_rows(conn, tu_fmt("SELECT t::text FROM %s t ORDER BY 1", name), &sb);
 	}
 	PQclear(tables);
-	PQfinish(conn);
 	return sb.buf;
 }
 
 ladder_db *pgu_open(const char *url, const char *store, const char *schema)
 {
-	ladder_open_options opts = LADDER_OPEN_OPTIONS_INIT;
-	ladder_db *db = NULL;
-
-	opts.store = store;
-	opts.schema = schema;
-	if (ladder_db_open(&db, url, &opts) < 0)
-		fail_msg("opening %s: %s", url, ladder_error_last()->message);
-	return db;
+	return tu_db_open(url, store, schema);
 }
 
 int64_t pgu_lock_key(const char *url, const char *schema, const char *spec)
 {
-	PGconn *conn = pgu_connect(url);
+	PGconn *conn = pgu_session(url);
 	const char *params[2] = {schema, spec};
 	PGresult *res = PQexecParams(conn,
 	                             "SELECT hashtextextended('ladder:' || COALESCE($1, current_schema(), '') || ':' "
@@ -223,7 +257,6 @@ int64_t pgu_lock_key(const char *url, const char *schema, const char *spec)
 		fail_msg("lock key: %s", PQerrorMessage(conn));
 	key = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
-	PQfinish(conn);
 	return key;
 }
 

@@ -8,7 +8,7 @@
 #ifndef LADDER_PGUTIL_H
 #define LADDER_PGUTIL_H
 
-#include "testutil.h"
+#include "engine.h"
 
 #include <libpq-fe.h>
 
@@ -30,10 +30,17 @@ const char *pgu_url(const char *user, const char *password, const char *dbname);
 const char *pgu_new_db(const char *tag, const char **name);
 void pgu_drop_db(const char *name);
 
+/* The PostgreSQL fixture of engine.h (engine_pg.c). */
+extern tu_engine pgu_engine;
+
 PGconn *pgu_connect(const char *url);
+/* A connection to url kept open for this process to look through (never
+ * PQfinish it): what the looks below use. */
+PGconn *pgu_session(const char *url);
+void pgu_rows(PGconn *conn, const char *sql, tu_buf *out); /* as tu_engine.rows */
 void pgu_exec(PGconn *conn, const char *sql);
 int64_t pgu_conn_int(PGconn *conn, const char *sql); /* first column of first row; -1 if none */
-int64_t pgu_int(const char *url, const char *sql);
+int64_t pgu_int(const char *url, const char *sql);    /* -1 if none or NULL */
 char *pgu_text(const char *url, const char *sql); /* '|' between columns, '\n' after rows; free() */
 void pgu_assert_text(const char *url, const char *sql, const char *expected);
 char *pgu_snapshot(const char *url); /* free() */

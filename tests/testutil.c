@@ -2,7 +2,7 @@
  * testutil.c — the shared test helpers declared in testutil.h.
  */
 #define _GNU_SOURCE
-#include "testutil.h"
+#include "engine.h"
 
 #include <ftw.h>
 #include <grp.h>
@@ -127,12 +127,7 @@ ladder_plan *tu_plan(const char *dir)
 
 ladder_db *tu_open_store(const char *path, const char *store)
 {
-	ladder_open_options opts = LADDER_OPEN_OPTIONS_INIT;
-	ladder_db *db = NULL;
-	opts.store = store;
-	if (ladder_db_open(&db, tu_fmt("sqlite:%s", path), &opts) < 0)
-		fail_msg("opening %s: %s", path, ladder_error_last()->message);
-	return db;
+	return tu_db_open(tu_fmt("sqlite:%s", path), store, NULL);
 }
 
 ladder_db *tu_open(const char *path)
@@ -168,6 +163,13 @@ void tu_buf_add(tu_buf *b, const char *s)
 	b->len += n;
 }
 
+void tu_buf_add_field(tu_buf *b, int column, const char *value)
+{
+	if (column > 0)
+		tu_buf_add(b, "|");
+	tu_buf_add(b, value ? value : "NULL");
+}
+
 void tu_assert_text_is(const char *what, char *text, const char *expected)
 {
 	if (strcmp(text, expected) != 0) {
@@ -178,7 +180,7 @@ void tu_assert_text_is(const char *what, char *text, const char *expected)
 	free(text);
 }
 
-static void rows_into(sqlite3 *db, const char *sql, tu_buf *sb)
+void tu_sqlite_rows(sqlite3 *db, const char *sql, tu_buf *sb)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc;
@@ -186,12 +188,8 @@ static void rows_into(sqlite3 *db, const char *sql, tu_buf *sb)
 	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
 		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		for (int i = 0; i < sqlite3_column_count(stmt); i++) {
-			const unsigned char *v = sqlite3_column_text(stmt, i);
-			if (i > 0)
-				tu_buf_add(sb, "|");
-			tu_buf_add(sb, v ? (const char *)v : "NULL");
-		}
+		for (int i = 0; i < sqlite3_column_count(stmt); i++)
+			tu_buf_add_field(sb, i, (const char *)sqlite3_column_text(stmt, i));
 		tu_buf_add(sb, "\n");
 	}
 	if (rc != SQLITE_DONE)
@@ -201,32 +199,17 @@ static void rows_into(sqlite3 *db, const char *sql, tu_buf *sb)
 
 char *tu_text(const char *path, const char *sql)
 {
-	sqlite3 *db = tu_sqlite(path);
-	tu_buf sb = {0};
-	tu_buf_add(&sb, "");
-	rows_into(db, sql, &sb);
-	sqlite3_close(db);
-	return sb.buf;
+	return tu_query_text(&tu_sqlite_engine, path, sql);
 }
 
 void tu_assert_text(const char *path, const char *sql, const char *expected)
 {
-	tu_assert_text_is(sql, tu_text(path, sql), expected);
+	tu_assert_rows(&tu_sqlite_engine, path, sql, expected);
 }
 
 int64_t tu_int(const char *path, const char *sql)
 {
-	sqlite3 *db = tu_sqlite(path);
-	sqlite3_stmt *stmt = NULL;
-	int64_t value = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		value = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	sqlite3_close(db);
-	return value;
+	return tu_scalar(&tu_sqlite_engine, path, sql);
 }
 
 char *tu_snapshot(const char *path)
@@ -236,9 +219,9 @@ char *tu_snapshot(const char *path)
 	tu_buf sb = {0};
 
 	tu_buf_add(&sb, "-- schema\n");
-	rows_into(db, "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name", &sb);
+	tu_sqlite_rows(db, "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name", &sb);
 	tu_buf_add(&sb, "-- user_version\n");
-	rows_into(db, "PRAGMA user_version", &sb);
+	tu_sqlite_rows(db, "PRAGMA user_version", &sb);
 	if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name", -1, &stmt,
 	                       NULL) != SQLITE_OK)
 		fail_msg("snapshot: %s", sqlite3_errmsg(db));
@@ -247,7 +230,7 @@ char *tu_snapshot(const char *path)
 		tu_buf_add(&sb, "-- table ");
 		tu_buf_add(&sb, (const char *)sqlite3_column_text(stmt, 0));
 		tu_buf_add(&sb, "\n");
-		rows_into(db, sql, &sb);
+		tu_sqlite_rows(db, sql, &sb);
 		sqlite3_free(sql);
 	}
 	sqlite3_finalize(stmt);
@@ -334,7 +317,8 @@ int tu_fork_many(int n, int (*child)(int i, void *ctx), void *ctx, int *statuses
 typedef struct {
 	const char *target;
 	const ladder_plan *plan;
-	unsigned int flags;
+	const unsigned int *flags;
+	int nflags;
 	int results[2];
 } migrate_many_ctx;
 
@@ -348,7 +332,7 @@ static int migrate_one(int i, void *arg)
 	int error;
 
 	close(m->results[0]);
-	opts.flags = m->flags;
+	opts.flags = m->flags[i % m->nflags];
 	error = ladder_db_open(&db, m->target, NULL);
 	if (error == 0)
 		error = ladder_migrate(&result, db, m->plan, &opts);
@@ -362,9 +346,9 @@ static int migrate_one(int i, void *arg)
 	return 0;
 }
 
-size_t tu_migrate_many(int n, const char *target, const ladder_plan *plan, unsigned int flags)
+size_t tu_migrate_many(int n, const char *target, const ladder_plan *plan, const unsigned int *flags, int nflags)
 {
-	migrate_many_ctx m = {target, plan, flags, {-1, -1}};
+	migrate_many_ctx m = {target, plan, flags, nflags, {-1, -1}};
 	size_t total = 0;
 	int failures;
 

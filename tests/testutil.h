@@ -19,6 +19,13 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+/* A growing NUL-terminated string; {0} is empty, buf is NULL until the
+ * first tu_buf_add and is malloc'd: the caller frees it. */
+typedef struct {
+	char *buf;
+	size_t len, cap;
+} tu_buf;
+
 /* A fresh directory under $TMPDIR (or /tmp), removed at exit. */
 const char *tu_tmpdir(void);
 
@@ -51,8 +58,9 @@ int tu_up(ladder_db *db, const ladder_plan *plan, unsigned int flags);
 
 /* Raw SQLite on the same file. */
 sqlite3 *tu_sqlite(const char *path);
-int64_t tu_int(const char *path, const char *sql);    /* first column of first row; -1 if none */
-char *tu_text(const char *path, const char *sql);     /* all rows, '|' between columns, '\n' between rows; free() */
+void tu_sqlite_rows(sqlite3 *db, const char *sql, tu_buf *out); /* as tu_engine.rows */
+int64_t tu_int(const char *path, const char *sql);    /* first column of first row; -1 if none or NULL */
+char *tu_text(const char *path, const char *sql);     /* all rows, '|' between columns, '\n' after rows; free() */
 
 /* tu_text(path, sql) equals expected (freeing it). */
 void tu_assert_text(const char *path, const char *sql, const char *expected);
@@ -63,13 +71,12 @@ char *tu_snapshot(const char *path); /* free() */
 /* SHA-256 of the file's bytes and its mtime, to prove nothing was written. */
 void tu_file_fingerprint(const char *path, char hex[65], struct timespec *mtime);
 
-/* A growing NUL-terminated string; {0} is empty, buf is NULL until the
- * first tu_buf_add and is malloc'd: the caller frees it. */
-typedef struct {
-	char *buf;
-	size_t len, cap;
-} tu_buf;
+/* A string appended to a tu_buf. */
 void tu_buf_add(tu_buf *b, const char *s);
+
+/* One field of a row as the tests print rows: '|' before every column but
+ * the first (0), NULL as "NULL". */
+void tu_buf_add_field(tu_buf *b, int column, const char *value);
 
 /* text (freed here) equals expected; on a mismatch prints what (the query)
  * with both and fails. */
@@ -85,9 +92,10 @@ double tu_now_ms(void);
 int tu_fork_many(int n, int (*child)(int i, void *ctx), void *ctx, int *statuses);
 
 /* n processes, started at once by tu_fork_many, each opening target (a
- * sqlite: path or a postgres URL) and migrating plan with flags. Returns the
- * sum of steps they applied; asserts every one succeeded. */
-size_t tu_migrate_many(int n, const char *target, const ladder_plan *plan, unsigned int flags);
+ * sqlite: path or a postgres URL) and migrating plan, child i with
+ * flags[i % nflags]. Returns the sum of steps they applied; asserts every
+ * one succeeded. */
+size_t tu_migrate_many(int n, const char *target, const ladder_plan *plan, const unsigned int *flags, int nflags);
 
 /* A child process that opens target and migrates plan with flags: exits 0,
  * or 1 printing the error. */
