@@ -680,10 +680,20 @@ static int run_locked(run *r, int force_session_lock, int first_attempt)
 	return 0;
 }
 
-static int run_with_retries(ladder_result *out, run *r)
+static int run_with_retries(ladder_result *out, ladder_db *db, const ladder_plan *plan,
+                            const ladder_run_options *opts, ladder_direction dir)
 {
+	run whole, *r = &whole;
 	int error = 0;
 	int force_lock = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->db = db;
+	r->tx.db = db;
+	r->conn = db->conn;
+	r->plan = plan;
+	r->opts = opts;
+	r->dir = dir;
 
 	for (int attempt = 0; attempt < RETRY_LIMIT; attempt++) {
 		r->begun = 0;
@@ -723,7 +733,6 @@ int ladder_migrate(ladder_result *out, ladder_db *db, const ladder_plan *plan, c
 {
 	static const ladder_run_options defaults = LADDER_RUN_OPTIONS_INIT;
 	int64_t head = ladder_plan_head(plan);
-	run r;
 	int error;
 
 	if (opts == NULL)
@@ -756,19 +765,11 @@ int ladder_migrate(ladder_result *out, ladder_db *db, const ladder_plan *plan, c
 	 * which adopt to run, before anything runs. Never on the fast path. */
 	if (!(opts->flags & LADDER_ALLOW_FOREIGN) && (error = foreign_refuse(db)) < 0)
 		return error;
-	memset(&r, 0, sizeof(r));
-	r.db = db;
-	r.tx.db = db;
-	r.conn = db->conn;
-	r.plan = plan;
-	r.opts = opts;
-	r.dir = LADDER_UP;
-	return run_with_retries(out, &r);
+	return run_with_retries(out, db, plan, opts, LADDER_UP);
 }
 
 int ladder_down(ladder_result *out, ladder_db *db, const ladder_plan *plan, const ladder_run_options *opts)
 {
-	run r;
 	int error;
 
 	if (out)
@@ -779,12 +780,5 @@ int ladder_down(ladder_result *out, ladder_db *db, const ladder_plan *plan, cons
 		return error;
 	if (opts->target < 0 && opts->steps <= 0)
 		return ladder_error_set(LADDER_EINVALID, "ladder_down: give a target version >= 0 or steps > 0");
-	memset(&r, 0, sizeof(r));
-	r.db = db;
-	r.tx.db = db;
-	r.conn = db->conn;
-	r.plan = plan;
-	r.opts = opts;
-	r.dir = LADDER_DOWN;
-	return run_with_retries(out, &r);
+	return run_with_retries(out, db, plan, opts, LADDER_DOWN);
 }
