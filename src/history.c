@@ -17,6 +17,8 @@
 #define STATE_DONE "done"
 
 enum { COL_VERSION, COL_NAME, COL_KIND, COL_CHECKSUM, COL_CHAIN, COL_STATE, COL_APPLIED_AT, COL_DURATION };
+/* The head read's columns (LADDER_HISTORY_HEAD_COLUMNS). */
+enum { HEAD_VERSION, HEAD_CHAIN, HEAD_STATE };
 
 void ladder_utc_now(char *buf, size_t len)
 {
@@ -68,31 +70,32 @@ static int copy_cell(char *buf, size_t size, const char *cell)
 	return 0;
 }
 
-/* Every column but the name, which only a full read keeps. */
-static int parse_row(const reader *r, int ncols, const char *const *cells, ladder_row *row)
+/* Why the columns every read has are not what ladder wrote, or NULL. */
+static const char *check_common(const char *version, const char *chain, const char *state, ladder_row *row)
 {
-	const char *state = cells[COL_STATE];
-	const char *why = NULL;
+	if (parse_int64(version, &row->version) < 0 || row->version <= 0)
+		return "the version is not a positive integer";
+	if (copy_cell(row->chain, sizeof(row->chain), chain) < 0)
+		return "the chain is not text of at most 64 characters";
+	if (state == NULL || (strcmp(state, STATE_STARTED) != 0 && strcmp(state, STATE_DONE) != 0))
+		return "the state is neither 'started' nor 'done'";
+	row->started = strcmp(state, STATE_STARTED) == 0;
+	return NULL;
+}
 
-	memset(row, 0, sizeof(*row));
-	if (ncols != LADDER_HISTORY_NCOLS)
-		return ladder_error_set(LADDER_ESTORE, "%s: the history table %s read as %d columns, not %d",
-		                        ladder_db_display_name(r->db), r->store->table, ncols, LADDER_HISTORY_NCOLS);
-	if (parse_int64(cells[COL_VERSION], &row->version) < 0 || row->version <= 0)
-		why = "the version is not a positive integer";
-	else if (cells[COL_NAME] == NULL)
+/* Every column but the name, which the caller copies last. */
+static int parse_row(const reader *r, const char *const *cells, ladder_row *row)
+{
+	const char *why = check_common(cells[COL_VERSION], cells[COL_CHAIN], cells[COL_STATE], row);
+
+	if (why == NULL && cells[COL_NAME] == NULL)
 		why = "the name is NULL";
-	else if (copy_cell(row->kind, sizeof(row->kind), cells[COL_KIND]) < 0)
+	else if (why == NULL && copy_cell(row->kind, sizeof(row->kind), cells[COL_KIND]) < 0)
 		why = "the kind is not a short text";
-	else if (copy_cell(row->checksum, sizeof(row->checksum), cells[COL_CHECKSUM]) < 0)
+	else if (why == NULL && copy_cell(row->checksum, sizeof(row->checksum), cells[COL_CHECKSUM]) < 0)
 		why = "the checksum is not text of at most 64 characters";
-	else if (copy_cell(row->chain, sizeof(row->chain), cells[COL_CHAIN]) < 0)
-		why = "the chain is not text of at most 64 characters";
-	else if (state == NULL || (strcmp(state, STATE_STARTED) != 0 && strcmp(state, STATE_DONE) != 0))
-		why = "the state is neither 'started' nor 'done'";
 	if (why != NULL)
 		return malformed(r, cells[COL_VERSION], why);
-	row->started = strcmp(state, STATE_STARTED) == 0;
 	/* Informational only: kept as stored, cut to fit. */
 	snprintf(row->applied_at, sizeof(row->applied_at), "%s", cells[COL_APPLIED_AT] ? cells[COL_APPLIED_AT] : "");
 	if (parse_int64(cells[COL_DURATION], &row->duration_ms) < 0)
@@ -103,18 +106,27 @@ static int parse_row(const reader *r, int ncols, const char *const *cells, ladde
 static int on_row(void *ctx, int ncols, const char *const *names, const char *const *cells)
 {
 	reader *r = ctx;
+	int want = r->head ? LADDER_HISTORY_HEAD_NCOLS : LADDER_HISTORY_NCOLS;
 	ladder_row row;
+	const char *why;
 	int error;
 
 	(void)names;
-	if ((error = parse_row(r, ncols, cells, &row)) < 0)
-		return error;
+	memset(&row, 0, sizeof(row));
+	if (ncols != want)
+		return ladder_error_set(LADDER_ESTORE, "%s: the history table %s read as %d columns, not %d",
+		                        ladder_db_display_name(r->db), r->store->table, ncols, want);
+	/* The fast path: the newest row's version, chain and state. */
 	if (r->head != NULL) {
+		if ((why = check_common(cells[HEAD_VERSION], cells[HEAD_CHAIN], cells[HEAD_STATE], &row)) != NULL)
+			return malformed(r, cells[HEAD_VERSION], why);
 		r->head->version = row.version;
 		memcpy(r->head->chain, row.chain, sizeof(row.chain));
 		r->head->started = row.started;
 		return 0;
 	}
+	if ((error = parse_row(r, cells, &row)) < 0)
+		return error;
 	if (r->count > 0 && row.version <= r->rows[r->count - 1].version)
 		return malformed(r, cells[COL_VERSION], "the rows do not come in ascending version order");
 	if (r->count == r->cap) {

@@ -25,7 +25,7 @@
 #define UNDEFINED_TABLE "42P01"
 #define UNDEFINED_STATEMENT "26000" /* an application's DEALLOCATE ALL */
 
-#define HEAD_SQL "SELECT " LADDER_HISTORY_COLUMNS " FROM %s ORDER BY version DESC LIMIT 1"
+#define HEAD_SQL "SELECT " LADDER_HISTORY_HEAD_COLUMNS " FROM %s ORDER BY version DESC LIMIT 1"
 #define READ_SQL "SELECT " LADDER_HISTORY_COLUMNS " FROM %s ORDER BY version"
 /* A batch of rows in one statement: one array per column. */
 #define PUT_SQL                                                                      \

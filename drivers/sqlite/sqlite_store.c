@@ -17,7 +17,7 @@
 #include <string.h>
 
 /* Table names go through sqlite3_mprintf's %w inside double quotes. */
-#define HEAD_SQL "SELECT " LADDER_HISTORY_COLUMNS " FROM \"%w\" ORDER BY version DESC LIMIT 1"
+#define HEAD_SQL "SELECT " LADDER_HISTORY_HEAD_COLUMNS " FROM \"%w\" ORDER BY version DESC LIMIT 1"
 #define READ_SQL "SELECT " LADDER_HISTORY_COLUMNS " FROM \"%w\" ORDER BY version"
 #define PUT_SQL \
 	"INSERT OR REPLACE INTO \"%w\" (" LADDER_HISTORY_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
@@ -94,25 +94,51 @@ void ladder_sqlite__store_close(ladder_sqlite_conn *conn)
 
 /* --- the history table ------------------------------------------------------------ */
 
-/* Hand the row stmt stands on to fn as text cells. */
-static int emit_row(ladder_sqlite_conn *conn, sqlite3_stmt *stmt, ladder_row_fn fn, void *ctx)
-{
-	const char *cells[LADDER_HISTORY_NCOLS], *names[LADDER_HISTORY_NCOLS];
+#define DECIMAL_MAX 24 /* an int64 in decimal, sign and NUL */
 
-	for (int i = 0; i < LADDER_HISTORY_NCOLS; i++) {
-		names[i] = sqlite3_column_name(stmt, i);
+/* An integer column in decimal, without SQLite's own conversion (which
+ * allocates): the history's versions and durations are read on every open. */
+static const char *decimal(char *buf, sqlite3_int64 value)
+{
+	char *p = buf + DECIMAL_MAX - 1;
+	sqlite3_uint64 magnitude = value < 0 ? 0 - (sqlite3_uint64)value : (sqlite3_uint64)value;
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + magnitude % 10);
+	while ((magnitude /= 10) != 0);
+	if (value < 0)
+		*--p = '-';
+	return p;
+}
+
+/* Hand the row stmt stands on to fn as text cells (names: read once per
+ * statement, as SQLite takes its mutex for each). */
+static int emit_row(ladder_sqlite_conn *conn, sqlite3_stmt *stmt, int ncols, const char *const *names,
+                    ladder_row_fn fn, void *ctx)
+{
+	const char *cells[LADDER_HISTORY_NCOLS];
+	char numbers[LADDER_HISTORY_NCOLS][DECIMAL_MAX];
+
+	for (int i = 0; i < ncols; i++) {
+		int type = sqlite3_column_type(stmt, i);
+		if (type == SQLITE_INTEGER) {
+			cells[i] = decimal(numbers[i], sqlite3_column_int64(stmt, i));
+			continue;
+		}
 		cells[i] = (const char *)sqlite3_column_text(stmt, i);
-		if (cells[i] == NULL && sqlite3_column_type(stmt, i) != SQLITE_NULL)
+		if (cells[i] == NULL && type != SQLITE_NULL)
 			return ladder_error_set(LADDER_ENOMEM, "out of memory reading '%s'", conn->path);
 	}
-	return fn(ctx, LADDER_HISTORY_NCOLS, names, cells);
+	return fn(ctx, ncols, names, cells);
 }
 
 static int history_read(ladder_sqlite_conn *conn, const ladder_store *store, int newest_only, ladder_row_fn fn,
                         void *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
-	int rc = SQLITE_DONE, error;
+	const char *names[LADDER_HISTORY_NCOLS];
+	int ncols, rc = SQLITE_DONE, error;
 
 	/* The newest row is the fast path: a statement kept on the connection. */
 	if (newest_only) {
@@ -122,8 +148,11 @@ static int history_read(ladder_sqlite_conn *conn, const ladder_store *store, int
 	} else if ((error = prepare_for(conn, READ_SQL, store->table, 0, 1, &stmt)) < 0 || stmt == NULL) {
 		return error; /* no table yet: no rows */
 	}
+	ncols = newest_only ? LADDER_HISTORY_HEAD_NCOLS : LADDER_HISTORY_NCOLS;
+	for (int i = 0; i < ncols; i++)
+		names[i] = sqlite3_column_name(stmt, i);
 	while (error == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		error = emit_row(conn, stmt, fn, ctx);
+		error = emit_row(conn, stmt, ncols, names, fn, ctx);
 	if (error == 0 && rc != SQLITE_DONE) {
 		if (newest_only && ladder_sqlite__no_such_table(conn->db, rc)) {
 			/* Dropped since the statement was prepared. */

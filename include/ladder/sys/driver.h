@@ -45,6 +45,9 @@ LADDER_EXTERN const char *ladder_store_spec(const ladder_store *store, char *buf
  * driver knows only its SQL and its binding. */
 #define LADDER_HISTORY_COLUMNS "version, name, kind, checksum, chain, state, applied_at, duration_ms"
 #define LADDER_HISTORY_NCOLS 8
+/* The newest row alone, the fast path's read: just what it compares. */
+#define LADDER_HISTORY_HEAD_COLUMNS "version, chain, state"
+#define LADDER_HISTORY_HEAD_NCOLS 3
 
 /* One row of a query: ncols cells as text (NULL for SQL NULL; a blob as
  * "<N-byte blob>"), and the columns' names. A nonzero return stops the
@@ -174,8 +177,9 @@ typedef struct ladder_driver_ops {
 	int (*store_prepare)(ladder_conn *conn, const ladder_store *store);
 
 	/* History stores. read: the rows in ascending version order, in one
-	 * query; newest_only: the newest row alone, the fast path's one small
-	 * read (no write, no write lock). A missing table reads as no rows.
+	 * query; newest_only: LADDER_HISTORY_HEAD_COLUMNS of the newest row
+	 * alone, the fast path's one small read (no write, no write lock). A
+	 * missing table reads as no rows.
 	 * write: insert or replace nrows rows of LADDER_HISTORY_NCOLS cells, in
 	 * as few round trips as the engine allows. */
 	int (*history_read)(ladder_conn *conn, const ladder_store *store, int newest_only, ladder_row_fn fn,
