@@ -73,9 +73,92 @@ static void unknown_database(void **state)
 static void invalid_connection_string(void **state)
 {
 	(void)state;
-	refused("host=127.0.0.1 bogus=1", LADDER_EINVALID, "invalid connection option \"bogus\"", NULL);
+	refused("host=127.0.0.1 bogus=1", LADDER_EINVALID,
+	        "invalid connection string: it names an option libpq does not know (nothing of the string is repeated",
+	        "bogus");
 	refused(tu_fmt("postgres://%s:%s@127.0.0.1:%d/postgres?bogus=1", PGU_PW_USER, WRONG_PASSWORD, pgu_port()),
-	        LADDER_EINVALID, "bogus", WRONG_PASSWORD);
+	        LADDER_EINVALID, "its query names a parameter libpq does not know", WRONG_PASSWORD);
+}
+
+/* The CLI's stdout and stderr together, run on a plan of one step with
+ * DATABASE_URL set to env_url (or unset) and args after -m. */
+static char *run_cli(const char *env_url, const char *args)
+{
+	const char *dir = tu_tmpdir();
+	char buf[4096];
+	size_t len = 0, got;
+	FILE *p;
+
+	tu_write(dir, "1_a.up.sql", "CREATE TABLE cli_a (id integer);\n");
+	if (env_url)
+		setenv("DATABASE_URL", env_url, 1);
+	else
+		unsetenv("DATABASE_URL");
+	p = popen(tu_fmt("'%s' -m '%s' %s 2>&1", LADDER_CLI, dir, args), "r");
+	assert_non_null(p);
+	while (len < sizeof(buf) - 1 && (got = fread(buf + len, 1, sizeof(buf) - 1 - len, p)) > 0)
+		len += got;
+	buf[len] = '\0';
+	pclose(p);
+	unsetenv("DATABASE_URL");
+	return strdup(buf);
+}
+
+/* Connection strings an operator can get wrong, each holding a password:
+ * whatever fails, the message names none of it. */
+static void hostile_connection_strings(void **state)
+{
+	static const struct {
+		const char *url;     /* %d: the server's port */
+		const char *secret;  /* must appear nowhere */
+		const char *needle;  /* what the message says instead */
+	} cases[] = {
+		{"postgres://app:S3cretA@[::1/shop", "S3cretA", "IPv6 host lacks its closing ']'"},
+		{"postgres://app:S3cr%%zzetB@127.0.0.1:%d/postgres", "S3cr", "not followed by two hex digits"},
+		{"postgres://app@127.0.0.1:%d/postgres?password=S3cr%%zzC", "S3cr", "not followed by two hex digits"},
+		{"postgres://app:S3c@retD@127.0.0.1:%d/postgres", "retD", "not percent-encoded (write %40 and %2F)"},
+		{"postgres://app:S3c/retE@127.0.0.1:%d/postgres", "retE", "not percent-encoded"},
+		{"postgresql://app:pa@ss@wXrdZ@127.0.0.1:%d/postgres", "wXrdZ", "not percent-encoded"},
+		{"host=127.0.0.1 port=%d password=S3cretF dbname", "S3cretF", "a word has no '='"},
+		{"host=127.0.0.1 port=%d password='S3cretG", "S3cretG", "a quoted value is not closed"},
+		{"host=127.0.0.1 port=%d S3cretH=1", "S3cretH", "names an option libpq does not know"},
+		{"postgres://app:S3cretI@127.0.0.1:%d/postgres?S3cretI=1", "S3cretI", "names a parameter"},
+		{"postgres://app:S3cretJ@127.0.0.1:%d/postgres?sslmode=S3cretJ", "S3cretJ", "cannot connect"},
+		{"postgres://ladder_pw:S3cretK@127.0.0.1:%d/postgres", "S3cretK", "password authentication failed"},
+		{"host=127.0.0.1 port=%d user=ladder_pw password=S3cretL dbname=postgres", "S3cretL",
+		 "password authentication failed"},
+		{"postgres://ladder_pw:S3cretM@127.0.0.1:%d/no_such_db", "S3cretM", "cannot connect"},
+		{"postgres://app:S3cretN@127.0.0.1:1/postgres", "S3cretN", "Connection refused"},
+		{"postgres://S3cretO:S3cretO@127.0.0.1:1/postgres", "S3cretO", "cannot connect to postgres://****@127.0.0.1:1/"},
+		{"postgres://e:e@127.0.0.1:1/postgres", NULL, "cannot connect to postgres://****@127.0.0.1:1/postgres: "},
+		{"postgres://app:%%53%%33cretP@127.0.0.1:%d/postgres", "S3cretP", "cannot connect"},
+		{"postgres://app:S3cretQ@127.0.0.1:%d/postgres?host=/nonexistent", "S3cretQ", "cannot connect"},
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ladder_db *db = NULL;
+		const char *url = tu_fmt(cases[i].url, pgu_port());
+		const char *message;
+
+		assert_true(ladder_db_open(&db, url, NULL) < 0);
+		assert_null(db);
+		message = ladder_error_last()->message;
+		if (cases[i].secret != NULL && strstr(message, cases[i].secret) != NULL)
+			fail_msg("case %zu shows the password: %s", i, message);
+		if (strstr(message, cases[i].needle) == NULL)
+			fail_msg("case %zu: the message lacks \"%s\": %s", i, cases[i].needle, message);
+		if (strchr(message, '\n') != NULL)
+			fail_msg("case %zu: the message is more than one line: %s", i, message);
+	}
+	/* and through the CLI, from -d and from DATABASE_URL, on stdout and stderr */
+	for (int from_env = 0; from_env < 2; from_env++) {
+		const char *url = tu_fmt("postgres://app:S3c@retR@127.0.0.1:%d/postgres", pgu_port());
+		char *out = run_cli(from_env ? url : NULL, from_env ? "status" : tu_fmt("-d '%s' status", url));
+		assert_null(strstr(out, "retR"));
+		assert_non_null(strstr(out, "not percent-encoded"));
+		free(out);
+	}
 }
 
 static void display_never_shows_the_password(void **state)
@@ -227,6 +310,7 @@ int main(void)
 		cmocka_unit_test(bad_password_is_masked),
 		cmocka_unit_test(unknown_database),
 		cmocka_unit_test(invalid_connection_string),
+		cmocka_unit_test(hostile_connection_strings),
 		cmocka_unit_test(display_never_shows_the_password),
 		cmocka_unit_test(key_value_and_socket_forms),
 		cmocka_unit_test(user_version_store_is_sqlite_only),

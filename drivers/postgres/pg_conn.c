@@ -22,6 +22,25 @@
 
 /* --- the display name and masking ------------------------------------------ */
 
+/* Passwords shorter than this are masked only where they stand alone (a
+ * quoted user name), so that "e" does not turn "refused" into "r****fus****d". */
+#define SHORT_SECRET 4
+
+static int word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Does secret stand at p (alone, for a short one)? */
+static int secret_at(const char *text, const char *p, const char *secret, size_t secret_len)
+{
+	if (strncmp(p, secret, secret_len) != 0)
+		return 0;
+	if (secret_len >= SHORT_SECRET)
+		return 1;
+	return (p == text || !word_char(p[-1])) && !word_char(p[secret_len]);
+}
+
 /* Every occurrence of secret in text replaced by MASK, in malloc'd memory. */
 static char *mask_secret(const char *text, const char *secret)
 {
@@ -38,7 +57,7 @@ static char *mask_secret(const char *text, const char *secret)
 	if ((out = ladder_malloc(len + 1)) == NULL)
 		return NULL;
 	for (w = out, p = text; *p;) {
-		if (strncmp(p, secret, secret_len) == 0) {
+		if (secret_at(text, p, secret, secret_len)) {
 			memcpy(w, MASK, sizeof(MASK) - 1);
 			w += sizeof(MASK) - 1;
 			p += secret_len;
@@ -59,17 +78,30 @@ static char *mask_passwords(const char *text, const char *password, const char *
 	return twice;
 }
 
-static const char *or_empty(const char *s)
+/* A field of the display, or MASK when a password is in it (a user named
+ * like the password, a password misread as a host): whole fields are
+ * masked, never parts of the URL. */
+static const char *shown(const char *field, const char *password, const char *used_password)
 {
-	return s ? s : "";
+	if (field == NULL)
+		return "";
+	for (int i = 0; i < 2; i++) {
+		const char *secret = i == 0 ? password : used_password;
+		if (secret && secret[0] &&
+		    (strcmp(field, secret) == 0 || (strlen(secret) >= SHORT_SECRET && strstr(field, secret))))
+			return MASK;
+	}
+	return field;
 }
 
-/* "postgres://user@host:port/db"; a socket directory is given as
+/* "postgres://user@host:port/db", built from libpq's parsed fields, so no
+ * password can be in it; a socket directory is given as
  * "postgres://user@:port/db?host=/dir", which libpq reads back the same. */
-static char *build_display(PGconn *pg)
+static char *build_display(PGconn *pg, const char *password)
 {
-	const char *user = or_empty(PQuser(pg)), *host = or_empty(PQhost(pg));
-	const char *port = or_empty(PQport(pg)), *db = or_empty(PQdb(pg));
+	const char *used = PQpass(pg);
+	const char *user = shown(PQuser(pg), password, used), *host = shown(PQhost(pg), password, used);
+	const char *port = shown(PQport(pg), password, used), *db = shown(PQdb(pg), password, used);
 	size_t len = strlen(user) + strlen(host) + strlen(port) + strlen(db) + 64;
 	char *out = ladder_malloc(len);
 
@@ -82,6 +114,54 @@ static char *build_display(PGconn *pg)
 	else
 		snprintf(out, len, "postgres://%s@%s:%s/%s", user, host, port, db);
 	return out;
+}
+
+/* A postgres:// URL whose user information holds a second '@', or a '/'
+ * before its '@': libpq would take part of the password for the host or
+ * port and print it in its errors. */
+static int unencoded_userinfo(const char *url)
+{
+	const char *start = strstr(url, "://"), *end, *last_at = NULL;
+	int ats = 0;
+
+	if (start == NULL || (strncmp(url, "postgres://", 11) != 0 && strncmp(url, "postgresql://", 13) != 0))
+		return 0;
+	start += 3;
+	end = start + strcspn(start, "?");
+	for (const char *p = start; p < end; p++)
+		if (*p == '@') {
+			ats++;
+			last_at = p;
+		}
+	if (ats > 1)
+		return 1;
+	return last_at != NULL && memchr(start, '/', (size_t)(last_at - start)) != NULL;
+}
+
+/* What libpq could not parse, said without its quote of the input. */
+static const char *parse_error_in_own_words(const char *libpq_message)
+{
+	static const struct {
+		const char *prefix, *words;
+	} known[] = {
+		{"invalid connection option", "it names an option libpq does not know"},
+		{"invalid URI query parameter", "its query names a parameter libpq does not know"},
+		{"invalid percent-encoded token", "a '%' is not followed by two hex digits (write a literal '%' as %25)"},
+		{"forbidden value %00", "it holds an encoded NUL byte (%00)"},
+		{"missing \"=\" after", "a word has no '=' (quote a value holding spaces: password='a b')"},
+		{"unterminated quoted string", "a quoted value is not closed"},
+		{"end of string reached when looking for matching \"]\"", "an IPv6 host lacks its closing ']'"},
+		{"IPv6 host address may not be empty", "an IPv6 host is empty"},
+		{"unexpected character", "the host is followed by something other than ':', '/' or '?'"},
+		{"extra key/value separator", "a query parameter holds a second '='"},
+		{"missing key/value separator", "a query parameter has no '='"},
+		{"invalid URI propagated", "it is not a URL libpq reads"},
+	};
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strncmp(libpq_message, known[i].prefix, strlen(known[i].prefix)) == 0)
+			return known[i].words;
+	return "libpq cannot parse it";
 }
 
 /* libpq's message cut to its first line, which names the host and the cause;
@@ -155,7 +235,7 @@ static int conn_new(ladder_pg_conn **out, PGconn *pg, int owned, const ladder_op
 	conn->byte_positions = encoding != NULL && strcmp(encoding, "SQL_ASCII") == 0;
 	snprintf(conn->head.name, sizeof(conn->head.name), "ladder_head_%lu", id);
 	snprintf(conn->put.name, sizeof(conn->put.name), "ladder_put_%lu", id);
-	if ((conn->display = build_display(pg)) == NULL) {
+	if ((conn->display = build_display(pg, NULL)) == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory connecting to postgres");
 		goto done;
 	}
@@ -223,15 +303,23 @@ static int pg_connect(ladder_conn **out, const char *conninfo, const ladder_open
 		error = ladder_error_set(LADDER_EINVALID, "no PostgreSQL connection string given");
 		goto done;
 	}
-	/* Parsed only to learn the password, so that it can be masked. */
+	if (unencoded_userinfo(conninfo)) {
+		error = ladder_error_set(LADDER_EINVALID,
+		                         "cannot connect to postgres: the URL's user or password holds an '@' or '/' "
+		                         "that is not percent-encoded (write %%40 and %%2F), so its password would be "
+		                         "read as a host; nothing of the URL is repeated here");
+		goto done;
+	}
+	/* Parsed only to learn the password, so that it can be masked. libpq's
+	 * parse errors quote the input, password and all: never repeated. */
 	if ((options = PQconninfoParse(conninfo, &parse_error)) == NULL) {
-		if (parse_error == NULL) {
+		if (parse_error == NULL)
 			error = ladder_error_set(LADDER_ENOMEM, "out of memory connecting to postgres");
-		} else {
-			first_line(parse_error);
-			error = ladder_error_set(LADDER_EINVALID, "cannot connect to postgres: invalid connection string: %s",
-			                         parse_error);
-		}
+		else
+			error = ladder_error_set(LADDER_EINVALID,
+			                         "cannot connect to postgres: invalid connection string: %s (nothing of "
+			                         "the string is repeated here, as it may hold a password)",
+			                         parse_error_in_own_words(parse_error));
 		goto done;
 	}
 	for (PQconninfoOption *o = options; o->keyword != NULL; o++)
@@ -244,18 +332,14 @@ static int pg_connect(ladder_conn **out, const char *conninfo, const ladder_open
 		goto done;
 	}
 	if (PQstatus(pg) != CONNECTION_OK) {
-		char *raw = build_display(pg);
 		char *why = ladder_strdup(PQerrorMessage(pg));
-		if (raw == NULL || why == NULL) {
-			ladder_free(raw);
-			ladder_free(why);
+		if (why == NULL) {
 			error = ladder_error_set(LADDER_ENOMEM, "out of memory connecting to postgres");
 			goto done;
 		}
 		first_line(why);
-		display = mask_passwords(raw, password, PQpass(pg));
+		display = build_display(pg, password);
 		message = mask_passwords(why, password, PQpass(pg));
-		ladder_free(raw);
 		ladder_free(why);
 		if (display == NULL || message == NULL)
 			error = ladder_error_set(LADDER_ENOMEM, "out of memory connecting to postgres");
