@@ -123,6 +123,45 @@ static const command commands[] = {
 	{"verify", cli_cmd_verify, CLI_OPT_SEED | CLI_OPT_STRICT, 0, 0},
 };
 
+/* What bare `ladder` prints: the commands, one line each. */
+static const char short_help[] =
+	"Usage: ladder [options] COMMAND [command options]\n"
+	"\n"
+	"  up        apply pending migrations        down      revert applied migrations\n"
+	"  status    what is applied and pending     history   what the store records\n"
+	"  new NAME  create a migration file         adopt     record another tool's versions\n"
+	"  repair    mend the recorded history       dump      the schema, normalised\n"
+	"  verify    check the plan on scratch DBs   embed     compile the plan into C\n"
+	"\n"
+	"Common options: -d URL (or DATABASE_URL), -m DIR (default ./migrations).\n"
+	"Run 'ladder --help' for every option.\n";
+
+/* Edit distance (with adjacent swaps) between a and b, stopping at 3. */
+static int distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	int d[16][16];
+
+	if (la >= 16 || lb >= 16)
+		return 3;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (int)i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = (int)j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[la][lb] < 3 ? d[la][lb] : 3;
+}
+
 static const char usage_text[] =
 	"Usage: ladder [options] COMMAND [command options]\n"
 	"\n"
@@ -429,6 +468,17 @@ static int check_command(const cli_options *o, const command *cmd, const parsed 
 			                       cmd->name);
 	if (cmd->takes_name && p->npositional < 2)
 		return cli_usage_error("'%s' needs a NAME", cmd->name);
+	/* `down 2`, `up 5`: golang-migrate's spelling of a step count or target. */
+	if (p->extra == NULL && !cmd->takes_name && p->npositional == 2 && p->positional[1][0] >= '0' &&
+	    p->positional[1][0] <= '9' && strspn(p->positional[1], "0123456789") == strlen(p->positional[1])) {
+		if (strcmp(cmd->name, "down") == 0)
+			return cli_usage_error("unexpected argument '%s': to revert %s step(s), write 'down --steps %s' "
+			                       "(or 'down --to V' for a version)",
+			                       p->positional[1], p->positional[1], p->positional[1]);
+		if (strcmp(cmd->name, "up") == 0)
+			return cli_usage_error("unexpected argument '%s': to apply up to version %s, write 'up --to %s'",
+			                       p->positional[1], p->positional[1], p->positional[1]);
+	}
 	if (p->extra != NULL || (!cmd->takes_name && p->npositional > 1))
 		return cli_usage_error("unexpected argument '%s'", p->extra ? p->extra : p->positional[1]);
 	if (cmd->takes_name && !valid_migration_name(o->name))
@@ -478,7 +528,8 @@ int main(int argc, char *argv[])
 		goto done;
 	}
 	if (p.npositional == 0) {
-		rc = cli_usage_error("missing command");
+		fputs(short_help, stderr);
+		rc = CLI_EXIT_USAGE;
 		goto done;
 	}
 	o.command = p.positional[0];
@@ -489,7 +540,15 @@ int main(int argc, char *argv[])
 		if (strcmp(commands[i].name, o.command) == 0)
 			cmd = &commands[i];
 	if (cmd == NULL) {
-		rc = cli_usage_error("unknown command '%s'", o.command);
+		const command *near = NULL;
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			if (distance(o.command, commands[i].name) <= (strlen(o.command) > 3 ? 2 : 1) &&
+			    (near == NULL || distance(o.command, commands[i].name) < distance(o.command, near->name)))
+				near = &commands[i];
+		if (near != NULL)
+			rc = cli_usage_error("unknown command '%s': did you mean '%s'?", o.command, near->name);
+		else
+			rc = cli_usage_error("unknown command '%s'", o.command);
 		goto done;
 	}
 	if ((rc = check_command(&o, cmd, &p)) != 0)

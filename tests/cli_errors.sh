@@ -54,9 +54,22 @@ plan m 1 2 3
 ladder_up() { "$LADDER" "$@" >/dev/null; } # setup steps, not assertions
 
 # --- usage errors: exit 2 ------------------------------------------------------
-usage "missing command"
-usage "missing command" -d app.db
+# bare ladder: the short help, on stderr, exit 2
+for args in "" "-d app.db"; do
+	run $args
+	expect_rc 2
+	expect_out ""
+	expect_err_has "Usage: ladder [options] COMMAND [command options]"
+	expect_err_has "  status    what is applied and pending"
+	expect_err_has "Run 'ladder --help' for every option."
+done
 usage "unknown command 'frob'" -d app.db frob
+usage "unknown command 'stauts': did you mean 'status'?" -d app.db stauts
+usage "unknown command 'dwon': did you mean 'down'?" -d app.db dwon
+usage "unknown command 'verfiy': did you mean 'verify'?" verfiy
+usage "unknown command 'st'" st
+usage "unexpected argument '2': to revert 2 step(s), write 'down --steps 2' (or 'down --to V' for a version)" -d app.db down 2
+usage "unexpected argument '5': to apply up to version 5, write 'up --to 5'" -d app.db up 5
 usage "unknown command 'fr?[2Job'" $'fr\033[2Job' # no escape sequence reaches the terminal
 usage "no database: pass -d URL or set DATABASE_URL" up
 usage "no database: pass -d URL or set DATABASE_URL" status --json
@@ -88,6 +101,21 @@ for bad in abc -1 1e3 inf nan 0x10 1.2.3 "" 99999999; do
 	usage "invalid --lock-timeout '$bad': expected seconds, e.g. 30 or 2.5" -d app.db --lock-timeout "$bad" up
 done
 usage "unexpected argument 'extra'" -d app.db up extra
+
+# --- URLs: a mistyped or unknown scheme is refused by name, never taken for a file ---------
+for url in "postgress://app:S3cret@db/shop" "mysql:x.db" "file:new.db?mode=rwc"; do
+	scheme=${url%%:*}
+	error "no driver for URLs of scheme '$scheme:' (this ladder knows " -m m -d "$url" up
+	expect_err_lacks "S3cret"
+	if [ -e "$url" ] || [ -e "x.db" ] || [ -e "new.db" ]; then fail "a file was created for $url"; else pass; fi
+done
+# a plain path verifies like sqlite:PATH (scratch files, not a server)
+ladder_up -m m -d plain.db up
+run -m m -d plain.db verify
+expect_rc 0
+expect_out_has "check(s):"
+run -m m -d sqlite:plain.db verify
+expect_rc 0
 usage "unexpected argument 'two'" -d app.db status one two
 usage "'new' needs a NAME" new
 usage "invalid migration name 'bad name': use letters, digits, '_' and '-'" new "bad name"
