@@ -102,25 +102,115 @@ static const struct {
 	{CLI_OPT_STRICT, "--strict"},
 };
 
+static const char help_up[] =
+	"  up [--to V] [--strict]   apply pending migrations (up to version V);\n"
+	"                           --strict: refuse a step whose SQL cannot run in a\n"
+	"                           transaction (CREATE INDEX CONCURRENTLY, VACUUM)\n"
+	"                           unless it is marked no-transaction, instead of\n"
+	"                           running it as a no-transaction step\n";
+static const char help_down[] =
+	"  down [--to V | --steps N] [--strict]\n"
+	"                           revert N applied migrations (default 1), or down\n"
+	"                           to version V (--to 0 reverts everything)\n";
+static const char help_status[] =
+	"  status [--json] [--exit-code]\n"
+	"                           the plan merged with what the database records\n";
+static const char help_history[] =
+	"  history [--json]         what the database's version store records\n";
+static const char help_new[] =
+	"  new NAME [--single]      create VERSION_NAME.up.sql and .down.sql (or one\n"
+	"                           VERSION_NAME.sql with --single); VERSION is the\n"
+	"                           current UTC time, NAME is [A-Za-z0-9_-]+\n";
+static const char help_adopt[] =
+	"  adopt [--from user_version|comment:TABLE]\n"
+	"  adopt --from golang-migrate|dbmate|goose|sql-migrate [--from-table NAME]\n"
+	"                           record in the history table what a light store\n"
+	"                           (default: user_version) or another tool applied,\n"
+	"                           in one transaction; the tool's own table (or a\n"
+	"                           renamed one: --from-table) is left as it is\n";
+static const char help_repair[] =
+	"  repair --applied V | --pending V | --checksums\n"
+	"                           mark an interrupted migration finished or undone,\n"
+	"                           or accept the plan's checksums for edited ones\n";
+static const char help_embed[] =
+	"  embed [-o FILE] [--symbol NAME]\n"
+	"                           write the migrations as C source (to FILE, or\n"
+	"                           stdout by default or with -o -; the symbol\n"
+	"                           defaults to ladder_migrations)\n";
+static const char help_dump[] =
+	"  dump [-o|--out FILE]     a normalised description of the schema (not\n"
+	"                           ladder's store): same schema, same bytes\n";
+static const char help_verify[] =
+	"  verify [--seed FILE] [--strict]\n"
+	"                           on scratch databases, check that the baseline\n"
+	"                           equals the steps and every down undoes its up;\n"
+	"                           --seed: SQL for the legacy schema the first steps\n"
+	"                           upgrade; --strict: a difference only in column\n"
+	"                           order fails instead of warning. SQLite by default;\n"
+	"                           -d postgres://... to make temporary databases on\n"
+	"                           that server\n";
+
+static const char usage_head[] =
+	"Usage: ladder [options] COMMAND [command options]\n"
+	"\n"
+	"Schema migrations for SQLite and PostgreSQL. Options may come before or\n"
+	"after the command.\n"
+	"\n"
+	"Commands:\n";
+
+static const char usage_tail[] =
+	"\n"
+	"Options:\n"
+	"  -d, --database URL       sqlite:PATH, a file path, or postgres://...\n"
+	"                           (default: $DATABASE_URL)\n"
+	"  -m, --migrations DIR     the migrations directory (default: ./migrations)\n"
+	"      --store SPEC         where versions are recorded: history (default),\n"
+	"                           history:TABLE, user_version (SQLite),\n"
+	"                           comment:TABLE (PostgreSQL)\n"
+	"      --schema NAME        PostgreSQL schema for the store and search path\n"
+	"      --lock-timeout SECONDS\n"
+	"                           wait this long for the migration lock (default 60)\n"
+	"      --ddl-lock-timeout SECONDS\n"
+	"                           PostgreSQL: a step waiting longer than this for a\n"
+	"                           table lock fails instead of queueing (default: wait)\n"
+	"      --allow-newer        accept applied versions the plan does not know\n"
+	"      --allow-foreign      up: start ladder's history even where another\n"
+	"                           tool's version table or a stamp is found\n"
+	"      --allow-out-of-order apply pending versions below the applied head\n"
+	"      --tx-per-migration   one transaction per migration, not one per run\n"
+	"  -q, --quiet              print nothing but errors (and --json output)\n"
+	"  -v, --verbose            print each migration as it runs\n"
+	"  -h, --help               show this help\n"
+	"  -V, --version            show the version\n"
+	"\n"
+	"Exit codes:\n"
+	"  0  success\n"
+	"  1  error (the message says what and where)\n"
+	"  2  usage error\n"
+	"  3  status --exit-code: migrations are pending\n"
+	"     (status --exit-code exits 1 when there are problems)\n";
+
 typedef struct command {
 	const char *name;
 	int (*run)(const cli_options *o);
 	unsigned int allowed; /* CLI_OPT_* it accepts */
 	int needs_db;
 	int takes_name;       /* one positional argument: NAME */
+	const char *help;     /* its lines of --help */
+	const char *example;
 } command;
 
 static const command commands[] = {
-	{"up", cli_cmd_up, CLI_OPT_TO | CLI_OPT_STRICT, 1, 0},
-	{"down", cli_cmd_down, CLI_OPT_TO | CLI_OPT_STEPS | CLI_OPT_STRICT, 1, 0},
-	{"status", cli_cmd_status, CLI_OPT_JSON | CLI_OPT_EXIT_CODE, 1, 0},
-	{"history", cli_cmd_history, CLI_OPT_JSON, 1, 0},
-	{"new", cli_cmd_new, CLI_OPT_SINGLE, 0, 1},
-	{"adopt", cli_cmd_adopt, CLI_OPT_FROM | CLI_OPT_FROM_TABLE, 1, 0},
-	{"repair", cli_cmd_repair, CLI_OPT_APPLIED | CLI_OPT_PENDING | CLI_OPT_CHECKSUMS, 1, 0},
-	{"embed", cli_cmd_embed, CLI_OPT_OUTPUT | CLI_OPT_SYMBOL, 0, 0},
-	{"dump", cli_cmd_dump, CLI_OPT_OUTPUT, 1, 0},
-	{"verify", cli_cmd_verify, CLI_OPT_SEED | CLI_OPT_STRICT, 0, 0},
+	{"up", cli_cmd_up, CLI_OPT_TO | CLI_OPT_STRICT, 1, 0, help_up, "ladder -d app.db up"},
+	{"down", cli_cmd_down, CLI_OPT_TO | CLI_OPT_STEPS | CLI_OPT_STRICT, 1, 0, help_down, "ladder -d app.db down --steps 2"},
+	{"status", cli_cmd_status, CLI_OPT_JSON | CLI_OPT_EXIT_CODE, 1, 0, help_status, "ladder -d app.db status --exit-code"},
+	{"history", cli_cmd_history, CLI_OPT_JSON, 1, 0, help_history, "ladder -d app.db history --json"},
+	{"new", cli_cmd_new, CLI_OPT_SINGLE, 0, 1, help_new, "ladder -m migrations new add_users"},
+	{"adopt", cli_cmd_adopt, CLI_OPT_FROM | CLI_OPT_FROM_TABLE, 1, 0, help_adopt, "ladder -d app.db adopt --from dbmate"},
+	{"repair", cli_cmd_repair, CLI_OPT_APPLIED | CLI_OPT_PENDING | CLI_OPT_CHECKSUMS, 1, 0, help_repair, "ladder -d app.db repair --applied 20240101120000"},
+	{"embed", cli_cmd_embed, CLI_OPT_OUTPUT | CLI_OPT_SYMBOL, 0, 0, help_embed, "ladder -m migrations embed -o app_plan.c --symbol app_plan"},
+	{"dump", cli_cmd_dump, CLI_OPT_OUTPUT, 1, 0, help_dump, "ladder -d app.db dump --out schema.txt"},
+	{"verify", cli_cmd_verify, CLI_OPT_SEED | CLI_OPT_STRICT, 0, 0, help_verify, "ladder -m migrations verify"},
 };
 
 /* What bare `ladder` prints: the commands, one line each. */
@@ -162,80 +252,6 @@ static int distance(const char *a, const char *b)
 	return d[la][lb] < 3 ? d[la][lb] : 3;
 }
 
-static const char usage_text[] =
-	"Usage: ladder [options] COMMAND [command options]\n"
-	"\n"
-	"Schema migrations for SQLite and PostgreSQL. Options may come before or\n"
-	"after the command.\n"
-	"\n"
-	"Commands:\n"
-	"  up [--to V] [--strict]   apply pending migrations (up to version V);\n"
-	"                           --strict: refuse a step whose SQL cannot run in a\n"
-	"                           transaction (CREATE INDEX CONCURRENTLY, VACUUM)\n"
-	"                           unless it is marked no-transaction, instead of\n"
-	"                           running it as a no-transaction step\n"
-	"  down [--to V | --steps N] [--strict]\n"
-	"                           revert N applied migrations (default 1), or down\n"
-	"                           to version V (--to 0 reverts everything)\n"
-	"  status [--json] [--exit-code]\n"
-	"                           the plan merged with what the database records\n"
-	"  history [--json]         what the database's version store records\n"
-	"  new NAME [--single]      create VERSION_NAME.up.sql and .down.sql (or one\n"
-	"                           VERSION_NAME.sql with --single); VERSION is the\n"
-	"                           current UTC time, NAME is [A-Za-z0-9_-]+\n"
-	"  adopt [--from user_version|comment:TABLE]\n"
-	"  adopt --from golang-migrate|dbmate|goose|sql-migrate [--from-table NAME]\n"
-	"                           record in the history table what a light store\n"
-	"                           (default: user_version) or another tool applied,\n"
-	"                           in one transaction; the tool's own table (or a\n"
-	"                           renamed one: --from-table) is left as it is\n"
-	"  repair --applied V | --pending V | --checksums\n"
-	"                           mark an interrupted migration finished or undone,\n"
-	"                           or accept the plan's checksums for edited ones\n"
-	"  embed [-o FILE] [--symbol NAME]\n"
-	"                           write the migrations as C source (to FILE, or\n"
-	"                           stdout by default or with -o -; the symbol\n"
-	"                           defaults to ladder_migrations)\n"
-	"  dump [-o|--out FILE]     a normalised description of the schema (not\n"
-	"                           ladder's store): same schema, same bytes\n"
-	"  verify [--seed FILE] [--strict]\n"
-	"                           on scratch databases, check that the baseline\n"
-	"                           equals the steps and every down undoes its up;\n"
-	"                           --seed: SQL for the legacy schema the first steps\n"
-	"                           upgrade; --strict: a difference only in column\n"
-	"                           order fails instead of warning. SQLite by default;\n"
-	"                           -d postgres://... to make temporary databases on\n"
-	"                           that server\n"
-	"\n"
-	"Options:\n"
-	"  -d, --database URL       sqlite:PATH, a file path, or postgres://...\n"
-	"                           (default: $DATABASE_URL)\n"
-	"  -m, --migrations DIR     the migrations directory (default: ./migrations)\n"
-	"      --store SPEC         where versions are recorded: history (default),\n"
-	"                           history:TABLE, user_version (SQLite),\n"
-	"                           comment:TABLE (PostgreSQL)\n"
-	"      --schema NAME        PostgreSQL schema for the store and search path\n"
-	"      --lock-timeout SECONDS\n"
-	"                           wait this long for the migration lock (default 60)\n"
-	"      --ddl-lock-timeout SECONDS\n"
-	"                           PostgreSQL: a step waiting longer than this for a\n"
-	"                           table lock fails instead of queueing (default: wait)\n"
-	"      --allow-newer        accept applied versions the plan does not know\n"
-	"      --allow-foreign      up: start ladder's history even where another\n"
-	"                           tool's version table or a stamp is found\n"
-	"      --allow-out-of-order apply pending versions below the applied head\n"
-	"      --tx-per-migration   one transaction per migration, not one per run\n"
-	"  -q, --quiet              print nothing but errors (and --json output)\n"
-	"  -v, --verbose            print each migration as it runs\n"
-	"  -h, --help               show this help\n"
-	"  -V, --version            show the version\n"
-	"\n"
-	"Exit codes:\n"
-	"  0  success\n"
-	"  1  error (the message says what and where)\n"
-	"  2  usage error\n"
-	"  3  status --exit-code: migrations are pending\n"
-	"     (status --exit-code exits 1 when there are problems)\n";
 
 /* A non-negative decimal integer, digits only: no sign, no blanks. */
 static int parse_int64(const char *s, int64_t *out)
@@ -501,6 +517,34 @@ static int check_command(const cli_options *o, const command *cmd, const parsed 
 	return 0;
 }
 
+static const command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* The whole help, or one command's: its synopsis, options and an example. */
+static int print_help(const char *topic)
+{
+	const command *cmd = topic ? find_command(topic) : NULL;
+
+	if (topic != NULL && cmd == NULL)
+		return cli_usage_error("no help for '%s': not a command", topic);
+	if (cmd == NULL) {
+		fputs(usage_head, stdout);
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			fputs(commands[i].help, stdout);
+		fputs(usage_tail, stdout);
+		return CLI_EXIT_OK;
+	}
+	printf("Usage: ladder [options] %s\n\n%s\nExample:\n  %s\n\n", cmd->name, cmd->help, cmd->example);
+	puts("Every command takes -d URL (or $DATABASE_URL) and -m DIR (default ./migrations);\n"
+	     "run 'ladder --help' for all options.");
+	return CLI_EXIT_OK;
+}
+
 int main(int argc, char *argv[])
 {
 	cli_options o;
@@ -520,7 +564,11 @@ int main(int argc, char *argv[])
 	if ((rc = parse_args(&o, &p, argc, argv)) != 0)
 		goto done;
 	if (p.help || (p.npositional > 0 && strcmp(p.positional[0], "help") == 0)) {
-		fputs(usage_text, stdout);
+		/* `ladder up --help`, `ladder help up`: that command alone. */
+		const char *topic = p.npositional == 0 ? NULL
+		                    : strcmp(p.positional[0], "help") != 0 ? p.positional[0]
+		                    : p.npositional > 1 ? p.positional[1] : NULL;
+		rc = print_help(topic);
 		goto done;
 	}
 	if (p.version) {
@@ -536,10 +584,7 @@ int main(int argc, char *argv[])
 	o.name = p.npositional > 1 ? p.positional[1] : NULL;
 	if (o.database == NULL && env_url != NULL && env_url[0] != '\0')
 		o.database = env_url;
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].name, o.command) == 0)
-			cmd = &commands[i];
-	if (cmd == NULL) {
+	if ((cmd = find_command(o.command)) == NULL) {
 		const command *near = NULL;
 		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 			if (distance(o.command, commands[i].name) <= (strlen(o.command) > 3 ? 2 : 1) &&

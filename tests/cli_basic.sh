@@ -50,6 +50,26 @@ run -h
 eq "-h prints what --help prints" "$OUT" "$HELP"
 run help
 eq "'ladder help' prints what --help prints" "$OUT" "$HELP"
+# one command's help: its synopsis, options and an example, from --help's own lines
+for command in up down status history new adopt repair embed dump verify; do
+	run "$command" --help
+	expect_rc 0
+	expect_out_has "Usage: ladder [options] $command"
+	expect_out_has "Example:
+  ladder "
+	line=$(printf '%s\n' "$HELP" | grep -m1 "^  $command\b")
+	expect_out_has "$line"
+	one=$OUT
+	run help "$command"
+	eq "'ladder help $command' prints what '$command --help' prints" "$OUT" "$one"
+done
+run up --help
+expect_out_has "--strict: refuse a step whose SQL cannot run in a"
+expect_out_lacks "  down [--to V"
+run help frob
+expect_rc 2
+expect_err "ladder: no help for 'frob': not a command
+Try 'ladder --help'."
 run --help --bogus
 expect_rc 2 # an unknown option is a usage error even beside --help
 expect_out ""
