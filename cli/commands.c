@@ -212,7 +212,10 @@ static int run_direction(const cli_options *o, int down)
 	}
 	if (o->verbosity < 0)
 		goto done;
-	if (result.applied > 0)
+	if (result.applied > 0 && result.from_version == result.to_version)
+		printf("%s %zu migration(s) below the head: the database stays at version %" PRId64 ".\n",
+		       down ? "Reverted" : "Applied", result.applied, result.to_version);
+	else if (result.applied > 0)
 		printf("%s %zu migration(s): version %" PRId64 " \xe2\x86\x92 %" PRId64 ".\n", down ? "Reverted" : "Applied",
 		       result.applied, result.from_version, result.to_version);
 	else if (down)
@@ -476,12 +479,16 @@ static int print_status_human(ladder_db *db, const ladder_plan *plan, const ladd
 	}
 
 	printf("Version %" PRId64 " of %" PRId64 ": ", st->current, st->head);
-	if (st->pending > 0)
+	/* "up to date" only when nothing is wrong: an interrupted step or an
+	 * applied version the plan lacks is not up to date. */
+	if (st->pending > 0 && st->problems > 0)
+		printf("%zu pending, %zu problem(s)", st->pending, st->problems);
+	else if (st->pending > 0)
 		printf("%zu pending", st->pending);
+	else if (st->problems > 0)
+		printf("not up to date, %zu problem(s)", st->problems);
 	else
 		fputs("up to date", stdout);
-	if (st->problems > 0)
-		printf(", %zu problem(s)", st->problems);
 	fputs(".\n", stdout);
 	for (size_t i = 0; i < st->count; i++)
 		print_problem(&st->entries[i], colour);

@@ -479,6 +479,16 @@ static int plan_down(run *r)
 
 	if ((error = analyse(r, &a)) != 0)
 		return error;
+	/* Like up --to a version the plan lacks: a target above where the
+	 * database stands is a mistake, not nothing to do. */
+	if (target > a.current) {
+		error = ladder_error_set(LADDER_EINVALID,
+		                         "cannot go down to version %" PRId64 ": the database is at version %" PRId64
+		                         ", below it; nothing was changed",
+		                         target, a.current);
+		analysis_clear(&a);
+		return error;
+	}
 	/* Applied entries, newest first. */
 	for (size_t k = a.count; k-- > 0 && error == 0;) {
 		const entry *e = &a.entries[k];

@@ -253,9 +253,9 @@ expect_out_re "^  ↓ $V2 create_notes  \([0-9]+\.[0-9] ms\)
 Reverted 1 migration\(s\): version $V2 → $V1\.\$"
 eq "tables after down --steps 1" "$(tables app.db)" "ladder_history,users"
 
-run -d app.db down --to $V2 # above the current version: nothing to do
-expect_rc 0
-expect_out "Nothing to revert: the database is at version $V1."
+run -d app.db down --to $V2 # above the current version: a mistake, like up --to beyond the plan
+expect_rc 1
+expect_err "ladder: error: cannot go down to version $V2: the database is at version $V1, below it; nothing was changed"
 eq "down --to above the current version changes nothing" "$(recorded app.db)" "$V1:create_users:done"
 
 run -d app.db up -q
@@ -390,7 +390,7 @@ echo "-- an edit after the fact" >>m2/${V1}_create_users.up.sql
 run -d ex.db -m m2 status --exit-code
 expect_rc 1
 expect_out_has "$V1  create_users  edited   "
-expect_out_has "Version $V3 of $V3: up to date, 1 problem(s).
+expect_out_has "Version $V3 of $V3: not up to date, 1 problem(s).
 ! $V1 create_users was edited after it was applied: review the change, then run 'ladder repair --checksums'."
 run -d ex.db -m m2 -q status --exit-code
 expect_rc 1

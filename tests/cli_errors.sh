@@ -102,6 +102,16 @@ for bad in abc -1 1e3 inf nan 0x10 1.2.3 "" 99999999; do
 done
 usage "unexpected argument 'extra'" -d app.db up extra
 
+# --- down --to above the database's version is a mistake, like up --to beyond the plan ------
+plan dt 1 2
+ladder_up -m dt -d dt.db up
+before=$(fingerprint dt.db)
+error "cannot go down to version 5: the database is at version 2, below it; nothing was changed" -m dt -d dt.db down --to 5
+eq "down --to above the head changes nothing" "$(fingerprint dt.db)" "$before"
+run -m dt -d dt.db down --to 2
+expect_rc 0
+expect_out "Nothing to revert: the database is at version 2."
+
 # --- URLs: a mistyped or unknown scheme is refused by name, never taken for a file ---------
 for url in "postgress://app:S3cret@db/shop" "mysql:x.db" "file:new.db?mode=rwc"; do
 	scheme=${url%%:*}
@@ -239,7 +249,7 @@ eq((d["current"], d["pending"], d["problems"]), (3, 1, 1), "current, pending, pr
 '
 run -m o -d order.db --allow-out-of-order -v up
 expect_rc 0
-expect_out_re $'^  ↑ 2 t2  \\([0-9.]+ ms\\)\nApplied 1 migration\\(s\\): version 3 → 3\\.$'
+expect_out_re $'^  ↑ 2 t2  \\([0-9.]+ ms\\)\nApplied 1 migration\\(s\\) below the head: the database stays at version 3\\.$'
 eq "--allow-out-of-order applies 2" "$(recorded order.db)" "1:done 2:done 3:done"
 run -m o -d order.db status --exit-code
 expect_rc 0

@@ -281,7 +281,7 @@ cp nt.db nt2.db
 run -m nt -d nt.db status --exit-code
 expect_rc 1
 expect_out_has "      2  half  interrupted  "
-expect_out_has "Version 2 of 2: up to date, 1 problem(s).
+expect_out_has "Version 2 of 2: not up to date, 1 problem(s).
 ! 2 half was interrupted (it ran outside a transaction): fix the database by hand, then run 'ladder repair --applied 2' or 'ladder repair --pending 2'."
 run -m nt -d nt.db status --json
 json "an interrupted step in status --json" '
