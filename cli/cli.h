@@ -70,5 +70,7 @@ int cli_cmd_repair(const cli_options *o);
 int cli_cmd_embed(const cli_options *o);
 int cli_cmd_dump(const cli_options *o);
 int cli_cmd_verify(const cli_options *o);
+int cli_cmd_redo(const cli_options *o);
+int cli_cmd_version(const cli_options *o);
 
 #endif /* LADDER_CLI_H */

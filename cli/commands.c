@@ -178,24 +178,18 @@ static void progress_end(progress *p)
  * ------------------------------------------------------------------------- */
 
 /* up and down differ only in direction: one runner serves both. */
-static int run_direction(const cli_options *o, int down)
+/* One run on an open database, with progress and its summary line:
+ * target for up (0: the head), target (-1: none) or steps for down. */
+static int run_once(const cli_options *o, ladder_plan *plan, ladder_db *db, int down, int64_t target, int steps,
+                    ladder_result *result)
 {
-	ladder_plan *plan = NULL;
-	ladder_db *db = NULL;
 	ladder_run_options run = LADDER_RUN_OPTIONS_INIT;
-	ladder_result result;
 	progress p = {0};
-	int error, rc;
+	int error;
 
-	/* only up may create the database */
-	if ((rc = open_both(o, &plan, &db, down)) != CLI_EXIT_OK)
-		goto done;
 	run.flags = o->run_flags | ((o->given & CLI_OPT_STRICT) ? LADDER_STRICT : 0);
-	run.target = o->to;
-	if (down) {
-		run.target = (o->given & CLI_OPT_TO) ? o->to : -1;
-		run.steps = o->steps;
-	}
+	run.target = target;
+	run.steps = steps;
 	p.plan = plan;
 	p.verbose = o->verbosity > 0;
 	if (o->verbosity > 0)
@@ -204,27 +198,75 @@ static int run_direction(const cli_options *o, int down)
 		run.progress = on_progress;
 		run.progress_ctx = &p;
 	}
-	error = down ? ladder_down(&result, db, plan, &run) : ladder_migrate(&result, db, plan, &run);
+	error = down ? ladder_down(result, db, plan, &run) : ladder_migrate(result, db, plan, &run);
 	progress_end(&p);
-	if (error < 0) {
-		rc = cli_lib_error();
-		goto done;
-	}
+	if (error < 0)
+		return cli_lib_error();
 	if (o->verbosity < 0)
-		goto done;
-	if (result.applied > 0 && result.from_version == result.to_version)
+		return CLI_EXIT_OK;
+	if (result->applied > 0 && result->from_version == result->to_version)
 		printf("%s %zu migration(s) below the head: the database stays at version %" PRId64 ".\n",
-		       down ? "Reverted" : "Applied", result.applied, result.to_version);
-	else if (result.applied > 0)
+		       down ? "Reverted" : "Applied", result->applied, result->to_version);
+	else if (result->applied > 0)
 		printf("%s %zu migration(s): version %" PRId64 " \xe2\x86\x92 %" PRId64 ".\n", down ? "Reverted" : "Applied",
-		       result.applied, result.from_version, result.to_version);
+		       result->applied, result->from_version, result->to_version);
 	else if (down)
-		printf("Nothing to revert: the database is at version %" PRId64 ".\n", result.to_version);
+		printf("Nothing to revert: the database is at version %" PRId64 ".\n", result->to_version);
 	else
-		printf("Database is up to date at version %" PRId64 ".\n", result.to_version);
+		printf("Database is up to date at version %" PRId64 ".\n", result->to_version);
+	return CLI_EXIT_OK;
+}
 
-done:
+static int run_direction(const cli_options *o, int down)
+{
+	ladder_plan *plan = NULL;
+	ladder_db *db = NULL;
+	ladder_result result;
+	int rc;
+
+	/* only up may create the database */
+	if ((rc = open_both(o, &plan, &db, down)) == CLI_EXIT_OK) {
+		if (down)
+			rc = run_once(o, plan, db, 1, (o->given & CLI_OPT_TO) ? o->to : -1, o->steps, &result);
+		else
+			rc = run_once(o, plan, db, 0, o->to, 0, &result);
+	}
 	close_both(plan, db);
+	return rc;
+}
+
+/* The last step reverted and applied again: two runs, each atomic (a
+ * failed up leaves the step reverted, and says so). */
+int cli_cmd_redo(const cli_options *o)
+{
+	ladder_plan *plan = NULL;
+	ladder_db *db = NULL;
+	ladder_result down, up;
+	int rc;
+
+	if ((rc = open_both(o, &plan, &db, 1)) == CLI_EXIT_OK && (rc = run_once(o, plan, db, 1, -1, 1, &down)) == 0 &&
+	    down.applied > 0 && (rc = run_once(o, plan, db, 0, down.from_version, 0, &up)) != CLI_EXIT_OK)
+		fprintf(stderr, "ladder: migration %" PRId64 " stays reverted: the database is at version %" PRId64 "\n",
+		        down.from_version, down.to_version);
+	close_both(plan, db);
+	return rc;
+}
+
+/* The current version, one line: what scripts compare. */
+int cli_cmd_version(const cli_options *o)
+{
+	ladder_db *db = NULL;
+	ladder_status *st = NULL;
+	int rc;
+
+	if ((rc = open_db(o, &db, 1)) == CLI_EXIT_OK) {
+		if (ladder_history_get(&st, db) < 0)
+			rc = cli_lib_error();
+		else
+			printf("%" PRId64 "\n", st->current);
+	}
+	ladder_status_free(st);
+	close_both(NULL, db);
 	return rc;
 }
 

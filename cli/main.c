@@ -150,6 +150,11 @@ static const char help_verify[] =
 	"                           -d postgres://... to make temporary databases on\n"
 	"                           that server\n";
 
+static const char help_redo[] =
+	"  redo [--strict]          revert the last applied migration and apply it\n"
+	"                           again (two runs: a failing up leaves it reverted)\n";
+static const char help_version[] =
+	"  version                  the database's current version, one line\n";
 static const char usage_head[] =
 	"Usage: ladder [options] COMMAND [command options]\n"
 	"\n"
@@ -210,6 +215,8 @@ static const command commands[] = {
 	{"repair", cli_cmd_repair, CLI_OPT_APPLIED | CLI_OPT_PENDING | CLI_OPT_CHECKSUMS, 1, 0, help_repair, "ladder -d app.db repair --applied 20240101120000"},
 	{"embed", cli_cmd_embed, CLI_OPT_OUTPUT | CLI_OPT_SYMBOL, 0, 0, help_embed, "ladder -m migrations embed -o app_plan.c --symbol app_plan"},
 	{"dump", cli_cmd_dump, CLI_OPT_OUTPUT, 1, 0, help_dump, "ladder -d app.db dump --out schema.txt"},
+	{"redo", cli_cmd_redo, CLI_OPT_STRICT, 1, 0, help_redo, "ladder -d app.db redo"},
+	{"version", cli_cmd_version, 0, 1, 0, help_version, "ladder -d app.db version"},
 	{"verify", cli_cmd_verify, CLI_OPT_SEED | CLI_OPT_STRICT, 0, 0, help_verify, "ladder -m migrations verify"},
 };
 
@@ -222,6 +229,7 @@ static const char short_help[] =
 	"  new NAME  create a migration file         adopt     record another tool's versions\n"
 	"  repair    mend the recorded history       dump      the schema, normalised\n"
 	"  verify    check the plan on scratch DBs   embed     compile the plan into C\n"
+	"  redo      revert the last step, reapply   version   the current version\n"
 	"\n"
 	"Common options: -d URL (or DATABASE_URL), -m DIR (default ./migrations).\n"
 	"Run 'ladder --help' for every option.\n";

@@ -345,6 +345,40 @@ run -m small -d odd.db --store 'history:odd "name"' up
 expect_rc 0
 eq "an odd table name is quoted, not injected" "$(tables odd.db)" 'odd "name",t1,t2,t3'
 
+# --- version and redo -------------------------------------------------------------------
+mkdir rd
+printf 'CREATE TABLE a (id INTEGER);\n' >rd/1_a.up.sql
+printf 'DROP TABLE a;\n' >rd/1_a.down.sql
+printf 'CREATE TABLE b (id INTEGER);\n' >rd/2_b.up.sql
+printf 'DROP TABLE b;\n' >rd/2_b.down.sql
+run -m rd -d rd.db up
+expect_rc 0
+run -m rd -d rd.db version
+expect_rc 0
+expect_out "2"
+run -m rd -d rd.db redo
+expect_rc 0
+expect_out "Reverted 1 migration(s): version 2 → 1.
+Applied 1 migration(s): version 1 → 2."
+eq "redo applies the step again" "$(sqlite3 rd.db 'SELECT version FROM ladder_history ORDER BY 1' | tr '\n' ' ')" "1 2 "
+# an up that fails after the down leaves the step reverted, and says so
+# (a sloppy down that leaves c behind makes the second up fail)
+mkdir rf
+printf 'CREATE TABLE b (id INTEGER);\nCREATE TABLE c (id INTEGER);\n' >rf/1_b.up.sql
+printf 'DROP TABLE b;\n' >rf/1_b.down.sql
+run -m rf -d rf.db up
+expect_rc 0
+run -m rf -d rf.db redo
+expect_rc 1
+expect_out "Reverted 1 migration(s): version 1 → 0."
+expect_err_has "rf/1_b.up.sql:2: table c already exists"
+expect_err_has "ladder: migration 1 stays reverted: the database is at version 0"
+run -m rf -d rf.db version
+expect_out "0"
+run -d missing.db version
+expect_rc 1
+expect_err "ladder: error: database 'missing.db' does not exist"
+
 # --- colour: only on a terminal, never with NO_COLOR ---------------------------------
 ladder_up -m small -d colour.db up --to 2
 run -m small -d colour.db status
