@@ -40,6 +40,7 @@ enum {
 	OPT_SYMBOL,
 	OPT_SEED,
 	OPT_STRICT,
+	OPT_NO_DOTENV,
 };
 
 /* '+': stop at the first non-option whatever POSIXLY_CORRECT says; the loop
@@ -78,6 +79,7 @@ static const struct option long_options[] = {
 	{"out", required_argument, NULL, 'o'},
 	{"seed", required_argument, NULL, OPT_SEED},
 	{"strict", no_argument, NULL, OPT_STRICT},
+	{"no-dotenv", no_argument, NULL, OPT_NO_DOTENV},
 	{NULL, 0, NULL, 0},
 };
 
@@ -167,7 +169,9 @@ static const char usage_tail[] =
 	"\n"
 	"Options:\n"
 	"  -d, --database URL       sqlite:PATH, a file path, or postgres://...\n"
-	"                           (default: $DATABASE_URL)\n"
+	"                           (default: $DATABASE_URL, else DATABASE_URL=\n"
+	"                           in ./.env)\n"
+	"      --no-dotenv          do not read ./.env\n"
 	"  -m, --migrations DIR     the migrations directory (default: ./migrations)\n"
 	"      --store SPEC         where versions are recorded: history (default),\n"
 	"                           history:TABLE, user_version (SQLite),\n"
@@ -362,6 +366,7 @@ static int bad_option(char *const argv[], int at)
 
 typedef struct parsed {
 	int help, version;
+	int no_dotenv;
 	const char *positional[2]; /* the command and its NAME */
 	size_t npositional;
 	const char *extra;         /* the first positional nobody takes */
@@ -414,6 +419,7 @@ static int parse_args(cli_options *o, parsed *p, int argc, char *argv[])
 			break;
 		case OPT_ALLOW_NEWER: o->run_flags |= LADDER_ALLOW_NEWER; break;
 		case OPT_ALLOW_FOREIGN: o->run_flags |= LADDER_ALLOW_FOREIGN; break;
+		case OPT_NO_DOTENV: p->no_dotenv = 1; break;
 		case OPT_ALLOW_OUT_OF_ORDER: o->run_flags |= LADDER_ALLOW_OUT_OF_ORDER; break;
 		case OPT_TX_PER_MIGRATION: o->run_flags |= LADDER_TX_PER_MIGRATION; break;
 		case 'q': o->verbosity = -1; break;
@@ -521,8 +527,51 @@ static int check_command(const cli_options *o, const command *cmd, const parsed 
 		return cli_usage_error("--from-table names another tool's renamed table: use it with --from "
 		                       "golang-migrate, dbmate, goose or sql-migrate");
 	if (cmd->needs_db && (o->database == NULL || o->database[0] == '\0'))
-		return cli_usage_error("no database: pass -d URL or set DATABASE_URL");
+		return cli_usage_error("no database: pass -d URL, set DATABASE_URL, or put DATABASE_URL= in ./.env");
 	return 0;
+}
+
+/* DATABASE_URL from ./.env, as dbmate reads it: `[export] DATABASE_URL=VALUE`,
+ * the value optionally in single or double quotes; '#' starts a comment
+ * line. NULL when there is no such file or line. Kept until exit. */
+static const char *dotenv_database_url(void)
+{
+	static char value[4096];
+	char line[sizeof(value) + 64];
+	FILE *f = fopen(".env", "r");
+	const char *found = NULL;
+
+	if (f == NULL)
+		return NULL;
+	while (found == NULL && fgets(line, sizeof(line), f) != NULL) {
+		char *p = line, *end;
+		size_t len;
+		line[strcspn(line, "\r\n")] = '\0';
+		p += strspn(p, " \t");
+		if (strncmp(p, "export ", 7) == 0)
+			p += 7 + strspn(p + 7, " \t");
+		if (strncmp(p, "DATABASE_URL", 12) != 0)
+			continue;
+		p += 12 + strspn(p + 12, " \t");
+		if (*p++ != '=')
+			continue;
+		p += strspn(p, " \t");
+		len = strlen(p);
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len >= 2 && (p[0] == '"' || p[0] == '\'') && p[len - 1] == p[0]) {
+			p++;
+			len -= 2;
+		}
+		end = p + len;
+		*end = '\0';
+		if (len > 0 && len < sizeof(value)) {
+			memcpy(value, p, len + 1);
+			found = value;
+		}
+	}
+	fclose(f);
+	return found;
 }
 
 static const command *find_command(const char *name)
@@ -592,6 +641,8 @@ int main(int argc, char *argv[])
 	o.name = p.npositional > 1 ? p.positional[1] : NULL;
 	if (o.database == NULL && env_url != NULL && env_url[0] != '\0')
 		o.database = env_url;
+	if (o.database == NULL && !p.no_dotenv)
+		o.database = dotenv_database_url();
 	if ((cmd = find_command(o.command)) == NULL) {
 		const command *near = NULL;
 		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

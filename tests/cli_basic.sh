@@ -40,7 +40,7 @@ expect_out_re '^Usage: ladder \[options\] COMMAND \[command options\]'
 for text in "  up [--to V]" "  down [--to V | --steps N]" "  status [--json] [--exit-code]" "  history [--json]" \
 	"  new NAME [--single]" "  adopt [--from user_version|comment:TABLE]" \
 	"  repair --applied V | --pending V | --checksums" "  embed [-o FILE] [--symbol NAME]" \
-	"  -d, --database URL" '(default: $DATABASE_URL)' "  -m, --migrations DIR" "(default: ./migrations)" \
+	"  -d, --database URL" '(default: $DATABASE_URL, else DATABASE_URL=' "      --no-dotenv" "  -m, --migrations DIR" "(default: ./migrations)" \
 	"      --store SPEC" "history:TABLE, user_version" "      --lock-timeout SECONDS" "      --allow-newer" \
 	"      --allow-out-of-order" "      --tx-per-migration" "  -q, --quiet" "  -v, --verbose" "  -h, --help" \
 	"  -V, --version" "  0  success" "  1  error" "  2  usage error" "  3  status --exit-code: migrations are pending"; do
@@ -366,6 +366,23 @@ DATABASE_URL=sqlite:absent.db run -d app.db status --json
 expect_rc 0
 json "-d wins over DATABASE_URL" 'eq(d["database"], "sqlite:app.db", "database")'
 check "the overridden DATABASE_URL is never opened" test ! -e absent.db
+
+# ./.env, as dbmate reads it: only when neither -d nor DATABASE_URL names one
+printf '# settings\nOTHER=1\nexport DATABASE_URL="sqlite:env.db"\n' >.env
+run status --json
+json ".env names the database" 'eq(d["database"], "sqlite:env.db", "database")'
+DATABASE_URL=sqlite:app.db run status --json
+json "DATABASE_URL wins over .env" 'eq(d["database"], "sqlite:app.db", "database")'
+run -d app.db status --json
+json "-d wins over .env" 'eq(d["database"], "sqlite:app.db", "database")'
+run --no-dotenv status
+expect_rc 2
+expect_err_has "no database: pass -d URL, set DATABASE_URL, or put DATABASE_URL= in ./.env"
+printf "DATABASE_URL='sqlite:absent2.db'\n" >.env
+run status
+expect_rc 1
+expect_err "ladder: error: database 'absent2.db' does not exist"
+rm .env
 
 # a path JSON must escape, and one with a control character
 odd='q"uo\te.db'

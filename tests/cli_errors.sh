@@ -71,10 +71,10 @@ usage "unknown command 'st'" st
 usage "unexpected argument '2': to revert 2 step(s), write 'down --steps 2' (or 'down --to V' for a version)" -d app.db down 2
 usage "unexpected argument '5': to apply up to version 5, write 'up --to 5'" -d app.db up 5
 usage "unknown command 'fr?[2Job'" $'fr\033[2Job' # no escape sequence reaches the terminal
-usage "no database: pass -d URL or set DATABASE_URL" up
-usage "no database: pass -d URL or set DATABASE_URL" status --json
-DATABASE_URL="" usage "no database: pass -d URL or set DATABASE_URL" up
-usage "no database: pass -d URL or set DATABASE_URL" -d "" up
+usage "no database: pass -d URL, set DATABASE_URL, or put DATABASE_URL= in ./.env" up
+usage "no database: pass -d URL, set DATABASE_URL, or put DATABASE_URL= in ./.env" status --json
+DATABASE_URL="" usage "no database: pass -d URL, set DATABASE_URL, or put DATABASE_URL= in ./.env" up
+usage "no database: pass -d URL, set DATABASE_URL, or put DATABASE_URL= in ./.env" -d "" up
 usage "unknown or ambiguous option '--bogus'" -d app.db up --bogus
 usage "unknown or ambiguous option '--allow'" -d app.db up --allow # newer? out-of-order?
 usage "unknown option '-x'" -x
