@@ -708,22 +708,40 @@ static int leading_version(const char *name, int64_t *out)
 	return 0;
 }
 
-/* Whether any file in dir already uses version; a missing dir uses none. */
-static int version_in_use(const char *dir, int64_t version, int *in_use)
+/* The versions dir's files use: whether `version` is among them, the
+ * highest, and how many digits its name spells it with ("0006_" gives 4).
+ * A missing dir uses none. */
+typedef struct versions_seen {
+	int in_use;
+	int64_t highest;
+	int width;
+} versions_seen;
+
+static int scan_versions(const char *dir, int64_t version, versions_seen *seen)
 {
 	DIR *d = opendir(dir);
 	struct dirent *ent;
 	int64_t v;
 
-	*in_use = 0;
+	memset(seen, 0, sizeof(*seen));
 	if (d == NULL)
 		return errno == ENOENT ? 0 : cli_error("cannot read directory '%s': %s", dir, strerror(errno));
-	while (!*in_use && (ent = readdir(d)) != NULL)
-		if (leading_version(ent->d_name, &v) == 0 && v == version)
-			*in_use = 1;
+	while ((ent = readdir(d)) != NULL) {
+		if (leading_version(ent->d_name, &v) < 0)
+			continue;
+		seen->in_use |= v == version;
+		if (v >= seen->highest) {
+			seen->highest = v;
+			seen->width = (int)strspn(ent->d_name, "0123456789");
+		}
+	}
 	closedir(d);
 	return 0;
 }
+
+/* Below this the directory numbers its steps (0001_, 42_); above, it uses
+ * timestamps (YYYYMMDDHHMMSS). */
+#define SEQUENCE_MAX INT64_C(10000000000)
 
 /* LADDER_WRITE_EXCLUSIVE: an existing file is never overwritten, even one
  * that appeared after the directory was scanned. */
@@ -747,22 +765,32 @@ static int64_t utc_version_now(void)
 int cli_cmd_new(const cli_options *o)
 {
 	int64_t version = utc_version_now();
+	versions_seen seen;
+	int width = 0;
 	size_t dir_len = strlen(o->migrations);
 	/* "DIR/FILE", without doubling a slash the user gave */
 	const char *slash = dir_len > 0 && o->migrations[dir_len - 1] != '/' ? "/" : "";
 	char base[128], content[256];
 	char *paths[2] = {NULL, NULL};
 	size_t created = 0;
-	int in_use = 1;
 	int rc;
 
-	while ((rc = version_in_use(o->migrations, version, &in_use)) == 0 && in_use)
-		version++;
-	if (rc != 0)
+	/* The directory's own scheme: the next number, as wide as the last;
+	 * else the time, moved past any version already taken. */
+	if ((rc = scan_versions(o->migrations, version, &seen)) != 0)
 		goto done;
+	if (seen.highest > 0 && seen.highest < SEQUENCE_MAX) {
+		version = seen.highest + 1;
+		width = seen.width;
+	}
+	while (seen.in_use && seen.highest >= SEQUENCE_MAX) {
+		version++;
+		if ((rc = scan_versions(o->migrations, version, &seen)) != 0)
+			goto done;
+	}
 	/* The name is short by construction ([A-Za-z0-9_-]+ from argv), but a
 	 * 100 KiB argument must not overflow anything. */
-	if ((size_t)snprintf(base, sizeof(base), "%" PRId64 "_%s", version, o->name) >= sizeof(base)) {
+	if ((size_t)snprintf(base, sizeof(base), "%0*" PRId64 "_%s", width, version, o->name) >= sizeof(base)) {
 		rc = cli_usage_error("migration name '%.40s...' is too long", o->name);
 		goto done;
 	}

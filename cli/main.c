@@ -122,7 +122,9 @@ static const char help_history[] =
 static const char help_new[] =
 	"  new NAME [--single]      create VERSION_NAME.up.sql and .down.sql (or one\n"
 	"                           VERSION_NAME.sql with --single); VERSION is the\n"
-	"                           current UTC time, NAME is [A-Za-z0-9_-]+\n";
+	"                           next number where the directory numbers its\n"
+	"                           steps (0007 after 0006), else the current UTC\n"
+	"                           time; NAME is [A-Za-z0-9_-]+\n";
 static const char help_adopt[] =
 	"  adopt [--from user_version|comment:TABLE]\n"
 	"  adopt --from golang-migrate|dbmate|goose|sql-migrate [--from-table NAME]\n"

@@ -84,6 +84,21 @@ run -m bump new bumped --single
 expect_rc 0
 expect_out "bump/$((now + 31))_bumped.sql"
 
+# a directory that numbers its steps gets the next number, as wide as the last
+mkdir seq
+touch seq/0005_a.up.sql seq/0006_b.up.sql seq/0006_b.down.sql seq/notes.txt
+run -m seq new c
+expect_rc 0
+expect_out "seq/0007_c.up.sql
+seq/0007_c.down.sql"
+run -m seq new d --single
+expect_out "seq/0008_d.sql"
+mkdir seq2
+touch seq2/9_x.up.sql
+run -m seq2 new y
+expect_out "seq2/10_y.up.sql
+seq2/10_y.down.sql"
+
 # refused names: exit 2, nothing written
 mkdir names
 for bad in "has space" "semi;colon" "dot.name" "slash/name" "é" "" "quote'd" $'tab\tname'; do
