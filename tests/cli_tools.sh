@@ -292,6 +292,7 @@ expect_err "ladder: error: nt/2_half.up.sql:3: no such table: nope (migration 2 
 ladder: hint: after checking the database by hand: \`ladder repair --applied 2\` if it holds migration 2's changes, \`ladder repair --pending 2\` if it does not"
 eq "the half step's table stays" "$(tables nt.db)" "a,half,ladder_history"
 eq "and it is recorded as started" "$(recorded nt.db)" "1:migration:done 2:migration:started"
+check "the lock file goes with the lock (none stays beside the database)" test ! -e nt.db-ladder-lock
 cp nt.db nt2.db
 run -m nt -d nt.db status --exit-code
 expect_rc 1

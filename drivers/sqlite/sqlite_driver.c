@@ -76,13 +76,29 @@ static int conn_new(ladder_sqlite_conn **out, const char *path, int owned)
 	return 0;
 }
 
+/* The lock file goes with the lock: removed while still held, so that a
+ * waiter that then gets the lock on the removed file sees it is gone and
+ * opens the path again (sqlite_lock), and no empty file stays beside the
+ * database. */
 static void release_lock(ladder_sqlite_conn *conn)
 {
 	if (conn->lock_fd < 0)
 		return;
+	if (conn->lock_path != NULL)
+		unlink(conn->lock_path);
 	flock(conn->lock_fd, LOCK_UN);
 	close(conn->lock_fd);
 	conn->lock_fd = -1;
+	ladder_free(conn->lock_path);
+	conn->lock_path = NULL;
+}
+
+/* Is fd still the file at path (not removed by the holder we waited on)? */
+static int still_linked(int fd, const char *path)
+{
+	struct stat held, named;
+	return fstat(fd, &held) == 0 && stat(path, &named) == 0 && held.st_dev == named.st_dev &&
+	       held.st_ino == named.st_ino;
 }
 
 static void conn_free(ladder_sqlite_conn *conn)
@@ -404,12 +420,20 @@ static int sqlite_lock(ladder_conn *base, const ladder_store *store, int timeout
 		goto done;
 	}
 	sprintf(lock_path, "%s%s", file, LOCK_SUFFIX);
-	if ((fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		error = ladder_error_set(LADDER_EIO, "cannot open the lock file '%s': %s", lock_path, strerror(errno));
-		goto done;
-	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+	for (;;) {
+		if (fd < 0 && (fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+			error = ladder_error_set(LADDER_EIO, "cannot open the lock file '%s': %s", lock_path, strerror(errno));
+			goto done;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			if (still_linked(fd, lock_path))
+				break;
+			/* the holder removed it as it let go: take the path's new file */
+			close(fd);
+			fd = -1;
+			continue;
+		}
 		if (errno == EINTR)
 			continue;
 		if (errno != EWOULDBLOCK) {
@@ -426,6 +450,8 @@ static int sqlite_lock(ladder_conn *base, const ladder_store *store, int timeout
 		delay_ms = delay_ms * 2 > LOCK_POLL_MAX_MS ? LOCK_POLL_MAX_MS : delay_ms * 2;
 	}
 	conn->lock_fd = fd;
+	conn->lock_path = lock_path;
+	lock_path = NULL;
 	fd = -1;
 done:
 	if (fd >= 0)

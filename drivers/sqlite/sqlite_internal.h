@@ -25,6 +25,7 @@ typedef struct ladder_sqlite_conn {
 	int owned;              /* 0: a wrapped handle the application closes */
 	int busy_timeout_ms;
 	int lock_fd;            /* the held lock file, or -1 */
+	char *lock_path;        /* its path, removed when the lock goes */
 	char *path;             /* as the user named it, for messages */
 	char *display;          /* "sqlite:PATH" */
 	ladder_sqlite_cached head;   /* history: the newest row */
