@@ -16,10 +16,12 @@ recorded() { sql "$1" "SELECT group_concat(version || ':' || name, ' ') FROM (SE
 
 # --- placeholders: `ladder new` left unfilled ----------------------------------------------
 mkdir p
-printf 'CREATE TABLE a (x);\n' >p/1_a.up.sql
-printf 'DROP TABLE a;\n' >p/1_a.down.sql
+# first, in the empty directory: a timestamp (a directory of small numbers
+# would give the next number)
 run -m p new placeholder
 expect_rc 0
+printf 'CREATE TABLE a (x);\n' >p/1_a.up.sql
+printf 'DROP TABLE a;\n' >p/1_a.down.sql
 newest=$(ls p/*_placeholder.up.sql)
 pv=$(basename "$newest" | cut -d_ -f1)
 printf -- '-- migrate:up\n-- to do\n-- migrate:down\n' >p/5_later.sql
