@@ -84,7 +84,9 @@ void cli_hint(int code, const char *message)
 		hint("revert the edit, or after review accept it: `ladder repair --checksums`");
 		return;
 	case LADDER_ENEWER:
-		if (strstr(message, "is newer than this program") != NULL || strstr(message, "not in this plan") != NULL)
+		/* A down cannot run a step it does not have, allowed or not. */
+		if ((strstr(message, "is newer than this program") != NULL || strstr(message, "not in this plan") != NULL) &&
+		    strstr(message, "its down is unknown") == NULL)
 			hint("`--allow-newer` runs anyway, when the newer steps are known to be harmless");
 		return;
 	case LADDER_EOUT_OF_ORDER:

@@ -216,6 +216,7 @@ expect_err_has "applied migration 3 t3 is not in this plan, so its down is unkno
 run -m n -d newer.db --allow-newer down
 expect_rc 1
 expect_err_has "applied migration 3 t3 is not in this plan, so its down is unknown"
+expect_err_lacks "--allow-newer\` runs anyway" # it would not: the down is unknown
 eq "refused runs leave the newer database alone" "$(fingerprint newer.db)" "$before"
 plan n 4
 run -m n -d newer.db up
