@@ -7,6 +7,7 @@
 #define _GNU_SOURCE /* asprintf */
 #include "cli.h"
 #include "output.h"
+#include "progress.h"
 
 #include <ladder.h>
 
@@ -72,107 +73,6 @@ static void close_both(ladder_plan *plan, ladder_db *db)
 		ladder_plan_free(plan);
 }
 
-/* -v: one line per step. The line is opened at START and finished at DONE,
- * so a step that hangs or fails is visible as the last, unfinished line. */
-typedef struct progress {
-	int line_open;
-	ladder_db *db;           /* to say how each step runs */
-	const ladder_plan *plan;
-	int verbose;             /* -v: the step lines; else only the warnings */
-} progress;
-
-/* Without -q, every empty step applied gets a warning on stderr: it is
- * recorded as applied though nothing ran (a `ladder new` nobody filled in). */
-/* An empty up is applied and an empty down reverts with nothing run: both
- * are what the set says, and both are worth a line. */
-static void warn_if_empty(const ladder_plan *plan, ladder_direction dir, int64_t version, const char *name)
-{
-	size_t lo = 0, hi = ladder_plan_count(plan);
-
-	if (dir == LADDER_BASELINE || plan == NULL)
-		return;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const ladder_migration_def *def = ladder_plan_at(plan, mid);
-		if (def->version < version) {
-			lo = mid + 1;
-		} else if (def->version > version) {
-			hi = mid;
-		} else {
-			const char *sql = dir == LADDER_DOWN ? def->down_sql : def->up_sql;
-			if (sql != NULL && ladder_text_is_blank(sql)) {
-				fprintf(stderr, "ladder: warning: migration %" PRId64 " ", version);
-				out_text(stderr, name ? name : "");
-				fputs(dir == LADDER_DOWN ? "'s down is empty: recorded as reverted, nothing ran\n"
-				                         : " is empty: recorded as applied, nothing ran\n",
-				      stderr);
-			}
-			return;
-		}
-	}
-}
-
-static const char *arrow(ladder_direction dir)
-{
-	return dir == LADDER_DOWN ? "\xe2\x86\x93" : "\xe2\x86\x91"; /* ↓ ↑ */
-}
-
-static void progress_start(ladder_direction dir, int64_t version, const char *name)
-{
-	printf("  %s %" PRId64 " ", arrow(dir), version);
-	out_text(stdout, name ? name : "");
-	if (dir == LADDER_BASELINE)
-		fputs(" (baseline)", stdout);
-}
-
-static void on_progress(void *ctx, ladder_event event, ladder_direction dir, int64_t version, const char *name,
-                        double seconds)
-{
-	progress *p = ctx;
-
-	if (!p->verbose) {
-		if (event == LADDER_EVENT_DONE)
-			warn_if_empty(p->plan, dir, version, name);
-		return;
-	}
-	if (event == LADDER_EVENT_START) {
-		if (p->line_open)
-			fputc('\n', stdout);
-		progress_start(dir, version, name);
-		p->line_open = 1;
-		if (p->db != NULL) {
-			ladder_step_info info;
-			if (ladder_step_inspect(&info, p->db, p->plan, version, dir, 0) == 0) {
-				if (info.detected & LADDER_NO_TRANSACTION)
-					printf(" [no-transaction: %s]", info.reason);
-				else if (info.detected & LADDER_FOREIGN_KEYS_OFF)
-					printf(" [foreign keys off: %s]", info.reason);
-				else if (info.detected & LADDER_COMMIT_AFTER)
-					printf(" [commits after it: %s]", info.reason);
-				if (info.unwrapped)
-					fputs(" [its own BEGIN/COMMIT ignored]", stdout);
-				if (info.unread)
-					fputs(" [not read by the parser: runs as written]", stdout);
-			}
-		}
-	} else if (event == LADDER_EVENT_DONE) {
-		if (!p->line_open)
-			progress_start(dir, version, name);
-		printf("  (%.1f ms)\n", seconds * 1000.0);
-		p->line_open = 0;
-		fflush(stdout);
-		warn_if_empty(p->plan, dir, version, name);
-	}
-	fflush(stdout);
-}
-
-static void progress_end(progress *p)
-{
-	if (p->line_open)
-		fputc('\n', stdout);
-	p->line_open = 0;
-}
-
 /* ---------------------------------------------------------------------------
  * up, down
  * ------------------------------------------------------------------------- */
@@ -184,25 +84,18 @@ static int run_once(const cli_options *o, ladder_plan *plan, ladder_db *db, int 
                     ladder_result *result)
 {
 	ladder_run_options run = LADDER_RUN_OPTIONS_INIT;
-	progress p = {0};
+	cli_progress p;
 	int error;
 
 	run.flags = o->run_flags | ((o->given & CLI_OPT_STRICT) ? LADDER_STRICT : 0);
 	run.target = target;
 	run.steps = steps;
-	p.plan = plan;
-	p.verbose = o->verbosity > 0;
-	if (o->verbosity > 0)
-		p.db = db;
-	if (o->verbosity >= 0) {
-		run.progress = on_progress;
-		run.progress_ctx = &p;
-	}
+	memset(result, 0, sizeof(*result));
+	cli_progress_init(&p, o, db, plan, &run);
 	error = down ? ladder_down(result, db, plan, &run) : ladder_migrate(result, db, plan, &run);
-	progress_end(&p);
-	if (error < 0)
-		return cli_lib_error();
-	if (o->verbosity < 0)
+	if (cli_progress_finish(&p, down, error, result) != CLI_EXIT_OK)
+		return CLI_EXIT_ERROR;
+	if (o->verbosity < 0 || (o->given & CLI_OPT_JSON))
 		return CLI_EXIT_OK;
 	if (result->applied > 0 && result->from_version == result->to_version)
 		printf("%s %zu migration(s) below the head: the database stays at version %" PRId64 ".\n",

@@ -105,13 +105,16 @@ static const struct {
 };
 
 static const char help_up[] =
-	"  up [--to V] [--strict]   apply pending migrations (up to version V);\n"
+	"  up [--to V] [--strict] [--json]\n"
+	"                           apply pending migrations (up to version V);\n"
 	"                           --strict: refuse a step whose SQL cannot run in a\n"
 	"                           transaction (CREATE INDEX CONCURRENTLY, VACUUM)\n"
 	"                           unless it is marked no-transaction, instead of\n"
-	"                           running it as a no-transaction step\n";
+	"                           running it as a no-transaction step; --json: one\n"
+	"                           JSON line per event (start, done, warning,\n"
+	"                           lock_wait, lock_taken, summary)\n";
 static const char help_down[] =
-	"  down [--to V | --steps N] [--strict]\n"
+	"  down [--to V | --steps N] [--strict] [--json]\n"
 	"                           revert N applied migrations (default 1), or down\n"
 	"                           to version V (--to 0 reverts everything)\n";
 static const char help_status[] =
@@ -155,7 +158,7 @@ static const char help_verify[] =
 	"                           that server\n";
 
 static const char help_redo[] =
-	"  redo [--strict]          revert the last applied migration and apply it\n"
+	"  redo [--strict] [--json] revert the last applied migration and apply it\n"
 	"                           again (two runs: a failing up leaves it reverted)\n";
 static const char help_version[] =
 	"  version                  the database's current version, one line\n";
@@ -212,8 +215,8 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-	{"up", cli_cmd_up, CLI_OPT_TO | CLI_OPT_STRICT, 1, 0, help_up, "ladder -d app.db up"},
-	{"down", cli_cmd_down, CLI_OPT_TO | CLI_OPT_STEPS | CLI_OPT_STRICT, 1, 0, help_down, "ladder -d app.db down --steps 2"},
+	{"up", cli_cmd_up, CLI_OPT_TO | CLI_OPT_STRICT | CLI_OPT_JSON, 1, 0, help_up, "ladder -d app.db up"},
+	{"down", cli_cmd_down, CLI_OPT_TO | CLI_OPT_STEPS | CLI_OPT_STRICT | CLI_OPT_JSON, 1, 0, help_down, "ladder -d app.db down --steps 2"},
 	{"status", cli_cmd_status, CLI_OPT_JSON | CLI_OPT_EXIT_CODE, 1, 0, help_status, "ladder -d app.db status --exit-code"},
 	{"history", cli_cmd_history, CLI_OPT_JSON, 1, 0, help_history, "ladder -d app.db history --json"},
 	{"new", cli_cmd_new, CLI_OPT_SINGLE, 0, 1, help_new, "ladder -m migrations new add_users"},
@@ -221,7 +224,7 @@ static const command commands[] = {
 	{"repair", cli_cmd_repair, CLI_OPT_APPLIED | CLI_OPT_PENDING | CLI_OPT_CHECKSUMS, 1, 0, help_repair, "ladder -d app.db repair --applied 20240101120000"},
 	{"embed", cli_cmd_embed, CLI_OPT_OUTPUT | CLI_OPT_SYMBOL, 0, 0, help_embed, "ladder -m migrations embed -o app_plan.c --symbol app_plan"},
 	{"dump", cli_cmd_dump, CLI_OPT_OUTPUT, 1, 0, help_dump, "ladder -d app.db dump --out schema.txt"},
-	{"redo", cli_cmd_redo, CLI_OPT_STRICT, 1, 0, help_redo, "ladder -d app.db redo"},
+	{"redo", cli_cmd_redo, CLI_OPT_STRICT | CLI_OPT_JSON, 1, 0, help_redo, "ladder -d app.db redo"},
 	{"version", cli_cmd_version, 0, 1, 0, help_version, "ladder -d app.db version"},
 	{"verify", cli_cmd_verify, CLI_OPT_SEED | CLI_OPT_STRICT, 0, 0, help_verify, "ladder -m migrations verify"},
 };

@@ -92,7 +92,11 @@ int out_colour_wanted(FILE *f)
 {
 	const char *no_colour = getenv("NO_COLOR");
 
+	const char *term = getenv("TERM");
+
 	if (no_colour != NULL && no_colour[0] != '\0')
+		return 0;
+	if (term != NULL && strcmp(term, "dumb") == 0)
 		return 0;
 	return isatty(fileno(f));
 }

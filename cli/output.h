@@ -44,8 +44,8 @@ typedef enum {
 	OUT_BOLD,
 } out_colour;
 
-/* Whether to colour what goes to `f`: a terminal, and NO_COLOR unset or
- * empty (https://no-color.org). */
+/* Whether to colour what goes to `f`: a terminal that is not TERM=dumb,
+ * and NO_COLOR unset or empty (https://no-color.org). */
 int out_colour_wanted(FILE *f);
 
 /* Write s for a person to read: control characters become '?', so text

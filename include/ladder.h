@@ -327,9 +327,22 @@ LADDER_EXTERN const char *ladder_db_display_name(const ladder_db *db);
                                           transaction instead of running it as a
                                           no-transaction step */
 
+/* What a run reports to opts->progress, as it happens, on the calling
+ * thread:
+ *   START      a step is about to run: version, name;
+ *   DONE       it ran (not yet committed in one-tx runs); seconds it took;
+ *   LOCK_WAIT  another connection holds the migration lock (or the engine's
+ *              write lock) the run needs: about once a second while it
+ *              waits; name says who holds it ("pid 4242, application
+ *              'ladder', client 10.0.0.7"; NULL when the engine cannot
+ *              tell), seconds how long the run has waited so far, version 0;
+ *   LOCK_TAKEN the lock came after a wait that was reported: seconds waited.
+ * A callback must not call back into ladder on the same database. */
 typedef enum {
-	LADDER_EVENT_START = 1, /* a step is about to run */
-	LADDER_EVENT_DONE,      /* a step ran (not yet committed in one-tx runs) */
+	LADDER_EVENT_START = 1,
+	LADDER_EVENT_DONE,
+	LADDER_EVENT_LOCK_WAIT = 16,
+	LADDER_EVENT_LOCK_TAKEN,
 } ladder_event;
 
 typedef enum {

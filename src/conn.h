@@ -54,9 +54,9 @@ static inline int conn_query_rows(ladder_conn *c, const char *sql, ladder_row_fn
 	return OPS(c)->query_rows(c, sql, fn, ctx);
 }
 
-static inline int conn_begin(ladder_conn *c, int write)
+static inline int conn_begin(ladder_conn *c, int write, int wait_ms)
 {
-	return OPS(c)->begin(c, write);
+	return OPS(c)->begin(c, write, wait_ms);
 }
 
 static inline int conn_commit(ladder_conn *c)
@@ -90,6 +90,15 @@ static inline int conn_lock(ladder_conn *c, const ladder_store *store, int timeo
 static inline int conn_unlock(ladder_conn *c, const ladder_store *store)
 {
 	return OPS(c)->unlock(c, store);
+}
+
+/* "" where the driver cannot tell who holds the lock. */
+static inline void conn_lock_holder(ladder_conn *c, const ladder_store *store, char *out, size_t len)
+{
+	if (len > 0)
+		out[0] = '\0';
+	if (OPS(c)->lock_holder)
+		OPS(c)->lock_holder(c, store, out, len);
 }
 
 static inline int conn_is_empty(ladder_conn *c, const ladder_store *store, int *empty)

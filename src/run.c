@@ -700,6 +700,8 @@ static int run_with_retries(ladder_result *out, ladder_db *db, const ladder_plan
 	memset(r, 0, sizeof(*r));
 	r->db = db;
 	r->tx.db = db;
+	r->tx.report = opts;
+	r->tx.dir = dir;
 	r->conn = db->conn;
 	r->plan = plan;
 	r->opts = opts;

@@ -5,14 +5,71 @@
 
 #include "error.h"
 
+#include <time.h>
+
 int txn_needs_lock(const ladder_db *db, int commits_more_than_once)
 {
 	return commits_more_than_once || conn_can(db->conn, LADDER_DRIVER_LOCK_ALWAYS);
 }
 
+/* Long enough not to poll the engine for the holder needlessly, short
+ * enough for a person watching. */
+#define WAIT_SLICE_MS 1000
+
+static double seconds_since(const struct timespec *start)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static void report(const txn *t, ladder_event event, const char *holder, double seconds)
+{
+	if (t->report != NULL && t->report->progress != NULL)
+		t->report->progress(t->report->progress_ctx, event, t->dir, 0, holder, seconds);
+}
+
+/* The lock op or BEGIN IMMEDIATE, tried for a slice at a time: between
+ * slices the wait is reported, and the timeout's message covers the whole
+ * wait and names who held the lock. */
+static int wait_for(txn *t, int session_lock)
+{
+	ladder_conn *conn = t->db->conn;
+	const int timeout_ms = t->db->lock_timeout_ms;
+	char holder[256];
+	struct timespec start;
+	double waited = 0;
+	int reported = 0, error;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		int slice = timeout_ms - (int)(waited * 1000);
+		if (slice > WAIT_SLICE_MS)
+			slice = WAIT_SLICE_MS;
+		if (slice < 0)
+			slice = 0;
+		error = session_lock ? conn_lock(conn, &t->db->store, slice) : conn_begin(conn, 1, slice);
+		waited = seconds_since(&start);
+		if (error != LADDER_ELOCKED)
+			break;
+		conn_lock_holder(conn, &t->db->store, holder, sizeof(holder));
+		if (waited * 1000 >= timeout_ms) {
+			error = ladder_error_set(LADDER_ELOCKED, "another %s holds the %s lock on %s (waited %.1f s%s%s)",
+			                         session_lock ? "migrator" : "connection", session_lock ? "migration" : "write",
+			                         conn_display(conn), waited, holder[0] ? "; held by " : "", holder);
+			break;
+		}
+		report(t, LADDER_EVENT_LOCK_WAIT, holder[0] ? holder : NULL, waited);
+		reported = 1;
+	}
+	if (error == 0 && reported)
+		report(t, LADDER_EVENT_LOCK_TAKEN, NULL, waited);
+	return error;
+}
+
 int txn_lock(txn *t)
 {
-	int error = conn_lock(t->db->conn, &t->db->store, t->db->lock_timeout_ms);
+	int error = wait_for(t, 1);
 	if (error == 0)
 		t->locked = 1;
 	return error;
@@ -20,7 +77,7 @@ int txn_lock(txn *t)
 
 int txn_begin(txn *t)
 {
-	int error = conn_begin(t->db->conn, 1);
+	int error = wait_for(t, 0);
 	if (error == 0)
 		t->open = 1;
 	return error;

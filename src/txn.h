@@ -13,6 +13,9 @@ typedef struct txn {
 	ladder_db *db;
 	int locked; /* the session lock is held */
 	int open;   /* a transaction of ours is open */
+	/* Where waits for a lock are reported (NULL: nowhere). */
+	const ladder_run_options *report;
+	ladder_direction dir;
 } txn;
 
 /* Does a write that commits `commits` times need the session lock? The
@@ -20,6 +23,9 @@ typedef struct txn {
  * wants the lock for every write (PostgreSQL). */
 int txn_needs_lock(const ladder_db *db, int commits_more_than_once);
 
+/* Both wait up to the database's lock timeout for another connection to
+ * let go, reporting the wait (LADDER_EVENT_LOCK_WAIT) about once a second;
+ * the timeout's error names the holder when the engine can tell. */
 int txn_lock(txn *t);
 int txn_begin(txn *t);
 /* Write what h changed in memory, then commit. */

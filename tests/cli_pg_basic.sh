@@ -129,7 +129,8 @@ START=$(date +%s%N)
 run -d "$DB" --lock-timeout 0.5 up
 ELAPSED_MS=$((($(date +%s%N) - START) / 1000000))
 expect_rc 1
-expect_err_has "another migrator holds the migration lock on postgres://postgres@127.0.0.1:$PORT/$PGDB (waited 0.5 s)"
+expect_err_has "another migrator holds the migration lock on postgres://postgres@127.0.0.1:$PORT/$PGDB (waited 0.5 s; held by pid "
+expect_err_has ", application 'psql', client 127.0.0.1)" # the holder, from pg_stat_activity
 if [ "$ELAPSED_MS" -lt 5000 ]; then pass; else fail "--lock-timeout 0.5 took ${ELAPSED_MS} ms"; fi
 eq "nothing created" "$(q "$DB" "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'")" "0"
 q "$DB" "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'" >/dev/null

@@ -3,7 +3,7 @@
 # version bumps, refused names), embed (stdout, -o, --symbol; the output
 # compiles), adopt from user_version, repair (--checksums, --applied,
 # --pending on an interrupted no-transaction step), --store history:TABLE,
-# and colour: never off a terminal, on a pseudo-terminal unless NO_COLOR.
+# and colour: never off a terminal, on a pseudo-terminal unless NO_COLOR or TERM=dumb.
 #
 # Usage: bash tests/cli_tools.sh PATH/TO/ladder REPO_ROOT   (ctest runs it)
 set -euo pipefail
@@ -395,7 +395,7 @@ run -d missing.db version
 expect_rc 1
 expect_err "ladder: error: database 'missing.db' does not exist"
 
-# --- colour: only on a terminal, never with NO_COLOR ---------------------------------
+# --- colour: only on a terminal, never with NO_COLOR or TERM=dumb ---------------------------------
 ladder_up -m small -d colour.db up --to 2
 run -m small -d colour.db status
 expect_out_lacks "$ESC"
@@ -432,6 +432,10 @@ if command -v script >/dev/null; then
 	expect_out_has "      1  t1    applied  "
 	expect_out_lacks "$ESC"
 	on_tty TERM=xterm NO_COLOR=1 -- -m small -d colour.db history
+	expect_out_lacks "$ESC"
+	on_tty TERM=dumb -- -m small -d colour.db status # a terminal that cannot show colour
+	expect_rc 0
+	expect_out_has "      1  t1    applied  "
 	expect_out_lacks "$ESC"
 	on_tty TERM=xterm -- -m small -d colour.db status --json
 	expect_out_lacks "$ESC"

@@ -431,6 +431,7 @@ static const ladder_driver_ops postgres_ops = {
 	.transaction_mark = ladder_pg__transaction_mark,
 	.lock = ladder_pg__lock,
 	.unlock = ladder_pg__unlock,
+	.lock_holder = ladder_pg__lock_holder,
 	.is_empty = ladder_pg__is_empty,
 	.store_prepare = ladder_pg__store_prepare,
 	.history_read = ladder_pg__history_read,

@@ -79,12 +79,13 @@ int ladder_pg__statements(ladder_conn *base, const char *sql, size_t len, ladder
 
 /* --- pg_lock.c ------------------------------------------------------------ */
 
-int ladder_pg__begin(ladder_conn *base, int write);
+int ladder_pg__begin(ladder_conn *base, int write, int wait_ms);
 int ladder_pg__commit(ladder_conn *base);
 int ladder_pg__rollback(ladder_conn *base);
 int ladder_pg__in_transaction(ladder_conn *base);
 int ladder_pg__transaction_mark(ladder_conn *base, char *mark, size_t len);
 int ladder_pg__lock(ladder_conn *base, const ladder_store *store, int timeout_ms);
+void ladder_pg__lock_holder(ladder_conn *base, const ladder_store *store, char *out, size_t len);
 int ladder_pg__unlock(ladder_conn *base, const ladder_store *store);
 int ladder_pg__is_empty(ladder_conn *base, const ladder_store *store, int *empty);
 

@@ -30,6 +30,18 @@
 	"SELECT s.k, pg_catalog.pg_try_advisory_lock(s.k) FROM (SELECT pg_catalog.hashtextextended('ladder:' " \
 	"|| COALESCE($1, pg_catalog.current_schema(), '') || ':' || $2, 0) AS k) s"
 
+/* The session holding the key this store's lock uses: a bigint advisory
+ * key shows in pg_locks as classid (high half), objid (low half) and
+ * objsubid 1. */
+#define HOLDER_SQL                                                                                              \
+	"WITH s AS (SELECT pg_catalog.hashtextextended('ladder:' || COALESCE($1, pg_catalog.current_schema(), '') " \
+	"|| ':' || $2, 0) AS k) "                                                                                     \
+	"SELECT a.pid, COALESCE(a.application_name, ''), COALESCE(host(a.client_addr), '') "                        \
+	"FROM s, pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "                        \
+	"WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "                                             \
+	"AND l.classid = ((s.k >> 32) & 4294967295)::oid AND l.objid = (s.k & 4294967295)::oid "                   \
+	"AND l.pid <> pg_catalog.pg_backend_pid() LIMIT 1"
+
 #define IS_EMPTY_SQL                                                                                             \
 	"WITH s AS (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = COALESCE($1, "                          \
 	"pg_catalog.current_schema())) "                                                                             \
@@ -46,13 +58,14 @@ static int simple(ladder_pg_conn *conn, const char *sql)
 	return ladder_pg__run(conn, NULL, PGRES_COMMAND_OK, sql, sql, 0, NULL);
 }
 
-int ladder_pg__begin(ladder_conn *base, int write)
+int ladder_pg__begin(ladder_conn *base, int write, int wait_ms)
 {
 	/* write needs nothing more: the advisory lock is the migration lock, and
 	 * row and table locks are taken by the statements themselves. */
 	ladder_pg_conn *conn = (ladder_pg_conn *)base;
 
 	(void)write;
+	(void)wait_ms;
 	return simple(conn, "BEGIN");
 }
 
@@ -278,6 +291,33 @@ int ladder_pg__lock(ladder_conn *base, const ladder_store *store, int timeout_ms
 		ladder_error_restore(&saved);
 	}
 	return error;
+}
+
+void ladder_pg__lock_holder(ladder_conn *base, const ladder_store *store, char *out, size_t len)
+{
+	ladder_pg_conn *conn = (ladder_pg_conn *)base;
+	char spec[LADDER_NAME_MAX + 32];
+	const char *params[2];
+	PGresult *res = NULL;
+	ladder_error_saved saved;
+	size_t used;
+
+	/* Best effort: a failure here must not replace the error being waited out. */
+	ladder_error_save(&saved);
+	params[0] = store->schema[0] ? store->schema : NULL;
+	params[1] = ladder_store_spec(store, spec, sizeof(spec));
+	if (ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "finding the lock holder", HOLDER_SQL, 2, params) == 0 &&
+	    PQntuples(res) == 1) {
+		snprintf(out, len, "pid %s", PQgetvalue(res, 0, 0));
+		used = strlen(out);
+		if (PQgetvalue(res, 0, 1)[0] != '\0' && used < len)
+			snprintf(out + used, len - used, ", application '%s'", PQgetvalue(res, 0, 1));
+		used = strlen(out);
+		if (PQgetvalue(res, 0, 2)[0] != '\0' && used < len)
+			snprintf(out + used, len - used, ", client %s", PQgetvalue(res, 0, 2));
+	}
+	PQclear(res);
+	ladder_error_restore(&saved);
 }
 
 int ladder_pg__unlock(ladder_conn *base, const ladder_store *store)

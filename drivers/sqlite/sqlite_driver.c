@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -331,18 +332,25 @@ done:
 
 /* --- transactions ----------------------------------------------------------------- */
 
-static int sqlite_begin(ladder_conn *base, int write)
+static int sqlite_begin(ladder_conn *base, int write, int wait_ms)
 {
 	ladder_sqlite_conn *conn = (ladder_sqlite_conn *)base;
+	int rc;
+
 	/* IMMEDIATE takes the write lock now, so the busy timeout does the
 	 * waiting here rather than a deadlock surfacing at the first write. */
-	int rc = sqlite3_exec(conn->db, write ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL);
-
+	if (!write)
+		rc = sqlite3_exec(conn->db, "BEGIN", NULL, NULL, NULL);
+	else {
+		sqlite3_busy_timeout(conn->db, wait_ms);
+		rc = sqlite3_exec(conn->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		sqlite3_busy_timeout(conn->db, conn->busy_timeout_ms);
+	}
 	if (rc == SQLITE_OK)
 		return 0;
 	if ((rc & 0xff) == SQLITE_BUSY)
-		return ladder_error_set(LADDER_ELOCKED, "timed out after %d ms waiting for the write lock on '%s'",
-		                        conn->busy_timeout_ms, conn->path);
+		return ladder_error_set(LADDER_ELOCKED, "timed out after %d ms waiting for the write lock on '%s'", wait_ms,
+		                        conn->path);
 	return ladder_sqlite__error(conn, rc);
 }
 
@@ -397,6 +405,16 @@ static void sleep_ms(long ms)
 		;
 }
 
+/* The holder's pid in the lock file, for waiters to name it. */
+static void record_holder(int fd)
+{
+	char pid[32];
+	int len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)len, 0) != len)
+		(void)ftruncate(fd, 0);
+}
+
 /* A separate file, never the database: closing any descriptor of the
  * database file would drop every POSIX lock SQLite holds on it in this
  * process. flock() locks are independent of SQLite's fcntl() locks, and die
@@ -449,6 +467,7 @@ static int sqlite_lock(ladder_conn *base, const ladder_store *store, int timeout
 		sleep_ms(delay_ms < timeout_ms - waited ? delay_ms : timeout_ms - waited);
 		delay_ms = delay_ms * 2 > LOCK_POLL_MAX_MS ? LOCK_POLL_MAX_MS : delay_ms * 2;
 	}
+	record_holder(fd);
 	conn->lock_fd = fd;
 	conn->lock_path = lock_path;
 	lock_path = NULL;
@@ -458,6 +477,33 @@ done:
 		close(fd);
 	ladder_free(lock_path);
 	return error;
+}
+
+/* A migrator holding the lock file recorded its pid there; a connection
+ * that holds only SQLite's write lock cannot be named. */
+static void sqlite_lock_holder(ladder_conn *base, const ladder_store *store, char *out, size_t len)
+{
+	ladder_sqlite_conn *conn = (ladder_sqlite_conn *)base;
+	const char *file = sqlite3_db_filename(conn->db, "main");
+	char *lock_path, text[32];
+	ssize_t got = -1;
+	long pid;
+	int fd;
+
+	(void)store;
+	if (file == NULL || file[0] == '\0' || (lock_path = ladder_mprintf("%s%s", file, LOCK_SUFFIX)) == NULL)
+		return;
+	if ((fd = open(lock_path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		got = read(fd, text, sizeof(text) - 1);
+		close(fd);
+	}
+	ladder_free(lock_path);
+	if (got <= 0)
+		return;
+	text[got] = '\0';
+	pid = strtol(text, NULL, 10);
+	if (pid > 0 && pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+		snprintf(out, len, "pid %ld", pid);
 }
 
 static int sqlite_unlock(ladder_conn *base, const ladder_store *store)
@@ -581,6 +627,7 @@ static const ladder_driver_ops sqlite_ops = {
 	.in_transaction = sqlite_in_transaction,
 	.lock = sqlite_lock,
 	.unlock = sqlite_unlock,
+	.lock_holder = sqlite_lock_holder,
 	.is_empty = sqlite_is_empty,
 	.set_foreign_keys = sqlite_set_foreign_keys,
 	.foreign_key_check = sqlite_foreign_key_check,

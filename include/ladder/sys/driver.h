@@ -144,8 +144,10 @@ typedef struct ladder_driver_ops {
 	int (*query_rows)(ladder_conn *conn, const char *sql, ladder_row_fn fn, void *ctx);
 
 	/* Transactions. write=1 takes the engine's write lock at once (SQLite
-	 * BEGIN IMMEDIATE, waiting up to the busy timeout). */
-	int (*begin)(ladder_conn *conn, int write);
+	 * BEGIN IMMEDIATE), waiting at most wait_ms for it; LADDER_ELOCKED when
+	 * another holds it still. The core waits in slices of about a second
+	 * so that it can say whom it waits for. */
+	int (*begin)(ladder_conn *conn, int write, int wait_ms);
 	int (*commit)(ladder_conn *conn);
 	int (*rollback)(ladder_conn *conn);
 	int (*in_transaction)(ladder_conn *conn);
@@ -158,9 +160,14 @@ typedef struct ladder_driver_ops {
 	/* A lock held across transactions, for runs that commit more than once
 	 * (PostgreSQL: session advisory lock polled with pg_try_advisory_lock;
 	 * SQLite: a lock file beside the database). Returns LADDER_ELOCKED
-	 * after timeout_ms. */
+	 * after timeout_ms (a slice of the whole wait, as for begin). */
 	int (*lock)(ladder_conn *conn, const ladder_store *store, int timeout_ms);
 	int (*unlock)(ladder_conn *conn, const ladder_store *store);
+	/* Who holds the lock (or write lock) this connection waits for, as a
+	 * short text for people: "pid 4242, application 'ladder', client
+	 * 10.0.0.7". "" when the engine cannot tell; NULL op: never. Best
+	 * effort: a failure to find out is no error. */
+	void (*lock_holder)(ladder_conn *conn, const ladder_store *store, char *out, size_t len);
 
 	/* Does the database hold no objects besides ladder's own store? */
 	int (*is_empty)(ladder_conn *conn, const ladder_store *store, int *empty);
@@ -231,7 +238,7 @@ typedef struct ladder_driver_ops {
 	                 int *exists);
 } ladder_driver_ops;
 
-#define LADDER_DRIVER_VERSION 1
+#define LADDER_DRIVER_VERSION 2
 
 /* One engine, as the registry (src/drivers.h) lists it. */
 typedef struct ladder_driver {

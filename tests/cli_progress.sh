@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# tests/cli_progress.sh — what `up` and `down` say while they work: on a
+# terminal (a pty from script(1)) a live line for a step or a lock wait
+# longer than a second, cleared when it ends; nothing of it when stdout is
+# not a terminal, with TERM=dumb, -q or --json; and --json's one line per
+# event (start, done, warning, lock_wait naming the holder, lock_taken,
+# summary), also when the run fails.
+#
+# Usage: bash tests/cli_progress.sh PATH/TO/ladder REPO_ROOT   (ctest runs it)
+set -euo pipefail
+
+. "$(dirname "${BASH_SOURCE[0]}")/clitest.bash"
+cli_setup cli-progress "$@"
+HOLDER=""
+kill_holder() { if [ -n "$HOLDER" ]; then kill "$HOLDER" 2>/dev/null || true; wait "$HOLDER" 2>/dev/null || true; fi; }
+at_exit kill_holder
+
+# run_tty ARGS...: run ladder on a pseudo-terminal; OUT is what the terminal
+# received (stdout and stderr), carriage returns kept as '\r'.
+run_tty() {
+	CMD="ladder $* (on a terminal)"
+	RC=0
+	script -qec "$(printf '%q ' "$LADDER" "$@") </dev/null" /dev/null >"$T/.out" 2>"$T/.err" || RC=$?
+	OUT=$(sed 's/\r/\\r/g' "$T/.out")
+	ERR=$(cat "$T/.err")
+}
+# events WHAT PYTHON: stdout as JSON lines, `ev` the list of events
+events() {
+	local msg
+	if msg=$(python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[2]).read().splitlines()]
+names = [e["event"] for e in ev]
+def eq(got, want, what):
+    if got != want:
+        sys.exit("%s: got %r, want %r" % (what, got, want))
+exec(sys.argv[1])
+' "$2" "$T/.out" 2>&1); then pass; else fail "$1" "$msg"; fi
+}
+
+ESC=$'\033'
+# A step that takes a few seconds in SQLite itself: counting ten million rows.
+mkdir slow
+COUNT='WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000000) SELECT count(*) FROM c;'
+printf '%s\nCREATE TABLE t (x INTEGER);\n' "$COUNT" >slow/1_count.up.sql
+printf '%s\nDROP TABLE t;\n' "$COUNT" >slow/1_count.down.sql
+: >slow/2_empty.up.sql
+: >slow/2_empty.down.sql
+
+# --- a long step on a terminal: a live line with its clock, then cleared ---------------------
+export TERM=xterm
+run_tty -d a.db -m slow up
+expect_rc 0
+expect_out_re "^\\\\r$ESC\\[K  ↑ 1 count  1\\.[0-9] s"        # shown after a second, with the time
+expect_out_re "↑ 1 count  [0-9.]+ s\\\\r$ESC\\[Kladder: warning" # cleared before anything else is said
+expect_out_has "Applied 2 migration(s): version 0 → 2."
+expect_out_lacks "↑ 2 empty" # the quick step never shows
+
+# -v keeps its line and finishes it with the time
+run_tty -v -d a.db -m slow down --to 0
+expect_rc 0
+expect_out_re "↓ 1 count  [0-9.]+ s\\\\r$ESC\\[K  ↓ 1 count  \\([0-9.]+ ms\\)"
+
+# --- nothing of it elsewhere (each on a new file: the same long step) -------------------------
+run -d b.db -m slow up # stdout a file
+expect_rc 0
+expect_out "Applied 2 migration(s): version 0 → 2."
+TERM=dumb run_tty -d c.db -m slow up
+expect_rc 0
+expect_out_lacks "$ESC"
+expect_out_lacks "count  1.0 s"
+run_tty -q -d d.db -m slow up
+expect_rc 0
+expect_out ""
+
+# --- --json: one line per event -----------------------------------------------------------------
+run -d e.db -m slow up --json
+expect_rc 0
+events "up --json" '
+eq(names, ["start", "done", "start", "done", "warning", "summary"], "events")
+eq(ev[0], {"event": "start", "direction": "up", "version": 1, "name": "count"}, "start")
+eq(sorted(ev[1]), ["direction", "duration_ms", "event", "name", "version"], "done keys")
+assert ev[1]["duration_ms"] > 0
+eq(ev[4]["message"], "migration 2 is empty: recorded as applied, nothing ran", "warning")
+eq(ev[5], {"event": "summary", "direction": "up", "ok": True, "from": 0, "to": 2, "applied": 2, "fast_path": False}, "summary")'
+run -q -d e.db -m slow up --json # -q silences people's lines, not the JSON
+expect_rc 0
+events "no-op --json" 'eq(ev, [{"event": "summary", "direction": "up", "ok": True, "from": 2, "to": 2, "applied": 0, "fast_path": True}], "no-op")'
+run -d b.db -m slow down --json --steps 2
+expect_rc 0
+events "down --json" 'eq([(e["event"], e.get("direction"), e.get("version")) for e in ev],
+  [("start", "down", 2), ("done", "down", 2), ("warning", None, 2), ("start", "down", 1), ("done", "down", 1),
+   ("summary", "down", None)], "down events")'
+# a failed run: the summary says so (and what stays), the error is on stderr as always
+mkdir bad
+echo "CREATE TABLE a (x);" >bad/1_a.up.sql
+echo "CREATE TABLE b (x); INSERT INTO nowhere VALUES (1);" >bad/2_b.up.sql
+run -d bad.db -m bad up --json
+expect_rc 1
+expect_err_has "ladder: error: "
+events "failed up --json" '
+eq(names, ["start", "done", "start", "summary"], "events")
+s = ev[-1]
+eq((s["ok"], s["from"], s["to"], s["applied"]), (False, 0, 0, 0), "failed summary")
+assert "no such table: nowhere" in s["error"], s["error"]'
+
+# --- waiting for the lock: who holds it, and for how long -------------------------------------
+mkdir two
+for v in 1 2 3; do
+	echo "CREATE TABLE t$v (x);" >two/${v}_t$v.up.sql
+	echo "DROP TABLE t$v;" >two/${v}_t$v.down.sql
+done
+"$LADDER" -q -d lock.db -m two up --to 1
+# a migrator holding the lock file records its pid there
+flock lock.db-ladder-lock sh -c 'echo $$ >lock.db-ladder-lock; exec sleep 2.5' &
+HOLDER=$!
+for _ in $(seq 100); do [ -s lock.db-ladder-lock ] && break; sleep 0.02; done
+PID=$(cat lock.db-ladder-lock) # the shell's, under flock's
+run -d lock.db -m two --tx-per-migration up --json
+expect_rc 0
+events "lock wait --json" '
+import os
+eq(names[-6:], ["lock_taken", "start", "done", "start", "done", "summary"], "after the wait")
+waits = [e for e in ev if e["event"] == "lock_wait"]
+assert len(waits) >= 1, ev
+eq(waits[0]["holder"], "pid '"$PID"'", "holder")
+assert 900 <= waits[0]["waited_ms"] <= 1500, waits[0]
+assert ev[names.index("lock_taken")]["waited_ms"] >= 1500, ev'
+wait "$HOLDER" || true
+"$LADDER" -q -d lock.db -m two down --to 1
+flock lock.db-ladder-lock sh -c 'echo $$ >lock.db-ladder-lock; exec sleep 2.5' &
+HOLDER=$!
+for _ in $(seq 100); do [ -s lock.db-ladder-lock ] && break; sleep 0.02; done
+PID=$(cat lock.db-ladder-lock) # the shell's, under flock's
+run_tty -d lock.db -m two --tx-per-migration up
+expect_rc 0
+expect_out_re "^\\\\r$ESC\\[Kladder: waiting for the migration lock held by pid $PID  1\\.[0-9] s"
+expect_out_re "held by pid $PID  [0-9.]+ s\\\\r$ESC\\[KApplied 2 migration\\(s\\)"
+wait "$HOLDER" || true
+# timed out: the error names the holder
+"$LADDER" -q -d lock.db -m two down --to 1
+flock lock.db-ladder-lock sh -c 'echo $$ >lock.db-ladder-lock; exec sleep 3' &
+HOLDER=$!
+for _ in $(seq 100); do [ -s lock.db-ladder-lock ] && break; sleep 0.02; done
+PID=$(cat lock.db-ladder-lock) # the shell's, under flock's
+run -d lock.db -m two --tx-per-migration --lock-timeout 0.4 up
+expect_rc 1
+expect_err "ladder: error: another migrator holds the migration lock on sqlite:lock.db (waited 0.4 s; held by pid $PID)"
+kill_holder
+HOLDER=""
+
+finish
