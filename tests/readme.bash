@@ -1,7 +1,7 @@
 # tests/readme.bash — runs the README's marked blocks (tests/readme.py) for
 # the tests that keep it honest (cli_readme.sh, cli_pg_readme.sh,
 # cli_install.sh); sourced after clitest.bash, not a test itself.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # RC, OUT, CMD are clitest.bash's, BUILD the scripts'
 
 # The flags a program needs to link against this build's libladder: the
 # sanitizers when the build has them (BUILD: the build folder).
