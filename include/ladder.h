@@ -375,8 +375,9 @@ typedef struct ladder_result {
 } ladder_result;
 
 /* Bring the database to the plan's head (or opts->target): the run of
- * DESIGN.md. Safe to call from many processes at once; exactly one applies
- * each step, the others wait for the lock and find nothing to do.
+ * README: "How a run works". Safe to call from many processes at once;
+ * exactly one applies each step, the others wait for the lock and find
+ * nothing to do.
  * out and opts may be NULL. Must not be called inside an open transaction. */
 LADDER_EXTERN int ladder_migrate(ladder_result *out, ladder_db *db, const ladder_plan *plan,
                    const ladder_run_options *opts);
