@@ -82,7 +82,7 @@ usage "option '-d' needs a value" status -d
 usage "option '--to' needs a value" -d app.db up --to
 usage "option '--json' takes no value" -d app.db status --json=yes
 usage "option '--steps' does not apply to 'up'" -d app.db up --steps 2
-usage "option '--json' does not apply to 'up'" -d app.db up --json
+usage "option '--json' applies to 'up' only with --dry-run" -d app.db up --json
 usage "option '--exit-code' does not apply to 'history'" -d app.db history --exit-code
 usage "option '--to' does not apply to 'status'" -d app.db status --to 1
 usage "option '--single' does not apply to 'up'" -d app.db up --single
