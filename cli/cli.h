@@ -32,6 +32,7 @@
 #define CLI_OPT_SYMBOL (1u << 10)
 #define CLI_OPT_SEED (1u << 11)
 #define CLI_OPT_STRICT (1u << 12)
+#define CLI_OPT_DRY_RUN (1u << 14)
 
 typedef struct cli_options {
 	/* global */
@@ -72,5 +73,10 @@ int cli_cmd_dump(const cli_options *o);
 int cli_cmd_verify(const cli_options *o);
 int cli_cmd_redo(const cli_options *o);
 int cli_cmd_version(const cli_options *o);
+
+/* up/down --dry-run on an open database (dry_run.c): what the run would do,
+ * nothing changed. Exit 0, 3 with --exit-code when some step would run, or
+ * the run's own refusal (1). */
+int cli_dry_run(const cli_options *o, ladder_plan *plan, ladder_db *db, int down);
 
 #endif /* LADDER_CLI_H */

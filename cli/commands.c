@@ -41,6 +41,8 @@ static int open_db(const cli_options *o, ladder_db **db, int must_exist)
 
 	if (must_exist)
 		opts.flags |= LADDER_OPEN_EXISTING;
+	else if (o->given & CLI_OPT_DRY_RUN)
+		opts.flags |= LADDER_OPEN_NO_CREATE; /* a missing file reads as empty */
 	if (o->verbosity > 0)
 		opts.flags |= LADDER_OPEN_NOTICES;
 	opts.store = o->store;
@@ -119,7 +121,9 @@ static int run_direction(const cli_options *o, int down)
 
 	/* only up may create the database */
 	if ((rc = open_both(o, &plan, &db, down)) == CLI_EXIT_OK) {
-		if (down)
+		if (o->given & CLI_OPT_DRY_RUN)
+			rc = cli_dry_run(o, plan, db, down);
+		else if (down)
 			rc = run_once(o, plan, db, 1, (o->given & CLI_OPT_TO) ? o->to : -1, o->steps, &result);
 		else
 			rc = run_once(o, plan, db, 0, o->to, 0, &result);

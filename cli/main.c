@@ -41,6 +41,7 @@ enum {
 	OPT_SEED,
 	OPT_STRICT,
 	OPT_NO_DOTENV,
+	OPT_DRY_RUN,
 };
 
 /* '+': stop at the first non-option whatever POSIXLY_CORRECT says; the loop
@@ -80,6 +81,7 @@ static const struct option long_options[] = {
 	{"seed", required_argument, NULL, OPT_SEED},
 	{"strict", no_argument, NULL, OPT_STRICT},
 	{"no-dotenv", no_argument, NULL, OPT_NO_DOTENV},
+	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	{NULL, 0, NULL, 0},
 };
 
@@ -102,21 +104,30 @@ static const struct {
 	{CLI_OPT_SYMBOL, "--symbol"},
 	{CLI_OPT_SEED, "--seed"},
 	{CLI_OPT_STRICT, "--strict"},
+	{CLI_OPT_DRY_RUN, "--dry-run"},
 };
 
 static const char help_up[] =
-	"  up [--to V] [--strict] [--json]\n"
+	"  up [--to V] [--strict] [--json] [--dry-run [--exit-code]]\n"
 	"                           apply pending migrations (up to version V);\n"
 	"                           --strict: refuse a step whose SQL cannot run in a\n"
 	"                           transaction (CREATE INDEX CONCURRENTLY, VACUUM)\n"
 	"                           unless it is marked no-transaction, instead of\n"
 	"                           running it as a no-transaction step; --json: one\n"
 	"                           JSON line per event (start, done, warning,\n"
-	"                           lock_wait, lock_taken, summary)\n";
+	"                           lock_wait, lock_taken, summary);\n"
+	"                           --dry-run: show the steps that would run, in\n"
+	"                           order, with their SQL and how each would run, or\n"
+	"                           the refusal the run would meet; nothing is\n"
+	"                           locked, created or changed (--json: one object\n"
+	"                           per step and a summary; --exit-code: 3 when a\n"
+	"                           step would run)\n";
 static const char help_down[] =
-	"  down [--to V | --steps N] [--strict] [--json]\n"
+	"  down [--to V | --steps N] [--strict] [--json] [--dry-run [--exit-code]]\n"
 	"                           revert N applied migrations (default 1), or down\n"
-	"                           to version V (--to 0 reverts everything)\n";
+	"                           to version V (--to 0 reverts everything);\n"
+	"                           --dry-run: show what would be reverted, as up\n"
+	"                           --dry-run does\n";
 static const char help_status[] =
 	"  status [--json] [--exit-code]\n"
 	"                           the plan merged with what the database records\n";
@@ -201,7 +212,8 @@ static const char usage_tail[] =
 	"  0  success\n"
 	"  1  error (the message says what and where)\n"
 	"  2  usage error\n"
-	"  3  status --exit-code: migrations are pending\n"
+	"  3  status --exit-code: migrations are pending; up/down --dry-run\n"
+	"     --exit-code: a step would run\n"
 	"     (status --exit-code exits 1 when there are problems)\n";
 
 typedef struct command {
@@ -215,8 +227,10 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-	{"up", cli_cmd_up, CLI_OPT_TO | CLI_OPT_STRICT | CLI_OPT_JSON, 1, 0, help_up, "ladder -d app.db up"},
-	{"down", cli_cmd_down, CLI_OPT_TO | CLI_OPT_STEPS | CLI_OPT_STRICT | CLI_OPT_JSON, 1, 0, help_down, "ladder -d app.db down --steps 2"},
+	{"up", cli_cmd_up, CLI_OPT_TO | CLI_OPT_STRICT | CLI_OPT_DRY_RUN | CLI_OPT_JSON | CLI_OPT_EXIT_CODE, 1, 0, help_up,
+	 "ladder -d app.db up --dry-run"},
+	{"down", cli_cmd_down, CLI_OPT_TO | CLI_OPT_STEPS | CLI_OPT_STRICT | CLI_OPT_DRY_RUN | CLI_OPT_JSON | CLI_OPT_EXIT_CODE,
+	 1, 0, help_down, "ladder -d app.db down --steps 2"},
 	{"status", cli_cmd_status, CLI_OPT_JSON | CLI_OPT_EXIT_CODE, 1, 0, help_status, "ladder -d app.db status --exit-code"},
 	{"history", cli_cmd_history, CLI_OPT_JSON, 1, 0, help_history, "ladder -d app.db history --json"},
 	{"new", cli_cmd_new, CLI_OPT_SINGLE, 0, 1, help_new, "ladder -m migrations new add_users"},
@@ -476,6 +490,9 @@ static int parse_args(cli_options *o, parsed *p, int argc, char *argv[])
 		case OPT_STRICT:
 			o->given |= CLI_OPT_STRICT;
 			break;
+		case OPT_DRY_RUN:
+			o->given |= CLI_OPT_DRY_RUN;
+			break;
 		case OPT_SYMBOL:
 			if (!valid_c_identifier(optarg))
 				return cli_usage_error("invalid --symbol '%s': expected a C identifier", optarg);
@@ -501,6 +518,9 @@ static int check_command(const cli_options *o, const command *cmd, const parsed 
 		if (stray & command_option_names[i].bit)
 			return cli_usage_error("option '%s' does not apply to '%s'", command_option_names[i].spelling,
 			                       cmd->name);
+	/* up and down exit 3 only for what they would do. */
+	if ((cmd->allowed & CLI_OPT_DRY_RUN) && !(o->given & CLI_OPT_DRY_RUN) && (o->given & CLI_OPT_EXIT_CODE))
+		return cli_usage_error("option '--exit-code' applies to '%s' only with --dry-run", cmd->name);
 	if (cmd->takes_name && p->npositional < 2)
 		return cli_usage_error("'%s' needs a NAME", cmd->name);
 	/* `down 2`, `up 5`: golang-migrate's spelling of a step count or target. */

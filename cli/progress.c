@@ -315,12 +315,12 @@ static void stop_ticker(cli_progress *p)
 	pthread_mutex_destroy(&p->mutex);
 }
 
-static void json_summary(int down, int error, const ladder_result *r)
+void cli_progress_json_summary(int down, int dry_run, int error, const ladder_result *r)
 {
-	printf("{\"event\":\"summary\",\"direction\":\"%s\",\"ok\":%s,\"from\":%" PRId64 ",\"to\":%" PRId64
-	       ",\"applied\":%zu,\"fast_path\":%s",
-	       down ? "down" : "up", error < 0 ? "false" : "true", r->from_version, r->to_version, r->applied,
-	       r->fast_path ? "true" : "false");
+	printf("{\"event\":\"summary\",\"direction\":\"%s\",\"dry_run\":%s,\"ok\":%s,\"from\":%" PRId64
+	       ",\"to\":%" PRId64 ",\"applied\":%zu,\"fast_path\":%s",
+	       down ? "down" : "up", dry_run ? "true" : "false", error < 0 ? "false" : "true", r->from_version,
+	       r->to_version, r->applied, r->fast_path ? "true" : "false");
 	if (error < 0) {
 		const ladder_error *e = ladder_error_last();
 		fputs(",\"error\":", stdout);
@@ -337,7 +337,7 @@ int cli_progress_finish(cli_progress *p, int down, int error, const ladder_resul
 		fputc('\n', stdout);
 	p->line_open = 0;
 	if (p->json)
-		json_summary(down, error, result);
+		cli_progress_json_summary(down, 0, error, result);
 	fflush(stdout);
 	if (error < 0)
 		return cli_lib_error();

@@ -39,4 +39,8 @@ void cli_progress_init(cli_progress *p, const cli_options *o, ladder_db *db, con
  * stderr through cli_lib_error. Returns the exit code. Stops the ticker. */
 int cli_progress_finish(cli_progress *p, int down, int error, const ladder_result *result);
 
+/* --json's last line: how the run (or the dry run) ended. A failed run's
+ * has "ok":false and the library's message as "error". */
+void cli_progress_json_summary(int down, int dry_run, int error, const ladder_result *r);
+
 #endif /* LADDER_CLI_PROGRESS_H */

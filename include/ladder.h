@@ -280,7 +280,8 @@ typedef struct ladder_open_options {
 	                            (60000 in LADDER_OPEN_OPTIONS_INIT and for
 	                            NULL options; 0 = do not wait) */
 	int ddl_lock_timeout_ms; /* PostgreSQL lock_timeout for DDL; 0 = none */
-	unsigned int flags;      /* LADDER_OPEN_EXISTING */
+	unsigned int flags;      /* LADDER_OPEN_EXISTING | LADDER_OPEN_NOTICES |
+	                            LADDER_OPEN_NO_CREATE */
 } ladder_open_options;
 
 /* Refuse a database that does not exist yet instead of creating it (what
@@ -291,6 +292,12 @@ typedef struct ladder_open_options {
  * RAISE NOTICE) to stderr as well as its warnings, which connections ladder
  * opens always print. */
 #define LADDER_OPEN_NOTICES 0x2u
+
+/* Never create the database: a SQLite file that does not exist is read as
+ * a new, empty database kept in memory, and no file is left behind (what a
+ * dry run wants: what `up` would do to the file it would create). A
+ * missing folder is refused as creating the file would be. */
+#define LADDER_OPEN_NO_CREATE 0x4u
 
 #define LADDER_OPEN_OPTIONS_INIT {LADDER_OPEN_OPTIONS_VERSION, NULL, NULL, 60000, 0, 0}
 
@@ -326,11 +333,19 @@ LADDER_EXTERN const char *ladder_db_display_name(const ladder_db *db);
 #define LADDER_STRICT 0x20u            /* refuse a step whose SQL cannot run inside a
                                           transaction instead of running it as a
                                           no-transaction step */
+#define LADDER_DRY_RUN 0x80u           /* read the state and judge it exactly as the
+                                          run would, refuse what it would refuse, then
+                                          report each step it would run (in order,
+                                          LADDER_EVENT_PLANNED) instead of running it:
+                                          no lock, no transaction, nothing written.
+                                          ladder_result says where the run would end
+                                          and how many steps it would run */
 
 /* What a run reports to opts->progress, as it happens, on the calling
  * thread:
  *   START      a step is about to run: version, name;
  *   DONE       it ran (not yet committed in one-tx runs); seconds it took;
+ *   PLANNED    LADDER_DRY_RUN: the run would run this step next;
  *   LOCK_WAIT  another connection holds the migration lock (or the engine's
  *              write lock) the run needs: about once a second while it
  *              waits; name says who holds it ("pid 4242, application
@@ -341,6 +356,7 @@ LADDER_EXTERN const char *ladder_db_display_name(const ladder_db *db);
 typedef enum {
 	LADDER_EVENT_START = 1,
 	LADDER_EVENT_DONE,
+	LADDER_EVENT_PLANNED,
 	LADDER_EVENT_LOCK_WAIT = 16,
 	LADDER_EVENT_LOCK_TAKEN,
 } ladder_event;

@@ -340,11 +340,11 @@ int history_forget(history *h, ladder_db *db, const ladder_plan *plan, int64_t v
 
 	if (h->light) {
 		h->light_head = plan_head_below(plan, version);
-		return conn_stamp_write(db->conn, &db->store, h->light_head, 1);
+		return db == NULL ? 0 : conn_stamp_write(db->conn, &db->store, h->light_head, 1);
 	}
 	if ((at = history_find(h, version)) < 0)
 		return 0;
-	if ((error = conn_history_delete(db->conn, &db->store, version)) < 0)
+	if (db != NULL && (error = conn_history_delete(db->conn, &db->store, version)) < 0)
 		return error;
 	ladder_free(h->rows[at].name);
 	memmove(&h->rows[at], &h->rows[at + 1], (h->nrows - (size_t)at - 1) * sizeof(ladder_row));

@@ -71,7 +71,8 @@ int history_set_checksum(history *h, size_t at, const char *checksum);
 
 /* Forget a version now, in the store too: the history table loses its row
  * (rows above are re-chained, written at the next flush); a light store
- * falls to the highest version of the plan below it. */
+ * falls to the highest version of the plan below it. db NULL: in memory
+ * only (a dry run). */
 int history_forget(history *h, ladder_db *db, const ladder_plan *plan, int64_t version);
 
 /* Write every row changed in memory (one batch), or the light head. */

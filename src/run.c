@@ -3,7 +3,9 @@
  * that reads the stored head and returns; otherwise a read-only check, the
  * lock, a re-read under the lock, validation, and the steps applied and
  * recorded in one transaction (or one per step, or alone for
- * no-transaction steps, which are recorded as started, then done).
+ * no-transaction steps, which are recorded as started, then done). A dry
+ * run (LADDER_DRY_RUN) judges the same way, then reports the steps instead
+ * of locking and running them.
  */
 #include "boundary.h"
 #include "error.h"
@@ -322,6 +324,20 @@ static void notify(run *r, ladder_event event, const action *a, double seconds)
 		r->opts->progress(r->opts->progress_ctx, event, a->dir, a->step->def.version, a->step->def.name, seconds);
 }
 
+/* A no-transaction step's text must split into statements the engine can
+ * run one by one: checked before anything is recorded as started. */
+static int check_runs_alone(run *r, const action *a)
+{
+	const char *sql = a->text.sql;
+	size_t offset = (size_t)-1;
+	int error;
+
+	if (sql != NULL &&
+	    (error = conn_exec(r->conn, sql, strlen(sql), LADDER_EXEC_SEPARATE | LADDER_EXEC_CHECK, &offset)) < 0)
+		return step_failed(a, error, offset, 0);
+	return 0;
+}
+
 static int run_action(run *r, const action *a)
 {
 	char mark_before[64] = "", mark_after[64] = "";
@@ -336,14 +352,8 @@ static int run_action(run *r, const action *a)
 	notify(r, LADDER_EVENT_START, a, 0);
 
 	if (no_tx) {
-		const char *sql = a->text.sql;
-		size_t offset = (size_t)-1;
-
-		/* A text the engine cannot run statement by statement fails here,
-		 * before anything is recorded as started. */
-		if (sql != NULL &&
-		    (error = conn_exec(r->conn, sql, strlen(sql), LADDER_EXEC_SEPARATE | LADDER_EXEC_CHECK, &offset)) < 0)
-			return step_failed(a, error, offset, 0);
+		if ((error = check_runs_alone(r, a)) < 0)
+			return error;
 		/* Alone: commit what came before, record "started" durably, run
 		 * each statement on its own, then record "done". */
 		if (r->tx.open && (error = tx_commit(r)) < 0)
@@ -423,7 +433,8 @@ static int push_action(run *r, const ladder_step *step, ladder_direction dir)
 
 /* The state classified against the plan. A started row seen without the
  * session lock may be another process's no-transaction step still running:
- * only the lock holder can judge (RETRY_RUN). */
+ * only the lock holder can judge (RETRY_RUN). A dry run, which never
+ * locks, judges it as it stands. */
 static int analyse(run *r, analysis *a)
 {
 	int error;
@@ -431,7 +442,7 @@ static int analyse(run *r, analysis *a)
 	r->nactions = 0;
 	if ((error = analysis_build(a, r->plan, &r->st)) < 0)
 		return error;
-	if (a->has_started && !r->tx.locked) {
+	if (a->has_started && !r->tx.locked && !(r->opts->flags & LADDER_DRY_RUN)) {
 		analysis_clear(a);
 		return RETRY_RUN;
 	}
@@ -638,6 +649,46 @@ static int explain_failure(run *r, int error)
 	                        message, r->dir == LADDER_DOWN ? "reverted" : "applied", r->durable_head);
 }
 
+/* --- a dry run ------------------------------------------------------------------------------ */
+
+/* LADDER_DRY_RUN: the steps were chosen and read as the run chooses and
+ * reads them. Meet every refusal the run would meet before its first step,
+ * then report each step and record it in memory only, so that the result
+ * says where the run would end. No lock, no transaction, nothing written
+ * (the foreign-key switch is the connection's, and run_cleanup restores
+ * it). */
+static int dry_run(run *r)
+{
+	int error;
+
+	if (needs_fk_off(r)) {
+		if ((error = conn_set_foreign_keys(r->conn, 0, &r->fk_was_on)) < 0)
+			return error;
+		r->fk_off = 1;
+	}
+	for (size_t i = 0; i < r->nactions; i++) {
+		const action *a = &r->actions[i];
+		if (!(action_flags(a) & LADDER_NO_TRANSACTION))
+			continue;
+		if (r->st.light)
+			return refuse_light_no_tx(a);
+		if ((error = check_runs_alone(r, a)) < 0)
+			return explain_failure(r, error);
+	}
+	for (size_t i = 0; i < r->nactions; i++) {
+		const action *a = &r->actions[i];
+		if (a->dir == LADDER_DOWN)
+			error = history_forget(&r->st, NULL, r->plan, a->step->def.version);
+		else
+			error = history_record(&r->st, a->step, a->dir == LADDER_BASELINE ? "baseline" : "migration", 0, "", 0);
+		if (error < 0)
+			return error;
+		notify(r, LADDER_EVENT_PLANNED, a, 0);
+		r->applied++;
+	}
+	return 0;
+}
+
 static int run_locked(run *r, int force_session_lock, int first_attempt)
 {
 	int error;
@@ -653,6 +704,8 @@ static int run_locked(run *r, int force_session_lock, int first_attempt)
 		return error;
 	else if (r->nactions == 0)
 		return 0;
+	if (r->opts->flags & LADDER_DRY_RUN)
+		return dry_run(r);
 
 	if (force_session_lock || needs_session_lock(r)) {
 		if ((error = txn_lock(&r->tx)) < 0)

@@ -82,10 +82,10 @@ eq(ev[0], {"event": "start", "direction": "up", "version": 1, "name": "count"}, 
 eq(sorted(ev[1]), ["direction", "duration_ms", "event", "name", "version"], "done keys")
 assert ev[1]["duration_ms"] > 0
 eq(ev[4]["message"], "migration 2 is empty: recorded as applied, nothing ran", "warning")
-eq(ev[5], {"event": "summary", "direction": "up", "ok": True, "from": 0, "to": 2, "applied": 2, "fast_path": False}, "summary")'
+eq(ev[5], {"event": "summary", "direction": "up", "dry_run": False, "ok": True, "from": 0, "to": 2, "applied": 2, "fast_path": False}, "summary")'
 run -q -d e.db -m slow up --json # -q silences people's lines, not the JSON
 expect_rc 0
-events "no-op --json" 'eq(ev, [{"event": "summary", "direction": "up", "ok": True, "from": 2, "to": 2, "applied": 0, "fast_path": True}], "no-op")'
+events "no-op --json" 'eq(ev, [{"event": "summary", "direction": "up", "dry_run": False, "ok": True, "from": 2, "to": 2, "applied": 0, "fast_path": True}], "no-op")'
 run -d b.db -m slow down --json --steps 2
 expect_rc 0
 events "down --json" 'eq([(e["event"], e.get("direction"), e.get("version")) for e in ev],

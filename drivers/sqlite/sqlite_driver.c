@@ -1,6 +1,6 @@
 /*
- * sqlite_driver.c — the SQLite driver: opening (and privately creating)
- * database files, wrapping an application's handle, running migration text,
+ * sqlite_driver.c — the SQLite driver: opening (and privately creating, or
+ * with LADDER_OPEN_NO_CREATE never creating) database files, wrapping an application's handle, running migration text,
  * transactions, the lock file for runs that commit more than once, and the
  * foreign-key switch used by table rebuilds. The version stores live in
  * sqlite_store.c.
@@ -130,31 +130,17 @@ static void set_busy_timeout(ladder_sqlite_conn *conn, int timeout_ms)
 	sqlite3_busy_timeout(conn->db, timeout_ms);
 }
 
-/* Create a missing database file ourselves so that it is readable by its
- * owner only: SQLite would create it with 0644, and its journal and WAL
- * files inherit the database file's mode. */
-static int create_private(const char *path)
+/* Why `path` cannot be created (errno `saved`): its folder is missing, or
+ * the system's reason. */
+static int cannot_create(const char *path, int saved)
 {
 	struct stat st;
-	char *dir = NULL;
+	char *dir = ladder_strdup(path);
 	char *slash;
-	int fd, saved, error = 0;
+	int error;
 
-	fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		close(fd);
-		goto done;
-	}
-	saved = errno;
-	/* EEXIST: it exists, or a racing process just made it; either is fine.
-	 * Other failures (a read-only file system) may still leave an existing
-	 * file that SQLite can open. */
-	if (saved == EEXIST || stat(path, &st) == 0)
-		goto done;
-	if ((dir = ladder_strdup(path)) == NULL) {
-		error = ladder_error_set(LADDER_ENOMEM, "out of memory opening '%s'", path);
-		goto done;
-	}
+	if (dir == NULL)
+		return ladder_error_set(LADDER_ENOMEM, "out of memory opening '%s'", path);
 	slash = strrchr(dir, '/');
 	if (slash == NULL)
 		strcpy(dir, ".");
@@ -167,7 +153,52 @@ static int create_private(const char *path)
 		                         dir);
 	else
 		error = ladder_error_set(LADDER_EIO, "cannot create database '%s': %s", path, strerror(saved));
-done:
+	ladder_free(dir);
+	return error;
+}
+
+/* Create a missing database file ourselves so that it is readable by its
+ * owner only: SQLite would create it with 0644, and its journal and WAL
+ * files inherit the database file's mode. */
+static int create_private(const char *path)
+{
+	struct stat st;
+	int fd, saved;
+
+	fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	saved = errno;
+	/* EEXIST: it exists, or a racing process just made it; either is fine.
+	 * Other failures (a read-only file system) may still leave an existing
+	 * file that SQLite can open. */
+	if (saved == EEXIST || stat(path, &st) == 0)
+		return 0;
+	return cannot_create(path, saved);
+}
+
+/* LADDER_OPEN_NO_CREATE: *missing = 1 when path does not exist, to be
+ * read as a new, empty database in memory; refused where creating it would
+ * be (a missing folder). */
+static int find_without_creating(const char *path, int *missing)
+{
+	struct stat st;
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int error = 0;
+
+	*missing = 0;
+	if (stat(path, &st) == 0 || errno != ENOENT)
+		return 0; /* what SQLite then says of it is what `up` would meet */
+	*missing = 1;
+	if (slash == NULL || slash == path)
+		return 0;
+	if ((dir = ladder_strndup(path, (size_t)(slash - path))) == NULL)
+		return ladder_error_set(LADDER_ENOMEM, "out of memory opening '%s'", path);
+	if (stat(dir, &st) != 0)
+		error = cannot_create(path, ENOENT);
 	ladder_free(dir);
 	return error;
 }
@@ -191,7 +222,8 @@ static int sqlite_connect(ladder_conn **out, const char *url, const ladder_open_
 {
 	const char *path = path_of(url);
 	ladder_sqlite_conn *conn = NULL;
-	int rc, error;
+	int no_create = opts != NULL && (opts->flags & LADDER_OPEN_NO_CREATE);
+	int rc, error, missing = 0;
 
 	*out = NULL;
 	if (path[0] == '\0') {
@@ -204,14 +236,20 @@ static int sqlite_connect(ladder_conn **out, const char *url, const ladder_open_
 			error = ladder_error_set(LADDER_EIO, "database '%s' does not exist", path);
 			goto done;
 		}
+	} else if (strcmp(path, ":memory:") != 0 && no_create) {
+		if ((error = find_without_creating(path, &missing)) < 0)
+			goto done;
 	} else if (strcmp(path, ":memory:") != 0 && (error = create_private(path)) < 0) {
 		goto done;
 	}
 	if ((error = conn_new(&conn, path, 1)) < 0)
 		goto done;
 	/* Nothing is read here: a corrupt file is reported by the first query,
-	 * and the no-op run stays one small read. */
-	rc = sqlite3_open_v2(path, &conn->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	 * and the no-op run stays one small read. A missing file opened without
+	 * creating it is an empty database in memory, named by its path. */
+	rc = sqlite3_open_v2(missing ? ":memory:" : path, &conn->db,
+	                     no_create && !missing ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	                     NULL);
 	if (rc != SQLITE_OK) {
 		error = ladder_error_set((rc & 0xff) == SQLITE_CANTOPEN ? LADDER_EIO : ladder_sqlite__code(rc),
 		                         "cannot open database '%s': %s", path,
