@@ -1,6 +1,7 @@
 /*
  * sqlite_driver.c — the SQLite driver: opening (and privately creating)
- * database files, wrapping an application's handle, running migration text,
+ * database files, and removing a created one nothing was committed to,
+ * wrapping an application's handle, running migration text,
  * transactions, the lock file for runs that commit more than once, and the
  * foreign-key switch used by table rebuilds. The version stores live in
  * sqlite_store.c.
@@ -525,7 +526,8 @@ static void sleep_ms(long ms)
  * database file would drop every POSIX lock SQLite holds on it in this
  * process. flock() locks are independent of SQLite's fcntl() locks, and die
  * with the process, so a crashed migrator never leaves the lock held. The
- * file is left in place: unlinking it would let a waiter lock a dead inode. */
+ * holder removes the file as it lets go (release_lock); a waiter that then
+ * locks the removed file sees it is gone and opens the path again. */
 static int sqlite_lock(ladder_conn *base, const ladder_store *store, int timeout_ms)
 {
 	ladder_sqlite_conn *conn = (ladder_sqlite_conn *)base;
