@@ -756,11 +756,7 @@ int cli_cmd_adopt(const cli_options *o)
 		rc = cli_lib_error();
 		goto done;
 	}
-	if (o->verbosity >= 0) {
-		printf("Adopted version %" PRId64 " from ", result.to_version);
-		out_text(stdout, from);
-		printf(": recorded %zu migration(s) in the history store.\n", result.applied);
-	}
+	cli_adopt_report(db, from, &result, (o->given & CLI_OPT_JSON) != 0, o->verbosity < 0);
 
 done:
 	close_both(plan, db);

@@ -75,6 +75,59 @@ void cli_adopt_advice(FILE *out, const char *prefix, const char *adopt_from)
 	fprintf(out, "%sor start a history of ladder's own: `ladder up --allow-foreign`\n", prefix);
 }
 
+/* ladder writes only its history from now on: the stamp or the other
+ * tool's table it adopted from stays at the adopted version, and whatever
+ * reads it (an older build of the application, the tool itself, a script)
+ * keeps seeing that. Said once, here, rather than found out later. */
+static void frozen_note(char *buf, size_t len, const char *from, int64_t version)
+{
+	const char *colon = strchr(from, ':');
+
+	if (strcmp(from, "user_version") == 0)
+		snprintf(buf, len,
+		         "PRAGMA user_version stays %" PRId64 ": ladder records versions in its history table from now "
+		         "on and leaves the stamp alone, so anything that reads user_version keeps seeing %" PRId64,
+		         version, version);
+	else if (strncmp(from, "comment:", 8) == 0)
+		snprintf(buf, len,
+		         "The comment on table \"%s\" stays '%" PRId64 "': ladder records versions in its history "
+		         "table from now on and leaves the stamp alone, so anything that reads that comment keeps "
+		         "seeing %" PRId64,
+		         from + 8, version, version);
+	else
+		snprintf(buf, len,
+		         "%.*s's table%s%s%s stays as it is, at version %" PRId64 ": ladder never writes it, so %.*s and "
+		         "anything else that reads it keep seeing %" PRId64,
+		         colon ? (int)(colon - from) : (int)strlen(from), from, colon ? " \"" : "", colon ? colon + 1 : "",
+		         colon ? "\"" : "", version, colon ? (int)(colon - from) : (int)strlen(from), from, version);
+}
+
+void cli_adopt_report(ladder_db *db, const char *from, const ladder_result *result, int json, int quiet)
+{
+	char note[1024];
+
+	frozen_note(note, sizeof(note), from, result->to_version);
+	if (json) {
+		fputs("{\"database\":", stdout);
+		out_json_string(stdout, ladder_db_display_name(db));
+		fputs(",\"from\":", stdout);
+		out_json_string(stdout, from);
+		printf(",\"version\":%" PRId64 ",\"recorded\":%zu,\"source_version\":%" PRId64
+		       ",\"source_kept_in_step\":false,\"note\":",
+		       result->to_version, result->applied, result->to_version);
+		out_json_string(stdout, note);
+		fputs("}\n", stdout);
+		return;
+	}
+	if (quiet)
+		return;
+	printf("Adopted version %" PRId64 " from ", result->to_version);
+	out_text(stdout, from);
+	printf(": recorded %zu migration(s) in the history store.\n", result->applied);
+	out_text(stdout, note);
+	fputs(".\n", stdout);
+}
+
 void cli_hint(int code, const char *message)
 {
 	ladder_status *status = NULL;

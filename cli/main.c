@@ -144,8 +144,9 @@ static const char help_adopt[] =
 	"  adopt --from golang-migrate|dbmate|goose|sql-migrate [--from-table NAME]\n"
 	"                           record in the history table what a light store\n"
 	"                           (default: user_version) or another tool applied,\n"
-	"                           in one transaction; the tool's own table (or a\n"
-	"                           renamed one: --from-table) is left as it is\n";
+	"                           in one transaction; the stamp or the tool's own\n"
+	"                           table (or a renamed one: --from-table) is left\n"
+	"                           as it is, at that version (--json: as JSON)\n";
 static const char help_repair[] =
 	"  repair --applied V | --pending V | --checksums\n"
 	"                           mark an interrupted migration finished or undone,\n"
@@ -234,7 +235,7 @@ static const command commands[] = {
 	{"status", cli_cmd_status, CLI_OPT_JSON | CLI_OPT_EXIT_CODE, 1, 0, help_status, "ladder -d app.db status --exit-code"},
 	{"history", cli_cmd_history, CLI_OPT_JSON, 1, 0, help_history, "ladder -d app.db history --json"},
 	{"new", cli_cmd_new, CLI_OPT_SINGLE, 0, 1, help_new, "ladder -m migrations new add_users"},
-	{"adopt", cli_cmd_adopt, CLI_OPT_FROM | CLI_OPT_FROM_TABLE, 1, 0, help_adopt, "ladder -d app.db adopt --from dbmate"},
+	{"adopt", cli_cmd_adopt, CLI_OPT_FROM | CLI_OPT_FROM_TABLE | CLI_OPT_JSON, 1, 0, help_adopt, "ladder -d app.db adopt --from dbmate"},
 	{"repair", cli_cmd_repair, CLI_OPT_APPLIED | CLI_OPT_PENDING | CLI_OPT_CHECKSUMS, 1, 0, help_repair, "ladder -d app.db repair --applied 20240101120000"},
 	{"embed", cli_cmd_embed, CLI_OPT_OUTPUT | CLI_OPT_SYMBOL, 0, 0, help_embed, "ladder -m migrations embed -o app_plan.c --symbol app_plan"},
 	{"dump", cli_cmd_dump, CLI_OPT_OUTPUT, 1, 0, help_dump, "ladder -d app.db dump --out schema.txt"},

@@ -34,6 +34,9 @@ void cli_hints_forget(void);
 void cli_hint(int code, const char *message);
 /* How to adopt what ladder_status's adopt_from names, one line each. */
 void cli_adopt_advice(FILE *out, const char *prefix, const char *adopt_from);
+/* What adopt recorded, and that the stamp or table it read stays at that
+ * version (hints.c): text unless quiet, or JSON. */
+void cli_adopt_report(ladder_db *db, const char *from, const ladder_result *result, int json, int quiet);
 
 typedef enum {
 	OUT_PLAIN = 0,

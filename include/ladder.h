@@ -518,7 +518,10 @@ LADDER_EXTERN int ladder_history_get(ladder_status **out, ladder_db *db);
  * An applied version the plan lacks is refused (LADDER_ENEWER), and so is a
  * plan version below the tool's head that the tool never applied
  * (LADDER_EOUT_OF_ORDER); both name the versions. Refuses if the history
- * already holds rows. out->to_version: the head; out->applied: rows written. */
+ * already holds rows. out->to_version: the head; out->applied: rows written.
+ * The stamp or table read is left as it is, at out->to_version, for good:
+ * later runs record in the history alone, so whatever reads the old stamp
+ * (user_version, the comment, the tool) keeps seeing that version. */
 LADDER_EXTERN int ladder_adopt(ladder_result *out, ladder_db *db, const ladder_plan *plan, const char *from);
 
 typedef enum {

@@ -180,7 +180,8 @@ side_by_side() {
 
 	run -d "$A" -m "$LADDER_DIR" adopt --from "$tool"
 	expect_rc 0
-	expect_out "Adopted version $half from $tool: recorded $HALF migration(s) in the history store."
+	expect_out "Adopted version $half from $tool: recorded $HALF migration(s) in the history store.
+$tool's table stays as it is, at version $half: ladder never writes it, so $tool and anything else that reads it keep seeing $half."
 	eq "$tool: adopted rows" "$(adb_sql "$A" "SELECT count(*) || ' ' || min(version) || ' ' || max(version) || ' ' || min(kind) || ' ' || max(kind) FROM ladder_history")" \
 		"$HALF $(version_of 1) $half adopted adopted"
 

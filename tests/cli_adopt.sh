@@ -62,7 +62,8 @@ eq "dirty: the row is untouched" "$(adb_sql "$ADB" "SELECT version || ',' || dir
 adb_sql "$ADB" "UPDATE schema_migrations SET version = 2, dirty = 0"
 run -m small -d "$ADB" adopt --from golang-migrate
 expect_rc 0
-expect_out "Adopted version 2 from golang-migrate: recorded 2 migration(s) in the history store."
+expect_out "Adopted version 2 from golang-migrate: recorded 2 migration(s) in the history store.
+golang-migrate's table stays as it is, at version 2: ladder never writes it, so golang-migrate and anything else that reads it keep seeing 2."
 eq "golang-migrate: versions up to the head" "$(recorded "$ADB")" "1:adopted 2:adopted"
 run -m small -d "$ADB" adopt --from golang-migrate
 expect_rc 1
@@ -116,7 +117,8 @@ expect_rc 1
 expect_err "ladder: error: there is no table \"schema_migrations\": this database was not migrated by dbmate (if its table was renamed, name it: --from-table NAME, or \"dbmate:NAME\")"
 run -m small -d "$ADB" adopt --from dbmate --from-table migrations_log
 expect_rc 0
-expect_out "Adopted version 3 from dbmate:migrations_log: recorded 3 migration(s) in the history store."
+expect_out "Adopted version 3 from dbmate:migrations_log: recorded 3 migration(s) in the history store.
+dbmate's table \"migrations_log\" stays as it is, at version 3: ladder never writes it, so dbmate and anything else that reads it keep seeing 3."
 run -m small -d "$T/dbmate_renamed2.db" adopt --from dbmate:migrations_log
 expect_rc 0
 eq "TOOL:TABLE" "$(recorded "$T/dbmate_renamed2.db")" "1:adopted 2:adopted 3:adopted"
@@ -135,7 +137,8 @@ run -m small -d "$ADB" status
 expect_out_has "Note: this database was migrated by goose: its table \"goose_db_version\" records 2 applied version(s), up to 2"
 run -m small -d "$ADB" adopt --from goose
 expect_rc 0
-expect_out "Adopted version 2 from goose: recorded 2 migration(s) in the history store."
+expect_out "Adopted version 2 from goose: recorded 2 migration(s) in the history store.
+goose's table stays as it is, at version 2: ladder never writes it, so goose and anything else that reads it keep seeing 2."
 eq "goose: 3 was rolled back, 2 applied again" "$(recorded "$ADB")" "1:adopted 2:adopted"
 run -m small -d "$ADB" up
 expect_rc 0
@@ -162,7 +165,8 @@ adb_new sqlmig
 { tables_upto 2; echo 'CREATE TABLE gorp_migrations ("id" varchar(255) not null primary key, "applied_at" datetime);'; echo "INSERT INTO gorp_migrations VALUES ('1_t1.sql', '2026-01-01'), ('2_t2.sql', '2026-01-02');"; } | adb_script "$ADB"
 run -m small -d "$ADB" adopt --from sql-migrate
 expect_rc 0
-expect_out "Adopted version 2 from sql-migrate: recorded 2 migration(s) in the history store."
+expect_out "Adopted version 2 from sql-migrate: recorded 2 migration(s) in the history store.
+sql-migrate's table stays as it is, at version 2: ladder never writes it, so sql-migrate and anything else that reads it keep seeing 2."
 adb_new sqlmig_bad
 { echo 'CREATE TABLE gorp_migrations ("id" varchar(255) not null primary key, "applied_at" datetime);'; echo "INSERT INTO gorp_migrations VALUES ('init.sql', NULL);"; } | adb_script "$ADB"
 run -m small -d "$ADB" adopt --from sql-migrate

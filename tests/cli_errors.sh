@@ -175,6 +175,45 @@ expect_rc 1
 expect_err_has "f/2_t2.down.sql:2: no such table: nope (migration 2 t2, down)"
 eq "a failed down leaves the file as it was" "$(fingerprint fail.db)" "$before"
 
+# --- a failed up on a new path leaves no file behind ------------------------------------
+# (the SQLite driver creates the file at open; nothing committed, it goes)
+mkdir -p nf-commit nf-sql nf-second
+printf 'CREATE TABLE a (id INTEGER);\nCOMMIT;\n' >nf-commit/1_a.up.sql
+printf 'CREATE TABLE a (id INTEGER);\nINSERT INTO missing VALUES (1);\n' >nf-sql/1_a.up.sql
+printf 'CREATE TABLE a (id INTEGER);\n' >nf-second/1_a.up.sql
+printf 'INSERT INTO missing VALUES (1);\n' >nf-second/2_b.up.sql
+run -m nf-commit -d sqlite:new.db up
+expect_rc 1
+expect_err_has "COMMIT inside migration 1 a (up)"
+if [ -e new.db ] || [ -e new.db-journal ]; then fail "a refused plan left new.db behind"; else pass; fi
+run -m nf-sql -d new.db up
+expect_rc 1
+expect_err "ladder: error: nf-sql/1_a.up.sql:2: no such table: missing (migration 1 a, up). Nothing was changed: the database is still at version 0"
+if [ -e new.db ] || [ -e new.db-journal ]; then fail "a failing first step left new.db behind"; else pass; fi
+# a step committed before the failure stays, in the file
+run -m nf-second -d new.db --tx-per-migration up
+expect_rc 1
+eq "what committed before the failure stays" "$(recorded new.db)" "1:done"
+rm -f new.db
+# an existing empty file is not ladder's to remove
+: >given.db
+run -m nf-sql -d given.db up
+expect_rc 1
+if [ -f given.db ] && [ ! -s given.db ]; then pass; else fail "an existing empty file was removed or changed"; fi
+# disk full, on a 64 KiB file system in a private mount namespace (root only)
+mkdir -p nf-big full
+printf 'CREATE TABLE big (b BLOB);\nWITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 100)\nINSERT INTO big SELECT randomblob(4000) FROM g;\n' >nf-big/1_big.up.sql
+if command -v unshare >/dev/null && unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs full' 2>/dev/null; then
+	run_full() { unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs full && "$@"; rc=$?; ls -A full >full.ls; exit $rc' sh "$@"; }
+	RC=0
+	ERR=$(run_full "$LADDER" -m nf-big -d full/new.db up 2>&1 >/dev/null) || RC=$?
+	expect_rc 1
+	expect_err "ladder: error: 'full/new.db': database or disk is full. The run was rolled back: the database is still at version 0"
+	eq "a full disk leaves no file behind" "$(cat full.ls)" ""
+else
+	echo "note: cannot mount a small tmpfs here: the disk-full case is not tested"
+fi
+
 # --- edited: refused until repaired --------------------------------------------------
 plan e 1 2
 ladder_up -m e -d edit.db up

@@ -67,7 +67,8 @@ eq "dirty: nothing adopted" "$(adb_has_table "$ADB" ladder_history)" "0"
 adb_sql "$ADB" "UPDATE schema_migrations SET version = 2, dirty = false"
 run -m small -d "$ADB" adopt --from golang-migrate
 expect_rc 0
-expect_out "Adopted version 2 from golang-migrate: recorded 2 migration(s) in the history store."
+expect_out "Adopted version 2 from golang-migrate: recorded 2 migration(s) in the history store.
+golang-migrate's table stays as it is, at version 2: ladder never writes it, so golang-migrate and anything else that reads it keep seeing 2."
 run -m small -d "$ADB" up
 expect_rc 0
 expect_out "Applied 3 migration(s): version 2 → 5."
@@ -84,7 +85,8 @@ adb_new goose_log
 } | adb_script "$ADB"
 run -m small -d "$ADB" adopt --from goose
 expect_rc 0
-expect_out "Adopted version 2 from goose: recorded 2 migration(s) in the history store."
+expect_out "Adopted version 2 from goose: recorded 2 migration(s) in the history store.
+goose's table stays as it is, at version 2: ladder never writes it, so goose and anything else that reads it keep seeing 2."
 eq "goose: 3 was rolled back" "$(recorded "$ADB")" "1:adopted 2:adopted"
 eq "goose: its table is untouched" "$(adb_sql "$ADB" "SELECT count(*) FROM goose_db_version")" "5"
 
@@ -99,7 +101,8 @@ expect_rc 0
 expect_out "Applied 5 migration(s): version 0 → 5."
 run -m small -d "$ADB" --schema app adopt --from dbmate
 expect_rc 0
-expect_out "Adopted version 2 from dbmate: recorded 2 migration(s) in the history store."
+expect_out "Adopted version 2 from dbmate: recorded 2 migration(s) in the history store.
+dbmate's table stays as it is, at version 2: ladder never writes it, so dbmate and anything else that reads it keep seeing 2."
 eq "recorded in the schema" "$(recorded "$ADB" app.ladder_history)" "1:adopted 2:adopted"
 
 # dbmate: versions it never applied below its head, and versions the plan lacks

@@ -106,6 +106,8 @@ expect_err_has "has the comment 'v1', which is not a version"
 q "$DB" "COMMENT ON TABLE users IS '1'" >/dev/null
 run -d "$DB" adopt --from comment:users
 expect_rc 0
+expect_out "Adopted version 1 from comment:users: recorded 1 migration(s) in the history store.
+The comment on table \"users\" stays '1': ladder records versions in its history table from now on and leaves the stamp alone, so anything that reads that comment keeps seeing 1."
 run -d "$DB" history --json
 expect_rc 0
 json "adopted" 'eq([(m["version"], m["kind"]) for m in d["migrations"]], [(1, "adopted")])'
@@ -113,6 +115,7 @@ run -d "$DB" up
 expect_rc 0
 eq "history after adopt and up" "$(q "$DB" "SELECT string_agg(version || ':' || kind, ',' ORDER BY version) FROM ladder_history")" \
 	"1:adopted,2:migration,3:migration"
+eq "the comment stays where adopt said it would" "$(q "$DB" "SELECT obj_description('users'::regclass, 'pg_class')")" "1"
 
 # --- --lock-timeout --------------------------------------------------------------------------
 newdb lock

@@ -224,7 +224,8 @@ expect_out '{"database":"sqlite:uv.db","store":"history","migrations":[]}'
 run -m small -d uv.db adopt
 expect_rc 0
 expect_err ""
-expect_out "Adopted version 2 from user_version: recorded 2 migration(s) in the history store."
+expect_out "Adopted version 2 from user_version: recorded 2 migration(s) in the history store.
+PRAGMA user_version stays 2: ladder records versions in its history table from now on and leaves the stamp alone, so anything that reads user_version keeps seeing 2."
 eq "adopted rows" "$(recorded uv.db)" "1:adopted:done 2:adopted:done"
 run -m small -d uv.db history --json
 SUMS="$(sha small/1_t1.up.sql) $(sha small/2_t2.up.sql)" json "history after adopt" '
@@ -243,11 +244,22 @@ run -m small -d uv.db up
 expect_rc 0
 expect_out "Applied 1 migration(s): version 2 → 3."
 eq "history after up" "$(recorded uv.db)" "1:adopted:done 2:adopted:done 3:migration:done"
+eq "user_version stays where adopt said it would" "$(sqlite3 uv.db 'PRAGMA user_version')" "2"
 
 ladder_up -m small -d plain.db --store user_version up --to 1
 run -m small -d plain.db adopt --from user_version
 expect_rc 0
-expect_out "Adopted version 1 from user_version: recorded 1 migration(s) in the history store."
+expect_out "Adopted version 1 from user_version: recorded 1 migration(s) in the history store.
+PRAGMA user_version stays 1: ladder records versions in its history table from now on and leaves the stamp alone, so anything that reads user_version keeps seeing 1."
+ladder_up -m small -d plainj.db --store user_version up --to 1
+run -m small -d plainj.db -q adopt --json
+expect_rc 0
+expect_err ""
+json "adopt --json says the stamp stays" '
+eq((d["database"], d["from"], d["version"], d["recorded"]), ("sqlite:plainj.db", "user_version", 1, 1), "adopted")
+eq((d["source_version"], d["source_kept_in_step"]), (1, False), "the stamp left")
+eq(d["note"], "PRAGMA user_version stays 1: ladder records versions in its history table from now on and leaves the stamp alone, so anything that reads user_version keeps seeing 1", "note")
+'
 ladder_up -m small -d zero.db up --to 1
 sqlite3 zero.db "DROP TABLE ladder_history"
 run -m small -d zero.db adopt

@@ -138,6 +138,31 @@ static void light_stores_are_never_foreign(void **state)
 	ladder_plan_free(plan);
 }
 
+/* After adopt the stamp is left where it was (ladder_adopt's contract):
+ * later runs record in the history alone, and a fast-path open reads only
+ * the history, whatever the stamp says. */
+static void adopted_stamp_stays_where_it_was(void **state)
+{
+	const char *path = database_with("CREATE TABLE t1 (id INTEGER); CREATE TABLE t2 (id INTEGER); "
+	                                 "PRAGMA user_version = 2;");
+	ladder_plan *plan = tu_plan(four_steps());
+	ladder_db *db = tu_open(path);
+	ladder_result result;
+	(void)state;
+
+	assert_int_equal(ladder_adopt(&result, db, plan, "user_version"), 0);
+	assert_int_equal(result.to_version, 2);
+	assert_int_equal(tu_int(path, "PRAGMA user_version"), 2);
+	assert_int_equal(ladder_migrate(&result, db, plan, NULL), 0);
+	assert_int_equal(result.to_version, 4);
+	assert_int_equal(tu_int(path, "PRAGMA user_version"), 2);
+	assert_int_equal(tu_int(path, "SELECT max(version) FROM ladder_history"), 4);
+	assert_int_equal(ladder_migrate(&result, db, plan, NULL), 0);
+	assert_true(result.fast_path);
+	ladder_db_close(db);
+	ladder_plan_free(plan);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +170,7 @@ int main(void)
 		cmocka_unit_test(refusals_name_versions_and_write_nothing),
 		cmocka_unit_test(golang_migrate_dirty_and_goose_log),
 		cmocka_unit_test(light_stores_are_never_foreign),
+		cmocka_unit_test(adopted_stamp_stays_where_it_was),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

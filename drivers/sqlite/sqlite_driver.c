@@ -1,6 +1,8 @@
 /*
  * sqlite_driver.c — the SQLite driver: opening (and privately creating, or
- * with LADDER_OPEN_NO_CREATE never creating) database files, wrapping an application's handle, running migration text,
+ * with LADDER_OPEN_NO_CREATE never creating) database files, and removing a
+ * created one nothing was committed to, wrapping an application's handle,
+ * running migration text,
  * transactions, the lock file for runs that commit more than once, and the
  * foreign-key switch used by table rebuilds. The version stores live in
  * sqlite_store.c.
@@ -102,16 +104,78 @@ static int still_linked(int fd, const char *path)
 	       held.st_ino == named.st_ino;
 }
 
+static int exists_beside(const char *file, const char *suffix)
+{
+	char *path = ladder_mprintf("%s%s", file, suffix);
+	int found = path == NULL || access(path, F_OK) == 0; /* unsure: say yes */
+
+	ladder_free(path);
+	return found;
+}
+
+/* Does the path no longer name the file this handle has open (removed or
+ * replaced)? SQLite compares the inode it holds with the path's. */
+static int path_moved(sqlite3 *db)
+{
+	int moved = 0;
+	if (sqlite3_file_control(db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK)
+		return 0; /* in memory, or a VFS that cannot tell */
+	return moved;
+}
+
+/* A failed first run must not leave a new empty file behind. The file this
+ * connection created is removed if nothing was ever committed to it (still
+ * 0 bytes, no journal or WAL beside it), and only while holding its write
+ * lock: a writer inside a transaction makes BEGIN IMMEDIATE fail, and a
+ * writer that commits first makes the file non-empty. Another ladder
+ * connection that opened the path meanwhile and waits for that lock gets
+ * it on the removed file, sees the path moved, and opens the path again
+ * (sqlite_begin); any other writer's transaction on it fails with
+ * SQLITE_READONLY_DBMOVED instead of vanishing (SQLite checks this before
+ * it writes a rollback journal). The journal of this last transaction is
+ * kept in memory: BEGIN IMMEDIATE on an empty file starts writing page 1,
+ * and a journal file here would outlive the database. */
+static void remove_if_unused(ladder_sqlite_conn *conn)
+{
+	sqlite3_stmt *stmt = NULL;
+	const char *file;
+	struct stat st;
+	int memory;
+
+	if (!conn->owned || !conn->created || conn->db == NULL || !sqlite3_get_autocommit(conn->db))
+		return;
+	file = sqlite3_db_filename(conn->db, "main");
+	if (file == NULL || file[0] == '\0' || stat(file, &st) != 0 || st.st_size != 0 ||
+	    exists_beside(file, "-journal") || exists_beside(file, "-wal"))
+		return;
+	if (sqlite3_prepare_v2(conn->db, "PRAGMA journal_mode = MEMORY", -1, &stmt, NULL) != SQLITE_OK)
+		return;
+	memory = sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != NULL &&
+	         strcmp((const char *)sqlite3_column_text(stmt, 0), "memory") == 0;
+	sqlite3_finalize(stmt);
+	sqlite3_busy_timeout(conn->db, 0);
+	if (!memory || sqlite3_exec(conn->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return;
+	if (!path_moved(conn->db) && stat(file, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 &&
+	    !exists_beside(file, "-wal"))
+		unlink(file);
+	sqlite3_exec(conn->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 static void conn_free(ladder_sqlite_conn *conn)
 {
 	if (conn == NULL)
 		return;
 	ladder_sqlite__store_close(conn);
+	remove_if_unused(conn);
 	release_lock(conn);
 	/* close_v2: should a statement still be open, the handle is freed when
 	 * it is finalized instead of leaking. */
 	if (conn->owned && conn->db != NULL)
 		sqlite3_close_v2(conn->db);
+	for (size_t i = 0; i < conn->nstale; i++)
+		sqlite3_close_v2(conn->stale[i]);
+	ladder_free(conn->stale);
 	ladder_free(conn->path);
 	ladder_free(conn->display);
 	ladder_free(conn);
@@ -159,15 +223,18 @@ static int cannot_create(const char *path, int saved)
 
 /* Create a missing database file ourselves so that it is readable by its
  * owner only: SQLite would create it with 0644, and its journal and WAL
- * files inherit the database file's mode. */
-static int create_private(const char *path)
+ * files inherit the database file's mode. *created = 1 when this call made
+ * it (and so may remove it again if nothing is ever committed). */
+static int create_private(const char *path, int *created)
 {
 	struct stat st;
 	int fd, saved;
 
+	*created = 0;
 	fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
 	if (fd >= 0) {
 		close(fd);
+		*created = 1;
 		return 0;
 	}
 	saved = errno;
@@ -218,45 +285,58 @@ static const char *path_of(const char *url)
 	return path;
 }
 
+/* Open conn->path into conn->db, creating a missing file privately unless
+ * the connection must find it existing, or must not create it (a missing
+ * file is then an empty database in memory, named by its path). Nothing is
+ * read here: a corrupt file is reported by the first query, and the no-op
+ * run stays one small read. */
+static int open_handle(ladder_sqlite_conn *conn)
+{
+	const char *path = conn->path;
+	int rc, error = 0, missing = 0, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+
+	conn->created = 0;
+	if (strcmp(path, ":memory:") == 0) {
+		/* nothing on disk to find or make */
+	} else if (conn->must_exist) {
+		struct stat st;
+		if (stat(path, &st) != 0)
+			return ladder_error_set(LADDER_EIO, "database '%s' does not exist", path);
+	} else if (conn->no_create) {
+		if ((error = find_without_creating(path, &missing)) < 0)
+			return error;
+		if (!missing)
+			flags = SQLITE_OPEN_READWRITE;
+	} else if ((error = create_private(path, &conn->created)) < 0) {
+		return error;
+	}
+	rc = sqlite3_open_v2(missing ? ":memory:" : path, &conn->db, flags, NULL);
+	if (rc != SQLITE_OK)
+		return ladder_error_set((rc & 0xff) == SQLITE_CANTOPEN ? LADDER_EIO : ladder_sqlite__code(rc),
+		                        "cannot open database '%s': %s", path,
+		                        conn->db ? sqlite3_errmsg(conn->db) : sqlite3_errstr(rc));
+	sqlite3_busy_timeout(conn->db, conn->busy_timeout_ms);
+	return 0;
+}
+
 static int sqlite_connect(ladder_conn **out, const char *url, const ladder_open_options *opts)
 {
 	const char *path = path_of(url);
 	ladder_sqlite_conn *conn = NULL;
-	int no_create = opts != NULL && (opts->flags & LADDER_OPEN_NO_CREATE);
-	int rc, error, missing = 0;
+	int error;
 
 	*out = NULL;
 	if (path[0] == '\0') {
 		error = ladder_error_set(LADDER_EINVALID, "'%s': no database file path", url);
 		goto done;
 	}
-	if (strcmp(path, ":memory:") != 0 && opts != NULL && (opts->flags & LADDER_OPEN_EXISTING)) {
-		struct stat st;
-		if (stat(path, &st) != 0) {
-			error = ladder_error_set(LADDER_EIO, "database '%s' does not exist", path);
-			goto done;
-		}
-	} else if (strcmp(path, ":memory:") != 0 && no_create) {
-		if ((error = find_without_creating(path, &missing)) < 0)
-			goto done;
-	} else if (strcmp(path, ":memory:") != 0 && (error = create_private(path)) < 0) {
-		goto done;
-	}
 	if ((error = conn_new(&conn, path, 1)) < 0)
 		goto done;
-	/* Nothing is read here: a corrupt file is reported by the first query,
-	 * and the no-op run stays one small read. A missing file opened without
-	 * creating it is an empty database in memory, named by its path. */
-	rc = sqlite3_open_v2(missing ? ":memory:" : path, &conn->db,
-	                     no_create && !missing ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-	                     NULL);
-	if (rc != SQLITE_OK) {
-		error = ladder_error_set((rc & 0xff) == SQLITE_CANTOPEN ? LADDER_EIO : ladder_sqlite__code(rc),
-		                         "cannot open database '%s': %s", path,
-		                         conn->db ? sqlite3_errmsg(conn->db) : sqlite3_errstr(rc));
+	conn->must_exist = opts != NULL && (opts->flags & LADDER_OPEN_EXISTING);
+	conn->no_create = opts != NULL && (opts->flags & LADDER_OPEN_NO_CREATE);
+	conn->busy_timeout_ms = timeout_from(opts);
+	if ((error = open_handle(conn)) < 0)
 		goto done;
-	}
-	set_busy_timeout(conn, timeout_from(opts));
 	*out = &conn->base;
 	conn = NULL;
 done:
@@ -370,26 +450,74 @@ done:
 
 /* --- transactions ----------------------------------------------------------------- */
 
+#define REOPEN_MAX 8
+
+/* The path names another file than the one this connection has open: a
+ * run that created it and failed removed it (remove_if_unused), or someone
+ * replaced it. Open the path again, keeping the old handle alive for an
+ * application that holds it and the foreign-key switch as it was. No
+ * transaction is open. */
+static int reopen(ladder_sqlite_conn *conn)
+{
+	sqlite3 **grown;
+	sqlite3 *old = conn->db;
+	int fk_on = 0, error;
+
+	if (!conn->owned)
+		return ladder_error_set(LADDER_EIO,
+		                        "'%s': the file this handle has open was removed or replaced at its path (by "
+		                        "another process, e.g. a failed run that had created it): open the path again; "
+		                        "nothing was changed",
+		                        conn->path);
+	if ((grown = ladder_realloc(conn->stale, (conn->nstale + 1) * sizeof(*grown))) == NULL)
+		return ladder_error_set(LADDER_ENOMEM, "out of memory reopening '%s'", conn->path);
+	conn->stale = grown;
+	sqlite3_db_config(old, SQLITE_DBCONFIG_ENABLE_FKEY, -1, &fk_on);
+	ladder_sqlite__store_close(conn);
+	conn->db = NULL;
+	if ((error = open_handle(conn)) < 0) {
+		if (conn->db != NULL)
+			sqlite3_close_v2(conn->db);
+		conn->db = old;
+		return error;
+	}
+	conn->stale[conn->nstale++] = old;
+	sqlite3_db_config(conn->db, SQLITE_DBCONFIG_ENABLE_FKEY, fk_on, NULL);
+	return 0;
+}
+
 static int sqlite_begin(ladder_conn *base, int write, int wait_ms)
 {
 	ladder_sqlite_conn *conn = (ladder_sqlite_conn *)base;
-	int rc;
+	int rc, error;
 
-	/* IMMEDIATE takes the write lock now, so the busy timeout does the
-	 * waiting here rather than a deadlock surfacing at the first write. */
-	if (!write)
-		rc = sqlite3_exec(conn->db, "BEGIN", NULL, NULL, NULL);
-	else {
-		sqlite3_busy_timeout(conn->db, wait_ms);
-		rc = sqlite3_exec(conn->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-		sqlite3_busy_timeout(conn->db, conn->busy_timeout_ms);
+	for (int attempt = 0;; attempt++) {
+		/* IMMEDIATE takes the write lock now, so the busy timeout does the
+		 * waiting here rather than a deadlock surfacing at the first write. */
+		if (!write) {
+			rc = sqlite3_exec(conn->db, "BEGIN", NULL, NULL, NULL);
+		} else {
+			sqlite3_busy_timeout(conn->db, wait_ms);
+			rc = sqlite3_exec(conn->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+			sqlite3_busy_timeout(conn->db, conn->busy_timeout_ms);
+		}
+		if ((rc & 0xff) == SQLITE_BUSY)
+			return ladder_error_set(LADDER_ELOCKED, "timed out after %d ms waiting for the write lock on '%s'",
+			                        wait_ms, conn->path);
+		/* With the write lock (or refused it: SQLITE_READONLY_DBMOVED),
+		 * make sure it is the path's file: what is committed to a removed
+		 * one is lost (remove_if_unused). */
+		if (!write || !path_moved(conn->db))
+			return rc == SQLITE_OK ? 0 : ladder_sqlite__error(conn, rc);
+		if (!sqlite3_get_autocommit(conn->db))
+			sqlite3_exec(conn->db, "ROLLBACK", NULL, NULL, NULL);
+		if (attempt == REOPEN_MAX)
+			return ladder_error_set(LADDER_EIO, "'%s' kept being removed or replaced while opening it; nothing "
+			                                    "was changed",
+			                        conn->path);
+		if ((error = reopen(conn)) < 0)
+			return error;
 	}
-	if (rc == SQLITE_OK)
-		return 0;
-	if ((rc & 0xff) == SQLITE_BUSY)
-		return ladder_error_set(LADDER_ELOCKED, "timed out after %d ms waiting for the write lock on '%s'", wait_ms,
-		                        conn->path);
-	return ladder_sqlite__error(conn, rc);
 }
 
 static int sqlite_commit(ladder_conn *base)
@@ -457,7 +585,8 @@ static void record_holder(int fd)
  * database file would drop every POSIX lock SQLite holds on it in this
  * process. flock() locks are independent of SQLite's fcntl() locks, and die
  * with the process, so a crashed migrator never leaves the lock held. The
- * file is left in place: unlinking it would let a waiter lock a dead inode. */
+ * holder removes the file as it lets go (release_lock); a waiter that then
+ * locks the removed file sees it is gone and opens the path again. */
 static int sqlite_lock(ladder_conn *base, const ladder_store *store, int timeout_ms)
 {
 	ladder_sqlite_conn *conn = (ladder_sqlite_conn *)base;

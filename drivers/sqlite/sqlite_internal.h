@@ -23,6 +23,13 @@ typedef struct ladder_sqlite_conn {
 	ladder_conn base;       /* first: the core sees only this */
 	sqlite3 *db;
 	int owned;              /* 0: a wrapped handle the application closes */
+	int must_exist;         /* opened with LADDER_OPEN_EXISTING */
+	int no_create;          /* opened with LADDER_OPEN_NO_CREATE (dry runs) */
+	int created;            /* this connection created the file it has open:
+	                           removed at close if nothing was ever committed */
+	sqlite3 **stale;        /* handles replaced by a reopen, kept open until
+	                           close: the application may hold one (native) */
+	size_t nstale;
 	int busy_timeout_ms;
 	int lock_fd;            /* the held lock file, or -1 */
 	char *lock_path;        /* its path, removed when the lock goes */
