@@ -6,9 +6,11 @@
  *   2. applying N = 200, 1,000, 10,000 generated migrations to a fresh file
  *      vs executing the same SQL in one transaction with the raw API;
  *   3. status over 10,000 applied migrations: time and statements executed;
- *   4. the CLI as a whole process for a no-op `up` vs `sqlite3 FILE
- *      'PRAGMA user_version'`.
- * Usage: ladder-bench [--quick]   (--quick: fewer repetitions, N <= 1,000)
+ *   4. the CLI as a whole process for a no-op `up` over 200 migrations
+ *      (400 files: ups and downs) vs `sqlite3 FILE 'PRAGMA user_version'`,
+ *      and its start-up alone (`ladder --version` vs `sqlite3 -version`).
+ * Usage: ladder-bench [--quick | --cli]   (--quick: fewer repetitions,
+ * N <= 1,000; --cli: section 4 alone)
  */
 #define _GNU_SOURCE
 #include <ladder.h>
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -220,10 +223,14 @@ static void bench_status(int n, int reps)
 
 /* --- 4. the CLI as a process ----------------------------------------------------------- */
 
-static double run_process(char *const argv[])
+/* Wall time of one run of argv (output to /dev/null), and in *cpu (unless
+ * NULL) the CPU time it used, which a busy machine disturbs less; dies
+ * unless it exits 0. */
+static double run_process(char *const argv[], double *cpu)
 {
 	pid_t pid;
 	int status;
+	struct rusage usage;
 	posix_spawn_file_actions_t actions;
 	double start = bench_now();
 
@@ -234,7 +241,10 @@ static double run_process(char *const argv[])
 		exit(1);
 	}
 	posix_spawn_file_actions_destroy(&actions);
-	waitpid(pid, &status, 0);
+	wait4(pid, &status, 0, &usage);
+	if (cpu != NULL)
+		*cpu = (double)usage.ru_utime.tv_sec + (double)usage.ru_stime.tv_sec +
+		       ((double)usage.ru_utime.tv_usec + (double)usage.ru_stime.tv_usec) / 1e6;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		fprintf(stderr, "ladder-bench: %s failed\n", argv[0]);
 		exit(1);
@@ -242,22 +252,59 @@ static double run_process(char *const argv[])
 	return bench_now() - start;
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (f == NULL || fputs(text, f) == EOF || fclose(f) != 0) {
+		fprintf(stderr, "ladder-bench: cannot write %s\n", path);
+		exit(1);
+	}
+}
+
+/* Medians of `reps` runs of a and b, taken in turns (which goes first
+ * alternates), so that a noisy machine slows both alike; one row. */
+static void compare_processes(const char *label, char *const a[], char *const b[], int reps)
+{
+	double *t_a = calloc((size_t)reps, sizeof(double)), *cpu_a = calloc((size_t)reps, sizeof(double));
+	double *t_b = calloc((size_t)reps, sizeof(double)), *cpu_b = calloc((size_t)reps, sizeof(double));
+
+	run_process(a, NULL); /* warm the page cache and the file */
+	run_process(b, NULL);
+	for (int r = 0; r < reps; r++) {
+		if (r % 2 == 0) {
+			t_a[r] = run_process(a, &cpu_a[r]);
+			t_b[r] = run_process(b, &cpu_b[r]);
+		} else {
+			t_b[r] = run_process(b, &cpu_b[r]);
+			t_a[r] = run_process(a, &cpu_a[r]);
+		}
+	}
+	{
+		double l = bench_median(t_a, reps), w = bench_median(t_b, reps);
+		double cl = bench_median(cpu_a, reps), cw = bench_median(cpu_b, reps);
+		printf("%-44s %12.2f ms %12.2f ms %8.2fx   (CPU time %.2f vs %.2f ms: %.2fx)\n", label, l * 1e3, w * 1e3,
+		       l / w, cl * 1e3, cw * 1e3, cw > 0 ? cl / cw : 0.0);
+	}
+	free(t_a);
+	free(t_b);
+	free(cpu_a);
+	free(cpu_b);
+}
+
 static void bench_cli(const char *cli, int reps)
 {
 	char dir[512], path[512], db_arg[600];
-	double *t_cli = calloc((size_t)reps, sizeof(double));
-	double *t_raw = calloc((size_t)reps, sizeof(double));
 
 	snprintf(dir, sizeof(dir), "%s/cli-migrations", scratch);
 	mkdir(dir, 0700);
 	for (int i = 1; i <= 200; i++) {
-		char file[700];
+		char file[700], down[64];
 		char *sql = bench_migration_sql(migration_template, i);
-		FILE *f;
 		snprintf(file, sizeof(file), "%s/%04d_create_t%d.up.sql", dir, i, i);
-		f = fopen(file, "w");
-		fputs(sql, f);
-		fclose(f);
+		write_file(file, sql);
+		snprintf(file, sizeof(file), "%s/%04d_create_t%d.down.sql", dir, i, i);
+		snprintf(down, sizeof(down), "DROP TABLE t%d;\n", i);
+		write_file(file, down);
 		free(sql);
 	}
 	fresh_path(path, sizeof(path), "cli.db");
@@ -265,19 +312,12 @@ static void bench_cli(const char *cli, int reps)
 	{
 		char *up[] = {(char *)cli, "-q", "-d", db_arg, "-m", dir, "up", NULL};
 		char *raw[] = {"sqlite3", path, "PRAGMA user_version", NULL};
-		run_process(up);
-		for (int r = 0; r < reps; r++) {
-			t_cli[r] = run_process(up);
-			t_raw[r] = run_process(raw);
-		}
+		char *version[] = {(char *)cli, "--version", NULL};
+		char *raw_version[] = {"sqlite3", "-version", NULL};
+		run_process(up, NULL); /* applies the 200: every later run is a no-op */
+		compare_processes("CLI no-op up (200 pairs) vs sqlite3 process", up, raw, reps);
+		compare_processes("CLI start-up (--version) vs sqlite3 -version", version, raw_version, reps);
 	}
-	{
-		double l = bench_median(t_cli, reps), w = bench_median(t_raw, reps);
-		printf("%-44s %12.2f ms %12.2f ms %8.2fx\n", "CLI no-op up (200 files) vs sqlite3 process", l * 1e3, w * 1e3,
-		       l / w);
-	}
-	free(t_cli);
-	free(t_raw);
 }
 
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -289,7 +329,9 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
 int main(int argc, char **argv)
 {
 	int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+	int cli_only = argc > 1 && strcmp(argv[1], "--cli") == 0;
 	int reps = quick ? 3 : 7;
+	int cli_reps = quick ? 11 : 51;
 	char cli[1024];
 	ssize_t len;
 
@@ -305,15 +347,18 @@ int main(int argc, char **argv)
 	cli[len] = '\0';
 	strcpy(strrchr(cli, '/') + 1, "ladder");
 
-	printf("ladder %s, SQLite %s; medians of %d runs\n\n", LADDER_VERSION_STRING, sqlite3_libversion(), reps);
+	printf("ladder %s, SQLite %s; medians of %d runs (the CLI rows: %d, taken in turns)\n\n", LADDER_VERSION_STRING,
+	       sqlite3_libversion(), reps, cli_reps);
 	printf("%-44s %15s %15s %9s\n", "benchmark", "ladder", "raw engine", "ratio");
-	bench_noop(reps);
-	bench_apply(200, reps);
-	bench_apply(1000, reps);
-	if (!quick)
-		bench_apply(10000, 3);
-	bench_status(quick ? 1000 : 10000, reps);
-	bench_cli(cli, quick ? 5 : 21);
+	if (!cli_only) {
+		bench_noop(reps);
+		bench_apply(200, reps);
+		bench_apply(1000, reps);
+		if (!quick)
+			bench_apply(10000, 3);
+		bench_status(quick ? 1000 : 10000, reps);
+	}
+	bench_cli(cli, cli_reps);
 	nftw(scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return 0;
 }

@@ -7,7 +7,10 @@
  * and V_name.check.sql post-conditions.
  *
  * Every problem is refused with the file(s) it concerns, before anything
- * runs: a directory that loads is a plan that can be trusted.
+ * runs: a directory that loads is a plan that can be trusted. A no-op `up`
+ * loads it every time, so the listing and the reads spend as few system
+ * calls as they can: no stat where readdir already says what an entry is,
+ * no read past the end fstat gave.
  */
 #define _GNU_SOURCE /* memmem */
 #include "ladder.h"
@@ -91,10 +94,16 @@ static int ends_with(const char *s, const char *suffix)
 	return len >= suffix_len && strcmp(s + len - suffix_len, suffix) == 0;
 }
 
+/* A directory entry's name and readdir's d_type (DT_UNKNOWN: ask stat). */
+typedef struct dir_name {
+	char *name;
+	unsigned char type;
+} dir_name;
+
 static int compare_names(const void *a, const void *b)
 {
 	/* strcmp, not strcoll: the order must not depend on the locale. */
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const dir_name *)a)->name, ((const dir_name *)b)->name);
 }
 
 static int compare_versions(const void *a, const void *b)
@@ -362,8 +371,10 @@ done:
 }
 
 /* Add DIR/base to list if it is a migration file or a diesel migration
- * directory; skip other subdirectories. */
-static int list_add(dir_list *list, const char *dir, const char *base)
+ * directory; skip other subdirectories. type is readdir's d_type: a plain
+ * file or directory needs no stat (one system call per file saved); a
+ * link, or a file system that does not say, is asked. */
+static int list_add(dir_list *list, const char *dir, const char *base, unsigned char type)
 {
 	dir_entry e = {0};
 	struct stat st;
@@ -374,7 +385,11 @@ static int list_add(dir_list *list, const char *dir, const char *base)
 		goto done;
 	}
 	e.base = e.path + strlen(e.path) - strlen(base);
-	if (stat(e.path, &st) < 0) {
+	if (type == DT_REG) {
+		st.st_mode = S_IFREG;
+	} else if (type == DT_DIR) {
+		st.st_mode = S_IFDIR;
+	} else if (stat(e.path, &st) < 0) {
 		error = ladder_error_set(LADDER_EIO, "%s: cannot read: %s", e.path, strerror(errno));
 		goto done;
 	}
@@ -403,7 +418,7 @@ static int list_dir(dir_list *list, const char *dir)
 {
 	DIR *d = NULL;
 	struct dirent *de;
-	char **names = NULL;
+	dir_name *names = NULL;
 	size_t count = 0, capacity = 0;
 	size_t baseline = SIZE_MAX;
 	int error = 0;
@@ -430,7 +445,7 @@ static int list_dir(dir_list *list, const char *dir)
 			continue;
 		if (count == capacity) {
 			size_t grown_capacity = capacity ? capacity * 2 : 32;
-			char **grown = ladder_realloc(names, grown_capacity * sizeof(*grown));
+			dir_name *grown = ladder_realloc(names, grown_capacity * sizeof(*grown));
 			if (grown == NULL) {
 				error = ladder_error_set(LADDER_ENOMEM, "out of memory listing '%s'", dir);
 				goto done;
@@ -438,11 +453,11 @@ static int list_dir(dir_list *list, const char *dir)
 			names = grown;
 			capacity = grown_capacity;
 		}
-		if ((names[count] = ladder_strdup(de->d_name)) == NULL) {
+		if ((names[count].name = ladder_strdup(de->d_name)) == NULL) {
 			error = ladder_error_set(LADDER_ENOMEM, "out of memory listing '%s'", dir);
 			goto done;
 		}
-		count++;
+		names[count++].type = de->d_type;
 	}
 
 	/* readdir's order is the file system's; sorting makes the first error
@@ -453,7 +468,7 @@ static int list_dir(dir_list *list, const char *dir)
 		size_t before = list->count;
 		const dir_entry *e;
 
-		if ((error = list_add(list, dir, names[i])) < 0)
+		if ((error = list_add(list, dir, names[i].name, names[i].type)) < 0)
 			goto done;
 		if (list->count == before)
 			continue; /* a subdirectory */
@@ -470,7 +485,7 @@ static int list_dir(dir_list *list, const char *dir)
 	}
 done:
 	for (size_t i = 0; i < count; i++)
-		ladder_free(names[i]);
+		ladder_free(names[i].name);
 	ladder_free(names);
 	if (d != NULL)
 		closedir(d);
@@ -511,8 +526,9 @@ static int read_text(const char *path, char **out, size_t *out_len)
 		                         (intmax_t)st.st_size);
 		goto done;
 	}
-	/* The size is a hint only: the file may change while it is read. */
-	capacity = (size_t)st.st_size + 1;
+	/* The size is a hint only: the file may change while it is read. One
+	 * byte more than it is asked for, so a file that grew shows it. */
+	capacity = (size_t)st.st_size + 2;
 	if ((buf = ladder_malloc(capacity)) == NULL)
 		goto oom;
 	for (;;) {
@@ -525,13 +541,19 @@ static int read_text(const char *path, char **out, size_t *out_len)
 			if (n == 0)
 				break;
 			len += (size_t)n;
+			/* A read of a regular file comes back short only at its end:
+			 * short by that byte, at the size fstat gave, it is the end,
+			 * and the read that would return 0 is saved. */
+			if (len == (size_t)st.st_size)
+				break;
 			continue;
 		}
-		/* Full at the size fstat gave: usually the end, which a one-byte
-		 * read confirms without growing the buffer. */
+		/* Full, one byte past the size fstat gave: the file grew while it
+		 * was read. A one-byte read says whether it ends here before the
+		 * buffer grows. */
 		if ((n = read_some(fd, &probe, 1)) < 0)
 			goto read_error;
-		if (n == 0)
+		if (n == 0 && len <= MAX_FILE_SIZE)
 			break;
 		if (len >= MAX_FILE_SIZE) {
 			error = ladder_error_set(LADDER_EPLAN, "%s: file is too large (more than %zu bytes; the limit is 64 MiB)",

@@ -1209,6 +1209,30 @@ static void the_first_problem_is_reported_the_same_way_every_time(void **state)
 	assert_load_fails(dir, LADDER_EPLAN, tu_fmt("%s/zz_no_version.sql: cannot read a version", dir), NULL);
 }
 
+/* The built-in SHA-256 against OpenSSL's, across the padding boundaries
+ * (55, 56, 63, 64, 119, 120 bytes...) and with CRLF folded. */
+static void checksums_match_an_independent_sha256(void **state)
+{
+	char text[300], hex[65];
+	ladder_plan *plan;
+	(void)state;
+
+	assert_int_equal(ladder_plan_new(&plan), 0);
+	for (int len = 0; len < 260; len++) {
+		ladder_migration_def def = {0};
+		for (int i = 0; i < len; i++)
+			text[i] = i % 7 == 6 ? '\n' : i % 11 == 10 ? '\r' : (char)('a' + i % 26);
+		text[len] = '\0';
+		def.version = len + 1;
+		def.name = "m";
+		def.up_sql = text;
+		assert_int_equal(ladder_plan_add(plan, &def), 0);
+		sha256_folded(text, hex);
+		assert_string_equal(ladder_plan_checksum(plan, (size_t)len), hex);
+	}
+	ladder_plan_free(plan);
+}
+
 /* -m one level too high: the plan would be empty and "up to date". */
 static void migrations_only_in_a_subfolder_are_refused(void **state)
 {
@@ -1262,6 +1286,7 @@ int main(void)
 		cmocka_unit_test(orphan_downs_are_refused),
 		cmocka_unit_test(single_files_in_neither_format_are_refused),
 		cmocka_unit_test(the_first_problem_is_reported_the_same_way_every_time),
+		cmocka_unit_test(checksums_match_an_independent_sha256),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

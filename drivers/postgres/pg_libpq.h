@@ -1,15 +1,19 @@
 /*
- * pg_libpq.h — libpq, loaded when the first PostgreSQL connection is made
- * rather than linked: a program (or the CLI) that only ever opens SQLite
- * files should not pay for loading libpq and its dependency chain (about
- * 2 ms of start-up, 20 shared objects) on every run. Every libpq function
- * the driver calls goes through one table filled by dlsym; the macros at
- * the end keep the driver's code written as ordinary libpq calls.
+ * pg_libpq.h — libpq and libpg_query, loaded when the first PostgreSQL
+ * connection is made rather than linked: a program (or the CLI) that only
+ * ever opens SQLite files should not pay for loading libpq and its
+ * dependency chain (about 2 ms of start-up, 20 shared objects), nor
+ * libpg_query (its relocations alone cost the CLI more than a no-op `up`
+ * does), on every run. Every function the driver calls goes through one
+ * table filled by dlsym; the macros at the end keep the driver's code
+ * written as ordinary libpq and libpg_query calls. libpg_query is only
+ * ever called on a connection, so it is loaded with libpq.
  */
 #ifndef LADDER_PG_LIBPQ_H
 #define LADDER_PG_LIBPQ_H
 
 #include <libpq-fe.h>
+#include <pg_query.h>
 
 #define LADDER_LIBPQ_FUNCTIONS(X)                                                                      \
 	X(PQclear) X(PQclientEncoding) X(PQcmdStatus) X(PQconnectdb) X(PQconninfo) X(PQconninfoFree)       \
@@ -20,16 +24,22 @@
 	X(PQresultErrorMessage) X(PQresultStatus) X(PQsendQuery) X(PQserverVersion) X(PQsetNoticeReceiver) X(PQstatus)         \
 	X(PQtransactionStatus) X(PQuser) X(pg_encoding_to_char)
 
+#define LADDER_PG_QUERY_FUNCTIONS(X)                                                                   \
+	X(pg_query_free_parse_result) X(pg_query_free_split_result) X(pg_query_parse)                     \
+	X(pg_query_split_with_parser)
+
 typedef struct ladder_libpq {
 #define LADDER_X_POINTER(name) __typeof__(name) *name;
 	LADDER_LIBPQ_FUNCTIONS(LADDER_X_POINTER)
+	LADDER_PG_QUERY_FUNCTIONS(LADDER_X_POINTER)
 #undef LADDER_X_POINTER
 } ladder_libpq;
 
 extern ladder_libpq ladder_pq;
 
-/* Load libpq once per process (thread-safe); 0, or LADDER_EUNSUPPORTED with
- * a message naming the library when it cannot be loaded. */
+/* Load libpq and libpg_query once per process (thread-safe); 0, or
+ * LADDER_EUNSUPPORTED with a message naming the library when one cannot be
+ * loaded. */
 int ladder_libpq_load(void);
 
 /* pg_libpq.c itself names the real functions. */
@@ -74,6 +84,10 @@ int ladder_libpq_load(void);
 #define PQtransactionStatus (ladder_pq.PQtransactionStatus)
 #define PQuser (ladder_pq.PQuser)
 #define pg_encoding_to_char (ladder_pq.pg_encoding_to_char)
+#define pg_query_free_parse_result (ladder_pq.pg_query_free_parse_result)
+#define pg_query_free_split_result (ladder_pq.pg_query_free_split_result)
+#define pg_query_parse (ladder_pq.pg_query_parse)
+#define pg_query_split_with_parser (ladder_pq.pg_query_split_with_parser)
 #endif
 
 #endif /* LADDER_PG_LIBPQ_H */
