@@ -25,9 +25,14 @@
  * Shared steps
  * ------------------------------------------------------------------------- */
 
+/* `up` reads the up files only: a no-op up then opens half the files, and
+ * it never runs a down. Every other command reads the plan whole, so a
+ * broken down file is reported by status, down and verify. */
 static int load_plan(const cli_options *o, ladder_plan **plan)
 {
-	if (ladder_plan_load_dir(plan, o->migrations) < 0)
+	unsigned int flags = strcmp(o->command, "up") == 0 ? LADDER_LOAD_UPS_ONLY : 0;
+
+	if (ladder_plan_load_dir_ext(plan, o->migrations, flags) < 0)
 		return cli_lib_error();
 	cli_hints_context(NULL, *plan);
 	return CLI_EXIT_OK;

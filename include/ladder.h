@@ -196,6 +196,17 @@ LADDER_EXTERN int ladder_plan_from_def(ladder_plan **out, const ladder_plan_def 
  * refused with LADDER_EPLAN naming the file(s). */
 LADDER_EXTERN int ladder_plan_load_dir(ladder_plan **out, const char *path);
 
+/* Read only what ladder_migrate needs: every up (with its checksum),
+ * baseline and post-condition; down files are listed, never opened. A
+ * no-op run then reads half the files. Such a plan serves ladder_migrate
+ * alone: ladder_down, ladder_verify and a down's ladder_step_inspect refuse
+ * it (LADDER_EINVALID), and a broken down file goes unnoticed until a
+ * whole load reads it (status, down, verify). */
+#define LADDER_LOAD_UPS_ONLY 0x1u
+
+/* ladder_plan_load_dir with flags: 0 or LADDER_LOAD_UPS_ONLY. */
+LADDER_EXTERN int ladder_plan_load_dir_ext(ladder_plan **out, const char *path, unsigned int flags);
+
 /* Add one migration (copied). Refuses a duplicate version (LADDER_EPLAN). */
 LADDER_EXTERN int ladder_plan_add(ladder_plan *plan, const ladder_migration_def *def);
 

@@ -201,6 +201,8 @@ int ladder_step_inspect(ladder_step_info *out, ladder_db *db, const ladder_plan 
 	if (out == NULL || db == NULL || plan == NULL)
 		return ladder_error_set(LADDER_EINVALID, "ladder_step_inspect: NULL argument");
 	memset(out, 0, sizeof(*out));
+	if (dir == LADDER_DOWN && (error = ladder_plan_needs_downs(plan, "inspecting a down")) < 0)
+		return error;
 	if (dir == LADDER_BASELINE)
 		step = plan->has_baseline && plan->baseline.def.version == version ? &plan->baseline : NULL;
 	else

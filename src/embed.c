@@ -6,6 +6,7 @@
  */
 #include "ladder.h"
 #include "ladder/sys/driver.h"
+#include "plan.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -351,7 +352,8 @@ int ladder_plan_render_c(char **out, const ladder_plan *plan, const char *symbol
 	if (out == NULL)
 		return ladder_error_set(LADDER_EINVALID, "ladder_plan_render_c: out is NULL");
 	*out = NULL;
-	if ((error = refuse_unrenderable(plan, symbol)) < 0)
+	if ((error = ladder_plan_needs_downs(plan, "ladder_plan_render_c")) < 0 ||
+	    (error = refuse_unrenderable(plan, symbol)) < 0)
 		return error;
 	put_plan(&b, plan, symbol);
 	if (b.failed || b.data == NULL) {

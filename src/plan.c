@@ -377,3 +377,13 @@ const char *ladder_plan_baseline_checksum(const ladder_plan *plan)
 {
 	return plan && plan->has_baseline ? plan->baseline.checksum : NULL;
 }
+
+int ladder_plan_needs_downs(const ladder_plan *plan, const char *what)
+{
+	if (plan != NULL && plan->ups_only)
+		return ladder_error_set(LADDER_EINVALID,
+		                        "%s needs the plan's downs, and this plan was loaded without them "
+		                        "(LADDER_LOAD_UPS_ONLY)",
+		                        what);
+	return 0;
+}

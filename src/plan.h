@@ -24,6 +24,7 @@ struct ladder_plan {
 	int has_baseline;
 	ladder_step baseline;
 	int64_t floor;
+	int ups_only; /* LADDER_LOAD_UPS_ONLY: down files listed, not read */
 
 	/* Chains are derived once, on first use, under the mutex: a plan is
 	 * usually built once and shared by every open in the process. */
@@ -32,6 +33,9 @@ struct ladder_plan {
 	char head_chain[LADDER_HASH_HEX];          /* step path at the head */
 	char baseline_head_chain[LADDER_HASH_HEX]; /* baseline path at the head */
 };
+
+/* LADDER_EINVALID if plan was loaded without its downs: `what` needs them. */
+int ladder_plan_needs_downs(const ladder_plan *plan, const char *what);
 
 /* Compute chains if not yet done. */
 int ladder_plan_prepare(const ladder_plan *plan);

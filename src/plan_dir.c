@@ -15,6 +15,7 @@
 #define _GNU_SOURCE /* memmem */
 #include "ladder.h"
 #include "ladder/sys/driver.h"
+#include "plan.h"
 
 #include "sqltext.h"
 
@@ -618,7 +619,8 @@ static int add_migration(ladder_plan *plan, ladder_migration_def *def, const dir
 
 static int refuse_section_markers(const char *source, const char *text, size_t len);
 
-static int load_pair(ladder_plan *plan, const dir_entry *up, const dir_entry *down, const dir_entry *check)
+static int load_pair(ladder_plan *plan, const dir_entry *up, const dir_entry *down, const dir_entry *check,
+                     unsigned int flags)
 {
 	ladder_migration_def def;
 	char *up_text = NULL, *down_text = NULL;
@@ -628,6 +630,8 @@ static int load_pair(ladder_plan *plan, const dir_entry *up, const dir_entry *do
 	if ((error = read_text(up->path, &up_text, &len)) < 0 ||
 	    (error = refuse_section_markers(up->path, up_text, len)) < 0)
 		goto done;
+	if ((flags & LADDER_LOAD_UPS_ONLY) && down != NULL)
+		down = NULL; /* listed: a run that needs it loads the plan whole */
 	if (down != NULL && ((error = read_text(down->path, &down_text, &len)) < 0 ||
 	                     (error = refuse_section_markers(down->path, down_text, len)) < 0))
 		goto done;
@@ -1350,6 +1354,11 @@ static int refuse_nested_only(const char *path)
 
 int ladder_plan_load_dir(ladder_plan **out, const char *path)
 {
+	return ladder_plan_load_dir_ext(out, path, 0);
+}
+
+int ladder_plan_load_dir_ext(ladder_plan **out, const char *path, unsigned int flags)
+{
 	dir_list list = {0};
 	unit *units = NULL;
 	size_t unit_count = 0;
@@ -1360,6 +1369,8 @@ int ladder_plan_load_dir(ladder_plan **out, const char *path)
 	if (out == NULL || path == NULL)
 		return ladder_error_set(LADDER_EINVALID, "ladder_plan_load_dir: NULL argument");
 	*out = NULL;
+	if (flags & ~LADDER_LOAD_UPS_ONLY)
+		return ladder_error_set(LADDER_EINVALID, "ladder_plan_load_dir_ext: unknown flags 0x%x", flags);
 	if ((error = list_dir(&list, path)) < 0)
 		goto done;
 	if (list.count == 0 && (error = refuse_nested_only(path)) < 0)
@@ -1374,11 +1385,12 @@ int ladder_plan_load_dir(ladder_plan **out, const char *path)
 		goto done;
 	if ((error = ladder_plan_new(&plan)) < 0)
 		goto done;
+	plan->ups_only = (flags & LADDER_LOAD_UPS_ONLY) != 0;
 	for (size_t i = 0; i < unit_count; i++) {
 		if (units[i].up->kind == FILE_SINGLE)
 			error = load_single(plan, units[i].up, units[i].check);
 		else
-			error = load_pair(plan, units[i].up, units[i].down, units[i].check);
+			error = load_pair(plan, units[i].up, units[i].down, units[i].check, flags);
 		if (error < 0)
 			goto done;
 	}

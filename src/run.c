@@ -841,7 +841,7 @@ int ladder_down(ladder_result *out, ladder_db *db, const ladder_plan *plan, cons
 		memset(out, 0, sizeof(*out));
 	if (opts == NULL)
 		return ladder_error_set(LADDER_EINVALID, "ladder_down needs options: a target version or a step count");
-	if ((error = check_args(db, plan, opts)) < 0)
+	if ((error = check_args(db, plan, opts)) < 0 || (error = ladder_plan_needs_downs(plan, "ladder_down")) < 0)
 		return error;
 	if (opts->target < 0 && opts->steps <= 0)
 		return ladder_error_set(LADDER_EINVALID, "ladder_down: give a target version >= 0 or steps > 0");

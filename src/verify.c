@@ -556,6 +556,8 @@ int ladder_verify(ladder_verify_report **out, const char *url, const ladder_plan
 		opts = &defaults;
 	if (opts->version != LADDER_VERIFY_OPTIONS_VERSION)
 		return ladder_error_set(LADDER_EINVALID, "ladder_verify_options: unknown version %u", opts->version);
+	if ((error = ladder_plan_needs_downs(plan, "ladder_verify")) < 0)
+		return error;
 	v.plan = plan;
 	v.opts = opts;
 	if ((error = ladder_plan_prepare(plan)) < 0)

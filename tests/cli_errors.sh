@@ -339,6 +339,17 @@ error "noversion/create_things.up.sql: cannot read a version from the file name"
 mkdir orphan && echo "DROP TABLE x;" >orphan/1_x.down.sql
 error "orphan/1_x.down.sql: a down migration without its up (expected 1_x.up.sql beside it)" -m orphan -d dir.db up
 check "still no database after all of those" test ! -e dir.db
+# up reads only the ups: a broken down file does not stop it, and every
+# command that reads the plan whole names it
+plan brokendown 1 2
+printf 'DROP TABLE t2;\n\001\000' >brokendown/2_t2.down.sql
+run -m brokendown -d bd.db up
+expect_rc 0
+expect_out "Applied 2 migration(s): version 0 → 2."
+for cmd in status down redo verify; do
+	error "brokendown/2_t2.down.sql:2: the file holds a NUL byte (byte 17): not SQL text" -m brokendown -d bd.db $cmd
+done
+eq "down and redo changed nothing" "$(sql bd.db "SELECT group_concat(version) FROM ladder_history")" "1,2"
 
 # --- bad databases ----------------------------------------------------------------------------
 error "cannot create database '$T/no/such/dir/app.db': directory '$T/no/such/dir' does not exist" -m m -d "sqlite:$T/no/such/dir/app.db" up

@@ -1254,6 +1254,68 @@ static void migrations_only_in_a_subfolder_are_refused(void **state)
 	ladder_plan_free(plan);
 }
 
+/* LADDER_LOAD_UPS_ONLY: what a no-op up needs and nothing more. The down
+ * files are never opened (a broken one loads), the ups and their checksums
+ * are the whole load's, a run applies from such a plan, and everything
+ * that needs a down refuses it rather than see "no down". */
+static void ups_only_loads_never_open_the_downs(void **state)
+{
+	const char *dir = tu_tmpdir();
+	char path[4096], *c_source = NULL;
+	ladder_plan *whole, *ups;
+	ladder_db *db;
+	ladder_result result;
+	ladder_verify_report *report = NULL;
+	ladder_step_info info;
+	ladder_run_options down = LADDER_RUN_OPTIONS_INIT;
+	static const char broken[] = "DROP TABLE a;\n\0oops";
+
+	(void)state;
+	tu_write(dir, "1_a.up.sql", "CREATE TABLE a (x);\n");
+	tu_write(dir, "1_a.down.sql", "DROP TABLE a;\n");
+	tu_write(dir, "2_b.up.sql", "CREATE TABLE b (x);\n");
+	tu_write(dir, "2_b.down.sql", "DROP TABLE b;\n");
+	whole = tu_plan(dir);
+	assert_int_equal(ladder_plan_load_dir_ext(&ups, dir, LADDER_LOAD_UPS_ONLY), 0);
+	assert_int_equal(ladder_plan_count(ups), 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_string_equal(ladder_plan_at(ups, i)->up_sql, ladder_plan_at(whole, i)->up_sql);
+		assert_string_equal(ladder_plan_checksum(ups, i), ladder_plan_checksum(whole, i));
+		assert_null(ladder_plan_at(ups, i)->down_sql);
+	}
+	ladder_plan_free(ups);
+
+	/* a down file the whole load refuses: the ups-only load never reads it */
+	snprintf(path, sizeof(path), "%s/2_b.down.sql", dir);
+	tu_write_bytes(path, broken, sizeof(broken) - 1);
+	assert_load_fails(dir, LADDER_EPLAN, "2_b.down.sql", NULL);
+	assert_int_equal(ladder_plan_load_dir_ext(&ups, dir, LADDER_LOAD_UPS_ONLY), 0);
+
+	snprintf(path, sizeof(path), "%s/ups.db", tu_tmpdir());
+	db = tu_open(path);
+	assert_int_equal(ladder_migrate(&result, db, ups, NULL), 0);
+	assert_int_equal(result.to_version, 2);
+	assert_int_equal(ladder_migrate(&result, db, ups, NULL), 0);
+	assert_true(result.fast_path); /* the same chain as the whole plan's */
+	assert_int_equal(ladder_migrate(&result, db, whole, NULL), 0);
+	assert_true(result.fast_path);
+
+	/* what needs a down says why, never "no down" */
+	down.steps = 1;
+	tu_assert_error(ladder_down(&result, db, ups, &down), LADDER_EINVALID,
+	                "ladder_down needs the plan's downs, and this plan was loaded without them");
+	tu_assert_error(ladder_step_inspect(&info, db, ups, 2, LADDER_DOWN, 0), LADDER_EINVALID, "without them");
+	assert_int_equal(ladder_step_inspect(&info, db, ups, 2, LADDER_UP, 0), 0);
+	tu_assert_error(ladder_verify(&report, NULL, ups, NULL), LADDER_EINVALID, "ladder_verify needs the plan's downs");
+	tu_assert_error(ladder_plan_render_c(&c_source, ups, "plan"), LADDER_EINVALID, "without them");
+	assert_null(c_source);
+	tu_assert_error(ladder_plan_load_dir_ext(&ups, dir, 0x80), LADDER_EINVALID, "unknown flags");
+	assert_int_equal(ladder_plan_load_dir_ext(&ups, dir, LADDER_LOAD_UPS_ONLY), 0);
+	ladder_plan_free(ups);
+	ladder_db_close(db);
+	ladder_plan_free(whole);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1287,6 +1349,7 @@ int main(void)
 		cmocka_unit_test(single_files_in_neither_format_are_refused),
 		cmocka_unit_test(the_first_problem_is_reported_the_same_way_every_time),
 		cmocka_unit_test(checksums_match_an_independent_sha256),
+		cmocka_unit_test(ups_only_loads_never_open_the_downs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
