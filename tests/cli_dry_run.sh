@@ -12,34 +12,6 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/clitest.bash"
 cli_setup cli-dry-run "$@"
 
-# lines WHAT PYTHON: stdout as JSON lines in `lines` (each parsed, duplicate
-# keys refused), then PYTHON with eq() as in json()
-CLI_LINES_CHECK=$(
-	cat <<'PY'
-import json, sys
-def pairs(kv):
-    keys = [k for k, _ in kv]
-    if len(keys) != len(set(keys)):
-        raise ValueError("duplicate keys: %r" % keys)
-    return dict(kv)
-def eq(got, want, what="value"):
-    if got != want or type(got) is not type(want):
-        raise ValueError("%s: got %r, want %r" % (what, got, want))
-text = sys.stdin.read()
-try:
-    if not text.endswith("\n"):
-        raise ValueError("output does not end with a newline")
-    lines = [json.loads(line, object_pairs_hook=pairs) for line in text.splitlines()]
-    exec(sys.argv[1])
-except Exception as e:
-    print("%s: %s" % (type(e).__name__, e))
-    sys.exit(1)
-PY
-)
-lines() {
-	local msg
-	if msg=$(python3 -c "$CLI_LINES_CHECK" "$2" <"$T/.out" 2>&1); then pass; else fail "$1" "$msg"; fi
-}
 digest() { sha256sum "$1" | cut -d' ' -f1; }
 # same_as_real WHAT ARGS...: the dry run's exit code and stderr, then the
 # real run's (ARGS without --dry-run) must be the same
@@ -114,7 +86,7 @@ run -m m -d app.db --tx-per-migration up --dry-run
 expect_out_has "  ↑ 2 name  [in its own transaction (--tx-per-migration)]"
 run -m m -d app.db up --dry-run --json --exit-code
 expect_rc 3
-lines "up --dry-run --json" '
+json_lines "up --dry-run --json" '
 eq(len(lines), 3, "lines")
 eq(list(lines[0]), ["event", "direction", "version", "name", "runs", "why", "commits_after", "foreign_keys_off",
                     "own_transaction_ignored", "unread", "callback", "sql"], "step keys")
@@ -134,7 +106,7 @@ expect_rc 0
 expect_out "Dry run: up on sqlite:app.db (nothing is changed)
 Nothing to apply: the database is at version 3."
 run -m m -d app.db up --dry-run --json
-lines "nothing to do, as JSON" '
+json_lines "nothing to do, as JSON" '
 eq(lines, [{"event": "summary", "direction": "up", "dry_run": True, "ok": True, "from": 3, "to": 3, "applied": 0,
             "fast_path": True}])'
 
@@ -151,7 +123,7 @@ expect_out "Dry run: down on sqlite:app.db (nothing is changed)
 Would revert 2 migration(s): version 3 → 1."
 run -m m -d app.db down --dry-run --to 0 --json --exit-code
 expect_rc 3
-lines "down --dry-run --json" '
+json_lines "down --dry-run --json" '
 eq([(l["direction"], l["version"]) for l in lines[:-1]], [("down", 3), ("down", 2), ("down", 1)], "steps")
 eq((lines[-1]["from"], lines[-1]["to"], lines[-1]["applied"]), (3, 0, 3), "summary")'
 run -m m -d app.db down --dry-run --to 3

@@ -24,18 +24,11 @@ run_tty() {
 	OUT=$(sed 's/\r/\\r/g' "$T/.out")
 	ERR=$(cat "$T/.err")
 }
-# events WHAT PYTHON: stdout as JSON lines, `ev` the list of events
+# events WHAT PYTHON: stdout as JSON lines, `ev` the events, `names` their kinds
 events() {
-	local msg
-	if msg=$(python3 -c '
-import json, sys
-ev = [json.loads(l) for l in open(sys.argv[2]).read().splitlines()]
+	json_lines "$1" 'ev = lines
 names = [e["event"] for e in ev]
-def eq(got, want, what):
-    if got != want:
-        sys.exit("%s: got %r, want %r" % (what, got, want))
-exec(sys.argv[1])
-' "$2" "$T/.out" 2>&1); then pass; else fail "$1" "$msg"; fi
+'"$2"
 }
 
 ESC=$'\033'

@@ -113,9 +113,14 @@ def keys(obj, want, what="object"):
 E = os.environ
 text = sys.stdin.read()
 try:
-    if text.count("\n") != 1 or not text.endswith("\n"):
-        raise Fail("JSON output must be exactly one line")
-    d = json.loads(text, object_pairs_hook=pairs)
+    if E.get("CLI_JSON_LINES"):
+        if not text.endswith("\n"):
+            raise Fail("JSON lines output must end with a newline")
+        lines = [json.loads(line, object_pairs_hook=pairs) for line in text.splitlines()]
+    else:
+        if text.count("\n") != 1 or not text.endswith("\n"):
+            raise Fail("JSON output must be exactly one line")
+        d = json.loads(text, object_pairs_hook=pairs)
     exec(sys.argv[1])
 except Fail as e:
     print(e)
@@ -128,6 +133,12 @@ PY
 json() {
 	local msg
 	if msg=$(python3 -c "$CLI_JSON_CHECK" "$2" <"$T/.out" 2>&1); then pass; else fail "$1" "$msg"; fi
+}
+# json_lines WHAT PYTHON: as json, for one JSON object per line (events,
+# dry-run steps): `lines` holds them, in order
+json_lines() {
+	local msg
+	if msg=$(CLI_JSON_LINES=1 python3 -c "$CLI_JSON_CHECK" "$2" <"$T/.out" 2>&1); then pass; else fail "$1" "$msg"; fi
 }
 
 # sql FILE QUERY: what the sqlite3 shell prints
