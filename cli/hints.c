@@ -164,9 +164,10 @@ void cli_hint(int code, const char *message)
 		break;
 	default:
 		/* A step recorded as started: a failed no-transaction step, or
-		 * one found interrupted (LADDER_EINTERRUPTED). */
+		 * one found interrupted (LADDER_EINTERRUPTED). Not to a dry run:
+		 * without the lock, the step may be another run's, in progress. */
 		if ((code == LADDER_EINTERRUPTED || strstr(message, "recorded as started") != NULL) &&
-		    (status = read_status()) != NULL)
+		    strstr(message, "a dry run takes no lock") == NULL && (status = read_status()) != NULL)
 			interrupted_hints(status);
 		break;
 	}

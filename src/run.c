@@ -512,7 +512,7 @@ static int plan_down(run *r)
 		if (target >= 0 ? e->version <= target : (int)r->nactions >= r->opts->steps)
 			break;
 		if (e->state == LADDER_STATE_INTERRUPTED)
-			error = analysis_refuse_up(&a, r->plan, 0, LADDER_ALLOW_NEWER | LADDER_ALLOW_OUT_OF_ORDER);
+			error = analysis_refuse_up(&a, r->plan, 0, LADDER_ALLOW_NEWER | LADDER_ALLOW_OUT_OF_ORDER | (r->opts->flags & LADDER_DRY_RUN));
 		else if (e->state == LADDER_STATE_BASELINE)
 			error = ladder_error_set(LADDER_ENO_DOWN,
 			                         "the database was created from the baseline at version %" PRId64
@@ -524,7 +524,7 @@ static int plan_down(run *r)
 			                         "the database is newer than this program",
 			                         e->version, name);
 		else if (e->state == LADDER_STATE_EDITED)
-			error = analysis_refuse_up(&a, r->plan, 0, 0);
+			error = analysis_refuse_up(&a, r->plan, 0, r->opts->flags & LADDER_DRY_RUN);
 		else if (e->step->def.down_sql == NULL && e->step->def.down_fn == NULL)
 			error = ladder_error_set(LADDER_ENO_DOWN,
 			                         "migration %" PRId64 " %s (%s) has no down: cannot revert below version %" PRId64

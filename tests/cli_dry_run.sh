@@ -162,9 +162,15 @@ expect_rc 0
 expect_out_has "Nothing to apply: the database is at version 9."
 cp app.db interrupted.db
 sqlite3 interrupted.db "UPDATE ladder_history SET state = 'started' WHERE version = 4"
-same_as_real "an interrupted step" -m m -d interrupted.db up
+run -m m -d interrupted.db up --dry-run # the step may be another run's, in progress: no repair advice
+expect_rc 1
+expect_err_has "is not recorded as finished: another run may be applying it now, or it was interrupted"
+expect_err_lacks "repair"
 expect_err_has "migration 4 no_down (m/4_no_down.up.sql) was started at"
+run -m m -d interrupted.db up # the real run holds the lock, so it knows, and advises
+expect_rc 1
 expect_err_has "but never finished"
+expect_err_has "ladder repair"
 sqlite3 foreign.db "CREATE TABLE schema_migrations (version TEXT PRIMARY KEY); INSERT INTO schema_migrations VALUES ('1')"
 same_as_real "another tool's history" -m m -d foreign.db up
 expect_err_has "this database was migrated by dbmate"
