@@ -459,6 +459,7 @@ done:
  * transaction is open. */
 static int reopen(ladder_sqlite_conn *conn)
 {
+	struct stat st;
 	sqlite3 **grown;
 	sqlite3 *old = conn->db;
 	int fk_on = 0, error;
@@ -468,6 +469,14 @@ static int reopen(ladder_sqlite_conn *conn)
 		                        "'%s': the file this handle has open was removed or replaced at its path (by "
 		                        "another process, e.g. a failed run that had created it): open the path again; "
 		                        "nothing was changed",
+		                        conn->path);
+	/* Only what a failed first run leaves: no file, or a new empty one. A
+	 * database put in its place was judged by nobody (its history, another
+	 * tool's table): the run stops rather than migrate it unread. */
+	if (stat(conn->path, &st) == 0 && st.st_size > 0)
+		return ladder_error_set(LADDER_EIO,
+		                        "'%s' was replaced by another database file while ladder had it open; nothing "
+		                        "was changed: run again to judge the new file",
 		                        conn->path);
 	if ((grown = ladder_realloc(conn->stale, (conn->nstale + 1) * sizeof(*grown))) == NULL)
 		return ladder_error_set(LADDER_ENOMEM, "out of memory reopening '%s'", conn->path);
