@@ -125,7 +125,11 @@ static int run_direction(const cli_options *o, int down)
 	int rc;
 
 	/* only up may create the database */
-	if ((rc = open_both(o, &plan, &db, down)) == CLI_EXIT_OK) {
+	if ((rc = open_both(o, &plan, &db, down)) != CLI_EXIT_OK && (o->given & CLI_OPT_JSON)) {
+		/* a run that never started still ends its JSON with a summary */
+		memset(&result, 0, sizeof(result));
+		cli_progress_json_summary(down, (o->given & CLI_OPT_DRY_RUN) != 0, cli_last_error(), &result);
+	} else if (rc == CLI_EXIT_OK) {
 		if (o->given & CLI_OPT_DRY_RUN)
 			rc = cli_dry_run(o, plan, db, down);
 		else if (down)

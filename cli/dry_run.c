@@ -243,7 +243,7 @@ int cli_dry_run(const cli_options *o, ladder_plan *plan, ladder_db *db, int down
 	error = down ? ladder_down(&result, db, plan, &run) : ladder_migrate(&result, db, plan, &run);
 	if (error < 0) {
 		if (json)
-			cli_progress_json_summary(down, 1, error, &result);
+			cli_progress_json_summary(down, 1, cli_progress_error(), &result);
 		rc = cli_lib_error();
 		goto done;
 	}
@@ -268,7 +268,7 @@ int cli_dry_run(const cli_options *o, ladder_plan *plan, ladder_db *db, int down
 			print_step_human(&list.steps[i], &m, run.flags);
 	}
 	if (json)
-		cli_progress_json_summary(down, 1, 0, &result);
+		cli_progress_json_summary(down, 1, NULL, &result);
 	else if (o->verbosity >= 0)
 		print_summary_human(&result, down);
 	if ((o->given & CLI_OPT_EXIT_CODE) && result.applied > 0)

@@ -76,6 +76,15 @@ int cli_error(const char *fmt, ...)
 	return 1;
 }
 
+/* The last library error printed, for --json summaries written after
+ * the hints (which call the library again). */
+static char last_printed[8192];
+
+const char *cli_last_error(void)
+{
+	return last_printed;
+}
+
 int cli_lib_error(void)
 {
 	const ladder_error *e = ladder_error_last();
@@ -83,6 +92,7 @@ int cli_lib_error(void)
 	char *message = strdup(e->message[0] ? e->message : ladder_strerror(code));
 	int rc = cli_error("%s", message ? message : e->message);
 
+	snprintf(last_printed, sizeof(last_printed), "%s", message ? message : e->message);
 	cli_hint(code, message ? message : "");
 	free(message);
 	return rc;

@@ -27,6 +27,9 @@ int cli_error(const char *fmt, ...) CLI_PRINTF(1, 2);
  * it (hints.c); returns 1. */
 int cli_lib_error(void);
 
+/* The message cli_lib_error last printed ("" before any). */
+const char *cli_last_error(void);
+
 /* What the hints may read: the database and plan of the command (either
  * may be NULL: the other is kept). */
 void cli_hints_context(ladder_db *db, const ladder_plan *plan);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 /* Shorter steps and waits pass without a live line, so output stays calm. */
@@ -74,14 +75,36 @@ static char *step_label(const cli_progress *p, ladder_direction dir, int64_t ver
 
 /* --- the live line --------------------------------------------------------------------------- */
 
-/* Under the mutex. */
+/* How many bytes of text fit in `columns` (one column per UTF-8 character,
+ * which holds for what the label carries: names, paths, arrows). */
+static size_t fitting(const char *text, size_t columns)
+{
+	size_t at = 0, used = 0;
+
+	while (text[at] != '\0') {
+		if (((unsigned char)text[at] & 0xc0) != 0x80 && used++ == columns)
+			break;
+		at++;
+	}
+	return at;
+}
+
+/* Under the mutex. A line longer than the terminal would wrap, and the
+ * next redraw clears only its last row: the label is cut to fit. */
 static void draw(cli_progress *p)
 {
 	double s = seconds_since(&p->since);
+	struct winsize ws;
+	char clock[32];
+	size_t len;
 
 	if (p->label == NULL || s < LIVE_AFTER_S)
 		return;
-	printf(CLEAR_LINE "%s  %.1f s", p->label, s);
+	snprintf(clock, sizeof(clock), "  %.1f s", s);
+	len = strlen(p->label);
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > strlen(clock) + 1)
+		len = fitting(p->label, ws.ws_col - strlen(clock) - 1);
+	printf(CLEAR_LINE "%.*s%s", (int)len, p->label, clock);
 	fflush(stdout);
 	p->drawn = 1;
 }
@@ -315,18 +338,23 @@ static void stop_ticker(cli_progress *p)
 	pthread_mutex_destroy(&p->mutex);
 }
 
-void cli_progress_json_summary(int down, int dry_run, int error, const ladder_result *r)
+void cli_progress_json_summary(int down, int dry_run, const char *error, const ladder_result *r)
 {
 	printf("{\"event\":\"summary\",\"direction\":\"%s\",\"dry_run\":%s,\"ok\":%s,\"from\":%" PRId64
 	       ",\"to\":%" PRId64 ",\"applied\":%zu,\"fast_path\":%s",
-	       down ? "down" : "up", dry_run ? "true" : "false", error < 0 ? "false" : "true", r->from_version,
+	       down ? "down" : "up", dry_run ? "true" : "false", error != NULL ? "false" : "true", r->from_version,
 	       r->to_version, r->applied, r->fast_path ? "true" : "false");
-	if (error < 0) {
-		const ladder_error *e = ladder_error_last();
+	if (error != NULL) {
 		fputs(",\"error\":", stdout);
-		out_json_string(stdout, e->message[0] ? e->message : ladder_strerror(e->code));
+		out_json_string(stdout, error);
 	}
 	fputs("}\n", stdout);
+}
+
+const char *cli_progress_error(void)
+{
+	const ladder_error *e = ladder_error_last();
+	return e->message[0] ? e->message : ladder_strerror(e->code);
 }
 
 int cli_progress_finish(cli_progress *p, int down, int error, const ladder_result *result)
@@ -337,7 +365,7 @@ int cli_progress_finish(cli_progress *p, int down, int error, const ladder_resul
 		fputc('\n', stdout);
 	p->line_open = 0;
 	if (p->json)
-		cli_progress_json_summary(down, 0, error, result);
+		cli_progress_json_summary(down, 0, error < 0 ? cli_progress_error() : NULL, result);
 	fflush(stdout);
 	if (error < 0)
 		return cli_lib_error();

@@ -40,7 +40,10 @@ void cli_progress_init(cli_progress *p, const cli_options *o, ladder_db *db, con
 int cli_progress_finish(cli_progress *p, int down, int error, const ladder_result *result);
 
 /* --json's last line: how the run (or the dry run) ended. A failed run's
- * has "ok":false and the library's message as "error". */
-void cli_progress_json_summary(int down, int dry_run, int error, const ladder_result *r);
+ * has "ok":false and its message as "error" (NULL: it succeeded). */
+void cli_progress_json_summary(int down, int dry_run, const char *error, const ladder_result *r);
+
+/* The library's last error message, as a failed summary gives it. */
+const char *cli_progress_error(void);
 
 #endif /* LADDER_CLI_PROGRESS_H */

@@ -5,6 +5,7 @@
 
 #include "error.h"
 
+#include <errno.h>
 #include <time.h>
 
 int txn_needs_lock(const ladder_db *db, int commits_more_than_once)
@@ -29,13 +30,32 @@ static void report(const txn *t, ladder_event event, const char *holder, double 
 		t->report->progress(t->report->progress_ctx, event, t->dir, 0, holder, seconds);
 }
 
-/* The lock op or BEGIN IMMEDIATE, tried for a slice at a time: between
- * slices the wait is reported, and the timeout's message covers the whole
- * wait and names who held the lock. */
+static void pause_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* Who holds the lock, where the engine can tell: only the session lock
+ * has a holder ladder can name (SQLite's write lock may be anyone's). */
+static const char *holder_of(txn *t, int session_lock, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (session_lock)
+		conn_lock_holder(t->db->conn, &t->db->store, buf, len);
+	return buf[0] ? buf : NULL;
+}
+
+/* The lock op or BEGIN IMMEDIATE. With a progress callback, tried a slice
+ * of about a second at a time, the wait reported between slices; without
+ * one, in one call, as the driver polls with its own backoff. The timeout's
+ * message covers the whole wait and names who held the lock. */
 static int wait_for(txn *t, int session_lock)
 {
 	ladder_conn *conn = t->db->conn;
 	const int timeout_ms = t->db->lock_timeout_ms;
+	const int listening = t->report != NULL && t->report->progress != NULL;
 	char holder[256];
 	struct timespec start;
 	double waited = 0;
@@ -43,24 +63,32 @@ static int wait_for(txn *t, int session_lock)
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
-		int slice = timeout_ms - (int)(waited * 1000);
-		if (slice > WAIT_SLICE_MS)
-			slice = WAIT_SLICE_MS;
-		if (slice < 0)
-			slice = 0;
+		int remaining = timeout_ms - (int)(waited * 1000), slice;
+		double before = waited;
+		if (remaining < 0)
+			remaining = 0;
+		slice = listening && remaining > WAIT_SLICE_MS ? WAIT_SLICE_MS : remaining;
 		error = session_lock ? conn_lock(conn, &t->db->store, slice) : conn_begin(conn, 1, slice);
 		waited = seconds_since(&start);
 		if (error != LADDER_ELOCKED)
 			break;
-		conn_lock_holder(conn, &t->db->store, holder, sizeof(holder));
 		if (waited * 1000 >= timeout_ms) {
+			/* the timeout, not the clock: the wait ran out at it, and the
+			 * message stays the same on a slow machine */
+			const char *who = holder_of(t, session_lock, holder, sizeof(holder));
 			error = ladder_error_set(LADDER_ELOCKED, "another %s holds the %s lock on %s (waited %.1f s%s%s)",
 			                         session_lock ? "migrator" : "connection", session_lock ? "migration" : "write",
-			                         conn_display(conn), waited, holder[0] ? "; held by " : "", holder);
+			                         conn_display(conn), timeout_ms / 1000.0, who ? "; held by " : "", who ? who : "");
 			break;
 		}
-		report(t, LADDER_EVENT_LOCK_WAIT, holder[0] ? holder : NULL, waited);
-		reported = 1;
+		/* an engine that answered "busy" without waiting is not spun on */
+		if ((waited - before) * 1000 < slice / 2)
+			pause_ms(remaining < 50 ? remaining : 50);
+		/* about once a second (a slice may end a hair before it) */
+		if (listening && (int)(waited + 0.1) > reported) {
+			reported = (int)(waited + 0.1);
+			report(t, LADDER_EVENT_LOCK_WAIT, holder_of(t, session_lock, holder, sizeof(holder)), waited);
+		}
 	}
 	if (error == 0 && reported)
 		report(t, LADDER_EVENT_LOCK_TAKEN, NULL, waited);

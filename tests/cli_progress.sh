@@ -32,9 +32,15 @@ names = [e["event"] for e in ev]
 }
 
 ESC=$'\033'
-# A step that takes a few seconds in SQLite itself: counting ten million rows.
+# A step that takes about 2 s in SQLite itself, whatever the machine:
+# counting rows, as many as this machine counts in that time.
+count_sql() { echo "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < $1) SELECT count(*) FROM c;"; }
+start=$(date +%s%N)
+sqlite3 :memory: "$(count_sql 2000000)" >/dev/null
+took_ms=$((($(date +%s%N) - start) / 1000000 + 1))
+ROWS=$((2000000 * 2000 / took_ms))
+COUNT=$(count_sql "$ROWS")
 mkdir slow
-COUNT='WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000000) SELECT count(*) FROM c;'
 printf '%s\nCREATE TABLE t (x INTEGER);\n' "$COUNT" >slow/1_count.up.sql
 printf '%s\nDROP TABLE t;\n' "$COUNT" >slow/1_count.down.sql
 : >slow/2_empty.up.sql
@@ -48,6 +54,16 @@ expect_out_re "^\\\\r$ESC\\[K  ↑ 1 count  1\\.[0-9] s"        # shown after a 
 expect_out_re "↑ 1 count  [0-9.]+ s\\\\r$ESC\\[Kladder: warning" # cleared before anything else is said
 expect_out_has "Applied 2 migration(s): version 0 → 2."
 expect_out_lacks "↑ 2 empty" # the quick step never shows
+
+# a label wider than the terminal is cut, so each redraw stays on one row
+mkdir wide
+printf '%s\n' "$COUNT" >wide/1_a_migration_whose_name_is_much_longer_than_forty_columns.up.sql
+CMD="ladder -d w.db -m wide up (on a 40-column terminal)"
+RC=0
+script -qec "stty cols 40; $(printf '%q ' "$LADDER") -d w.db -m wide up </dev/null" /dev/null >"$T/.out" 2>&1 || RC=$?
+OUT=$(sed 's/\r/\\r/g' "$T/.out")
+expect_rc 0
+expect_out_re "\\\\r$ESC\\[K  ↑ 1 a_migration_whose_name_is_  [0-9]\\.[0-9] s\\\\r"
 
 # -v keeps its line and finishes it with the time
 run_tty -v -d a.db -m slow down --to 0
@@ -96,6 +112,22 @@ eq(names, ["start", "done", "start", "summary"], "events")
 s = ev[-1]
 eq((s["ok"], s["from"], s["to"], s["applied"]), (False, 0, 0, 0), "failed summary")
 assert "no such table: nowhere" in s["error"], s["error"]'
+
+# a run that never starts still ends with a summary
+run -m nope -d never.db up --json
+expect_rc 1
+events "no plan --json" 'eq(ev, [{"event": "summary", "direction": "up", "dry_run": False, "ok": False, "from": 0, "to": 0,
+  "applied": 0, "fast_path": False, "error": "migrations directory '"'nope'"' does not exist"}], "summary")'
+# redo is two runs, two summaries
+run -d bad.db -m bad redo --json
+expect_rc 1
+mkdir one && echo "CREATE TABLE o (x);" >one/1_o.up.sql && echo "DROP TABLE o;" >one/1_o.down.sql
+"$LADDER" -q -d one.db -m one up
+run -d one.db -m one redo --json
+expect_rc 0
+events "redo --json" 'eq([(e["event"], e.get("direction"), e.get("to")) for e in ev],
+  [("start", "down", None), ("done", "down", None), ("summary", "down", 0), ("start", "up", None), ("done", "up", None),
+   ("summary", "up", 1)], "down then up")'
 
 # --- waiting for the lock: who holds it, and for how long -------------------------------------
 mkdir two

@@ -202,6 +202,17 @@ static void hostile_connection_strings(void **state)
 	}
 }
 
+static const char *application_name(ladder_db *db)
+{
+	PGresult *res = PQexec(ladder_db_native(db), "SHOW application_name");
+	const char *name;
+
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	name = tu_keep(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return name;
+}
+
 static void display_never_shows_the_password(void **state)
 {
 	const char *dir = tu_tmpdir();
@@ -212,6 +223,16 @@ static void display_never_shows_the_password(void **state)
 
 	assert_string_equal(ladder_db_display_name(db),
 	                    tu_fmt("postgres://%s@127.0.0.1:%d/postgres", PGU_PW_USER, pgu_port()));
+	/* named in pg_stat_activity, for a migrator waiting on its lock, unless
+	 * the URL names itself */
+	assert_string_equal(application_name(db), "ladder");
+	{
+		ladder_db *named = pgu_open(tu_fmt("%s?application_name=shop-api", pgu_url(PGU_PW_USER, PGU_PW_PASSWORD,
+		                                                                            "postgres")),
+		                            NULL, NULL);
+		assert_string_equal(application_name(named), "shop-api");
+		ladder_db_close(named);
+	}
 	/* a run that fails (ladder_pw may not create in public) shows no password */
 	tu_write(dir, "1_a.up.sql", "CREATE TABLE pw_a (id integer);\n");
 	plan = tu_plan(dir);

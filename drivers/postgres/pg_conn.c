@@ -289,6 +289,10 @@ done:
 
 static int pg_connect(ladder_conn **out, const char *conninfo, const ladder_open_options *opts)
 {
+	/* The string as libpq reads it, and a name in pg_stat_activity (which
+	 * a migrator waiting for the lock shows) unless the string sets one. */
+	const char *const keywords[] = {"dbname", "fallback_application_name", NULL};
+	const char *values[] = {NULL, "ladder", NULL};
 	PQconninfoOption *options = NULL;
 	ladder_pg_conn *conn = NULL;
 	PGconn *pg = NULL;
@@ -326,7 +330,8 @@ static int pg_connect(ladder_conn **out, const char *conninfo, const ladder_open
 		if (strcmp(o->keyword, "password") == 0)
 			password = o->val;
 
-	pg = PQconnectdb(conninfo);
+	values[0] = conninfo;
+	pg = PQconnectdbParams(keywords, values, 1);
 	if (pg == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory connecting to postgres");
 		goto done;

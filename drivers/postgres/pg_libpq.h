@@ -16,7 +16,7 @@
 #include <pg_query.h>
 
 #define LADDER_LIBPQ_FUNCTIONS(X)                                                                      \
-	X(PQclear) X(PQclientEncoding) X(PQcmdStatus) X(PQconnectdb) X(PQconninfo) X(PQconninfoFree)       \
+	X(PQclear) X(PQclientEncoding) X(PQcmdStatus) X(PQconnectdbParams) X(PQconninfo) X(PQconninfoFree)       \
 	X(PQconninfoParse) X(PQdb) X(PQerrorMessage) X(PQescapeIdentifier) X(PQexec) X(PQexecParams)        \
 	X(PQexecPrepared) X(PQfinish) X(PQfname) X(PQfreemem) X(PQgetCopyData) X(PQgetisnull)               \
 	X(PQgetlength) X(PQgetResult) X(PQgetvalue) X(PQhost) X(PQnfields) X(PQntuples) X(PQparameterStatus) \
@@ -47,7 +47,7 @@ int ladder_libpq_load(void);
 #define PQclear (ladder_pq.PQclear)
 #define PQclientEncoding (ladder_pq.PQclientEncoding)
 #define PQcmdStatus (ladder_pq.PQcmdStatus)
-#define PQconnectdb (ladder_pq.PQconnectdb)
+#define PQconnectdbParams (ladder_pq.PQconnectdbParams)
 #define PQconninfo (ladder_pq.PQconninfo)
 #define PQconninfoFree (ladder_pq.PQconninfoFree)
 #define PQconninfoParse (ladder_pq.PQconninfoParse)
