@@ -69,6 +69,23 @@ int ladder_sqlite__describe(ladder_conn *conn, const ladder_store *store, ladder
 int ladder_sqlite__statements(ladder_conn *conn, const char *sql, size_t len, ladder_stmt **out,
                               size_t *count);
 
+/* The database file (sqlite_file.c): open conn->path into conn->db as the
+ * connection's flags say; open it again after the path was removed (no
+ * file, or a new empty one, is all it accepts); remove a file this
+ * connection created and nothing was committed to (at close); has the path
+ * stopped naming the file db has open? */
+int ladder_sqlite__open_handle(ladder_sqlite_conn *conn);
+int ladder_sqlite__reopen(ladder_sqlite_conn *conn);
+void ladder_sqlite__remove_if_unused(ladder_sqlite_conn *conn);
+int ladder_sqlite__path_moved(sqlite3 *db);
+
+/* The lock file (sqlite_lock.c); see ladder_driver_ops. release_lock lets
+ * go of it at close. */
+int ladder_sqlite__lock(ladder_conn *conn, const ladder_store *store, int timeout_ms);
+int ladder_sqlite__unlock(ladder_conn *conn, const ladder_store *store);
+void ladder_sqlite__lock_holder(ladder_conn *conn, const ladder_store *store, char *out, size_t len);
+void ladder_sqlite__release_lock(ladder_sqlite_conn *conn);
+
 /* Finalize the statements the stores cached (before closing the handle). */
 void ladder_sqlite__store_close(ladder_sqlite_conn *conn);
 
