@@ -61,21 +61,7 @@ static void plan_list_free(plan_list *l)
 /* The plan's definition of a planned step (the baseline's for LADDER_BASELINE). */
 static const ladder_migration_def *find_def(const ladder_plan *plan, const planned *p)
 {
-	size_t lo = 0, hi = ladder_plan_count(plan);
-
-	if (p->dir == LADDER_BASELINE)
-		return ladder_plan_baseline(plan);
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const ladder_migration_def *def = ladder_plan_at(plan, mid);
-		if (def->version == p->version)
-			return def;
-		if (def->version < p->version)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return p->dir == LADDER_BASELINE ? ladder_plan_baseline(plan) : ladder_plan_get(plan, p->version);
 }
 
 /* How one planned step would run, as the library reads it. */

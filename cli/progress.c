@@ -161,34 +161,21 @@ static void show(cli_progress *p, char *label)
  * are what the set says, and both are worth a warning. */
 static void warn_if_empty(const cli_progress *p, ladder_direction dir, int64_t version, const char *name)
 {
-	size_t lo = 0, hi = ladder_plan_count(p->plan);
+	const ladder_migration_def *def = dir == LADDER_BASELINE ? NULL : ladder_plan_get(p->plan, version);
+	const char *sql = def == NULL ? NULL : dir == LADDER_DOWN ? def->down_sql : def->up_sql;
+	const char *what = dir == LADDER_DOWN ? "'s down is empty: recorded as reverted, nothing ran"
+	                                      : " is empty: recorded as applied, nothing ran";
 
-	if (dir == LADDER_BASELINE || p->plan == NULL)
+	if (sql == NULL || !ladder_text_is_blank(sql))
 		return;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const ladder_migration_def *def = ladder_plan_at(p->plan, mid);
-		if (def->version < version) {
-			lo = mid + 1;
-		} else if (def->version > version) {
-			hi = mid;
-		} else {
-			const char *sql = dir == LADDER_DOWN ? def->down_sql : def->up_sql;
-			const char *what = dir == LADDER_DOWN ? "'s down is empty: recorded as reverted, nothing ran"
-			                                      : " is empty: recorded as applied, nothing ran";
-			if (sql == NULL || !ladder_text_is_blank(sql))
-				return;
-			if (p->json) {
-				printf("{\"event\":\"warning\",\"version\":%" PRId64 ",\"name\":", version);
-				out_json_string(stdout, name);
-				printf(",\"message\":\"migration %" PRId64 "%s\"}\n", version, what);
-			} else {
-				fprintf(stderr, "ladder: warning: migration %" PRId64 " ", version);
-				out_text(stderr, name ? name : "");
-				fprintf(stderr, "%s\n", what);
-			}
-			return;
-		}
+	if (p->json) {
+		printf("{\"event\":\"warning\",\"version\":%" PRId64 ",\"name\":", version);
+		out_json_string(stdout, name);
+		printf(",\"message\":\"migration %" PRId64 "%s\"}\n", version, what);
+	} else {
+		fprintf(stderr, "ladder: warning: migration %" PRId64 " ", version);
+		out_text(stderr, name ? name : "");
+		fprintf(stderr, "%s\n", what);
 	}
 }
 

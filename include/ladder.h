@@ -224,6 +224,8 @@ LADDER_EXTERN void ladder_plan_free(ladder_plan *plan);
 LADDER_EXTERN size_t ladder_plan_count(const ladder_plan *plan);
 LADDER_EXTERN const ladder_migration_def *ladder_plan_at(const ladder_plan *plan, size_t index);
 LADDER_EXTERN const ladder_migration_def *ladder_plan_baseline(const ladder_plan *plan);
+/* The migration of `version`, or NULL when the plan has none. */
+LADDER_EXTERN const ladder_migration_def *ladder_plan_get(const ladder_plan *plan, int64_t version);
 LADDER_EXTERN int64_t ladder_plan_floor(const ladder_plan *plan);
 LADDER_EXTERN int64_t ladder_plan_head(const ladder_plan *plan); /* highest version, 0 if empty */
 /* The checksum recorded for migration `index` (64 hex chars). */

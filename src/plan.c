@@ -346,6 +346,12 @@ const ladder_migration_def *ladder_plan_at(const ladder_plan *plan, size_t index
 	return plan && index < plan->count ? &plan->steps[index].def : NULL;
 }
 
+const ladder_migration_def *ladder_plan_get(const ladder_plan *plan, int64_t version)
+{
+	const ladder_step *step = plan ? ladder_plan_find(plan, version) : NULL;
+	return step ? &step->def : NULL;
+}
+
 const ladder_migration_def *ladder_plan_baseline(const ladder_plan *plan)
 {
 	return plan && plan->has_baseline ? &plan->baseline.def : NULL;

@@ -1276,6 +1276,9 @@ static void ups_only_loads_never_open_the_downs(void **state)
 	tu_write(dir, "2_b.up.sql", "CREATE TABLE b (x);\n");
 	tu_write(dir, "2_b.down.sql", "DROP TABLE b;\n");
 	whole = tu_plan(dir);
+	assert_ptr_equal(ladder_plan_get(whole, 2), ladder_plan_at(whole, 1));
+	assert_null(ladder_plan_get(whole, 3));
+	assert_null(ladder_plan_get(NULL, 1));
 	assert_int_equal(ladder_plan_load_dir_ext(&ups, dir, LADDER_LOAD_UPS_ONLY), 0);
 	assert_int_equal(ladder_plan_count(ups), 2);
 	for (size_t i = 0; i < 2; i++) {
