@@ -159,24 +159,20 @@ int analysis_refuse_up(const analysis *a, const ladder_plan *plan, int64_t targe
 
 	for (size_t i = 0; i < a->count; i++) {
 		const entry *e = &a->entries[i];
-		if (e->state == LADDER_STATE_INTERRUPTED && (flags & LADDER_DRY_RUN))
-			/* a dry run takes no lock: the step may be running right now,
-			 * and repair advice could break a run in progress */
-			return ladder_error_set(
-				LADDER_EINTERRUPTED,
-				"migration %" PRId64 " %s%s%s%s was started at %s and is not recorded as finished: another "
-				"run may be applying it now, or it was interrupted (a dry run takes no lock, so it cannot "
-				"tell); a real run waits for the lock and then knows",
-				e->version, entry_name(e), e->step ? " (" : "", e->step ? ladder_step_source(e->step, 0) : "",
-				e->step ? ")" : "", e->row->applied_at);
+		/* A dry run takes no lock: the step may be running right now, and
+		 * repair advice could break a run in progress. */
+		const char *judgement =
+			(flags & LADDER_DRY_RUN)
+				? "and is not recorded as finished: another run may be applying it now, or it was "
+				  "interrupted (a dry run takes no lock, so it cannot tell); a real run waits for the lock "
+				  "and then knows"
+				: "but never finished (a no-transaction step was interrupted): check what it did by hand, "
+				  "then repair its record, as applied if it completed or as pending to run it again";
 		if (e->state == LADDER_STATE_INTERRUPTED)
-			return ladder_error_set(
-				LADDER_EINTERRUPTED,
-				"migration %" PRId64 " %s%s%s%s was started at %s but never finished (a no-transaction step "
-				"was interrupted): check what it did by hand, then repair its record, as applied if it "
-				"completed or as pending to run it again",
-				e->version, entry_name(e), e->step ? " (" : "", e->step ? ladder_step_source(e->step, 0) : "",
-				e->step ? ")" : "", e->row->applied_at);
+			return ladder_error_set(LADDER_EINTERRUPTED, "migration %" PRId64 " %s%s%s%s was started at %s %s",
+			                        e->version, entry_name(e), e->step ? " (" : "",
+			                        e->step ? ladder_step_source(e->step, 0) : "", e->step ? ")" : "",
+			                        e->row->applied_at, judgement);
 	}
 	if (a->below_floor) {
 		if (a->current > 0)
