@@ -20,6 +20,7 @@ typedef struct planned {
 	ladder_direction dir;
 	int64_t version;
 	char *name;
+	int commits_after; /* the run commits right after it (LADDER_EVENT_PLANNED_COMMIT) */
 } planned;
 
 typedef struct plan_list {
@@ -35,6 +36,8 @@ static void on_planned(void *ctx, ladder_event event, ladder_direction dir, int6
 	planned *grown;
 
 	(void)seconds;
+	if (event == LADDER_EVENT_PLANNED_COMMIT && l->count > 0 && l->steps[l->count - 1].version == version)
+		l->steps[l->count - 1].commits_after = 1;
 	if (event != LADDER_EVENT_PLANNED || l->failed)
 		return;
 	if ((grown = realloc(l->steps, (l->count + 1) * sizeof(*grown))) == NULL) {
@@ -44,6 +47,7 @@ static void on_planned(void *ctx, ladder_event event, ladder_direction dir, int6
 	l->steps = grown;
 	grown[l->count].dir = dir;
 	grown[l->count].version = version;
+	grown[l->count].commits_after = 0;
 	if ((grown[l->count].name = strdup(name ? name : "")) == NULL) {
 		l->failed = 1;
 		return;
@@ -67,7 +71,6 @@ static const ladder_migration_def *find_def(const ladder_plan *plan, const plann
 /* How one planned step would run, as the library reads it. */
 typedef struct step_mode {
 	ladder_step_info info;
-	int commits_after; /* the run commits right after this step */
 	const char *sql;   /* the step's text, NULL for a C callback */
 } step_mode;
 
@@ -81,8 +84,6 @@ static int read_mode(step_mode *m, ladder_db *db, const ladder_plan *plan, const
 	m->sql = p->dir == LADDER_DOWN ? def->down_sql : def->up_sql;
 	if (ladder_step_inspect(&m->info, db, plan, p->version, p->dir, run_flags & LADDER_STRICT) < 0)
 		return ladder_error_last()->code;
-	m->commits_after = !(m->info.flags & LADDER_NO_TRANSACTION) &&
-	                   ((run_flags & LADDER_TX_PER_MIGRATION) || (m->info.flags & LADDER_COMMIT_AFTER));
 	return 0;
 }
 
@@ -188,7 +189,7 @@ static void print_step_json(const planned *p, const step_mode *m)
 	out_json_string(stdout, (info->flags & LADDER_NO_TRANSACTION) ? "no-transaction" : "transaction");
 	fputs(",\"why\":", stdout);
 	out_json_string(stdout, why);
-	json_bool("commits_after", m->commits_after);
+	json_bool("commits_after", p->commits_after);
 	json_bool("foreign_keys_off", (info->flags & LADDER_FOREIGN_KEYS_OFF) != 0);
 	json_bool("own_transaction_ignored", info->unwrapped);
 	json_bool("unread", info->unread);
@@ -250,8 +251,13 @@ int cli_dry_run(const cli_options *o, ladder_plan *plan, ladder_db *db, int down
 		}
 		if (json)
 			print_step_json(&list.steps[i], &m);
-		else if (o->verbosity >= 0)
+		else if (o->verbosity >= 0) {
 			print_step_human(&list.steps[i], &m, run.flags);
+			/* where the run's transactions end, as the library plans them:
+			 * a step that fails later leaves what is above this line */
+			if (list.steps[i].commits_after && i + 1 < list.count && !(run.flags & LADDER_TX_PER_MIGRATION))
+				fputs("  (the run commits here)\n", stdout);
+		}
 	}
 	if (json)
 		cli_progress_json_summary(down, 1, NULL, &result);

@@ -359,6 +359,8 @@ LADDER_EXTERN const char *ladder_db_display_name(const ladder_db *db);
  *   START      a step is about to run: version, name;
  *   DONE       it ran (not yet committed in one-tx runs); seconds it took;
  *   PLANNED    LADDER_DRY_RUN: the run would run this step next;
+ *   PLANNED_COMMIT LADDER_DRY_RUN: the run would commit here, after the
+ *              step just planned (what came before it is then durable);
  *   LOCK_WAIT  another connection holds the migration lock (or the engine's
  *              write lock) the run needs: about once a second while it
  *              waits; name says who holds it ("pid 4242, application
@@ -370,6 +372,7 @@ typedef enum {
 	LADDER_EVENT_START = 1,
 	LADDER_EVENT_DONE,
 	LADDER_EVENT_PLANNED,
+	LADDER_EVENT_PLANNED_COMMIT,
 	LADDER_EVENT_LOCK_WAIT = 16,
 	LADDER_EVENT_LOCK_TAKEN,
 } ladder_event;

@@ -338,6 +338,14 @@ static int check_runs_alone(run *r, const action *a)
 	return 0;
 }
 
+/* Does the run commit right after this step (in its transaction)? A step
+ * per transaction, or an enum value later steps may use only once it is
+ * committed (ALTER TYPE ... ADD VALUE). The dry run reports the same. */
+static int commits_after(const run *r, const action *a)
+{
+	return (r->opts->flags & LADDER_TX_PER_MIGRATION) || (action_flags(a) & LADDER_COMMIT_AFTER);
+}
+
 static int run_action(run *r, const action *a)
 {
 	char mark_before[64] = "", mark_after[64] = "";
@@ -404,9 +412,7 @@ static int run_action(run *r, const action *a)
 			return error;
 		took = seconds_since(&start);
 		error = a->dir == LADDER_DOWN ? record_down(r, a) : record_up(r, a, 0, applied_at, (int64_t)(took * 1000));
-		/* ALTER TYPE ... ADD VALUE: later steps may use the value only
-		 * once it is committed. */
-		if (error == 0 && ((r->opts->flags & LADDER_TX_PER_MIGRATION) || (action_flags(a) & LADDER_COMMIT_AFTER)))
+		if (error == 0 && commits_after(r, a))
 			error = tx_commit(r);
 	}
 	if (error == 0) {
@@ -677,13 +683,22 @@ static int dry_run(run *r)
 	}
 	for (size_t i = 0; i < r->nactions; i++) {
 		const action *a = &r->actions[i];
+		int no_tx = (action_flags(a) & LADDER_NO_TRANSACTION) != 0;
 		if (a->dir == LADDER_DOWN)
 			error = history_forget(&r->st, NULL, r->plan, a->step->def.version);
 		else
 			error = history_record(&r->st, a->step, a->dir == LADDER_BASELINE ? "baseline" : "migration", 0, "", 0);
 		if (error < 0)
 			return error;
+		/* where run_action commits: before a step that runs alone (what came
+		 * before it), after it (recorded done), after commits_after steps,
+		 * and at the end of the run */
+		if (no_tx && i > 0 && !commits_after(r, &r->actions[i - 1]) &&
+		    !(action_flags(&r->actions[i - 1]) & LADDER_NO_TRANSACTION))
+			notify(r, LADDER_EVENT_PLANNED_COMMIT, &r->actions[i - 1], 0);
 		notify(r, LADDER_EVENT_PLANNED, a, 0);
+		if (no_tx || commits_after(r, a) || i + 1 == r->nactions)
+			notify(r, LADDER_EVENT_PLANNED_COMMIT, a, 0);
 		r->applied++;
 	}
 	return 0;

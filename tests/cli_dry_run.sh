@@ -190,11 +190,14 @@ expect_rc 0
 expect_out "Dry run: up on sqlite:n.db (nothing is changed)
   ↑ 1 a  [in the run's transaction]
       CREATE TABLE a (x);
+  (the run commits here)
   ↑ 2 b  [no transaction: marked ladder:no-transaction]
       -- ladder:no-transaction
       CREATE TABLE b (y);
+  (the run commits here)
   ↑ 3 vacuum  [no transaction: VACUUM at n/3_vacuum.up.sql:1]
       VACUUM;
+  (the run commits here)
   ↑ 4 c  [in the run's transaction; foreign keys off: PRAGMA foreign_keys = OFF at n/4_c.up.sql:1]
       PRAGMA foreign_keys = OFF;
       CREATE TABLE c (z);

@@ -43,7 +43,8 @@ expect_out_has "Would apply 3 migration(s): version 0 → 3."
 eq "no schema, no history table" "$(shape "$DB")" "$before"
 run -d "$DB" --schema app up --dry-run --json
 lines_ok=$(python3 -c 'import json,sys; l=[json.loads(x) for x in sys.stdin]; print([(x["version"], x["runs"], x["commits_after"]) for x in l[:-1]], l[-1]["to"])' <"$T/.out")
-eq "--json" "$lines_ok" "[(1, 'transaction', False), (2, 'no-transaction', False), (3, 'transaction', True)] 3"
+# the run commits before and after the step that runs alone, and after ADD VALUE
+eq "--json" "$lines_ok" "[(1, 'transaction', True), (2, 'no-transaction', True), (3, 'transaction', True)] 3"
 
 # --- partly applied: the file of record unchanged, row versions included -----------------------
 run -d "$DB" up --to 1

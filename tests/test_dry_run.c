@@ -23,7 +23,10 @@ static void on_event(void *ctx, ladder_event event, ladder_direction dir, int64_
 {
 	events *e = ctx;
 	size_t used = strlen(e->text);
-	const char *what = event == LADDER_EVENT_PLANNED ? "planned" : event == LADDER_EVENT_START ? "start" : "done";
+	const char *what = event == LADDER_EVENT_PLANNED          ? "planned"
+	                   : event == LADDER_EVENT_PLANNED_COMMIT ? "commit"
+	                   : event == LADDER_EVENT_START          ? "start"
+	                                                          : "done";
 	const char *way = dir == LADDER_DOWN ? "down" : dir == LADDER_BASELINE ? "baseline" : "up";
 
 	(void)seconds;
@@ -104,7 +107,7 @@ static void test_up_reports_then_runs_the_same(void **state)
 	callback_calls = 0;
 
 	assert_int_equal(go(&dry, &ev, db, plan, 0, LADDER_DRY_RUN, 0, 0), 0);
-	assert_string_equal(ev.text, "planned up 2 two; planned up 3 three; planned up 4 four");
+	assert_string_equal(ev.text, "planned up 2 two; planned up 3 three; planned up 4 four; commit up 4 four");
 	assert_int_equal(callback_calls, 0);
 	assert_int_equal(dry.from_version, 1);
 	assert_int_equal(dry.to_version, 4);
@@ -116,7 +119,7 @@ static void test_up_reports_then_runs_the_same(void **state)
 	/* --to: as far as the real run would go */
 	memset(&ev, 0, sizeof(ev));
 	assert_int_equal(go(&dry, &ev, db, plan, 0, LADDER_DRY_RUN, 2, 0), 0);
-	assert_string_equal(ev.text, "planned up 2 two");
+	assert_string_equal(ev.text, "planned up 2 two; commit up 2 two");
 	assert_int_equal(dry.to_version, 2);
 
 	/* the real run then takes exactly those steps and ends where it said */
@@ -155,7 +158,7 @@ static void test_down_newest_first(void **state)
 
 	memset(&ev, 0, sizeof(ev));
 	assert_int_equal(go(&dry, &ev, db, plan, 1, LADDER_DRY_RUN, -1, 2), 0);
-	assert_string_equal(ev.text, "planned down 3 three; planned down 2 two");
+	assert_string_equal(ev.text, "planned down 3 three; planned down 2 two; commit down 2 two");
 	assert_int_equal(dry.from_version, 3);
 	assert_int_equal(dry.to_version, 1);
 	assert_int_equal(dry.applied, 2);
@@ -164,7 +167,7 @@ static void test_down_newest_first(void **state)
 
 	memset(&ev, 0, sizeof(ev));
 	assert_int_equal(go(&dry, &ev, db, plan, 1, LADDER_DRY_RUN, 0, 0), 0);
-	assert_string_equal(ev.text, "planned down 3 three; planned down 2 two; planned down 1 one");
+	assert_string_equal(ev.text, "planned down 3 three; planned down 2 two; planned down 1 one; commit down 1 one");
 	assert_int_equal(dry.to_version, 0);
 
 	/* the real down to 1 ends where the dry one said */
@@ -191,7 +194,7 @@ static void test_light_store_down(void **state)
 	tu_file_fingerprint(path, before, &mtime);
 	memset(&ev, 0, sizeof(ev));
 	assert_int_equal(go(&dry, &ev, db, plan, 1, LADDER_DRY_RUN, -1, 1), 0);
-	assert_string_equal(ev.text, "planned down 3 three");
+	assert_string_equal(ev.text, "planned down 3 three; commit down 3 three");
 	assert_int_equal(dry.from_version, 3);
 	assert_int_equal(dry.to_version, 2);
 	assert_fingerprint(path, before);
@@ -216,12 +219,12 @@ static void test_baseline_first(void **state)
 	(void)state;
 	assert_int_equal(ladder_plan_set_baseline(plan, &base), 0);
 	assert_int_equal(go(&dry, &ev, db, plan, 0, LADDER_DRY_RUN, 0, 0), 0);
-	assert_string_equal(ev.text, "planned baseline 2 base; planned up 3 three; planned up 4 four");
+	assert_string_equal(ev.text, "planned baseline 2 base; planned up 3 three; planned up 4 four; commit up 4 four");
 	assert_int_equal(dry.to_version, 4);
 	assert_int_equal(dry.applied, 3);
 	memset(&ev, 0, sizeof(ev));
 	assert_int_equal(go(&dry, &ev, db, plan, 0, LADDER_DRY_RUN | LADDER_STEPS_ONLY, 0, 0), 0);
-	assert_string_equal(ev.text, "planned up 1 one; planned up 2 two; planned up 3 three; planned up 4 four");
+	assert_string_equal(ev.text, "planned up 1 one; planned up 2 two; planned up 3 three; planned up 4 four; commit up 4 four");
 	assert_int_equal(tu_int(path, "SELECT count(*) FROM sqlite_master"), 0);
 	assert_int_equal(go(&real, &ev, db, plan, 0, 0, 0, 0), 0);
 	assert_int_equal(real.applied, 3);
@@ -326,7 +329,7 @@ static void test_missing_file_not_created(void **state)
 	assert_int_equal(ladder_db_open(&db, tu_fmt("sqlite:%s", path), &opts), 0);
 	assert_string_equal(ladder_db_display_name(db), tu_fmt("sqlite:%s", path));
 	assert_int_equal(go(&dry, &ev, db, plan, 0, LADDER_DRY_RUN, 0, 0), 0);
-	assert_string_equal(ev.text, "planned up 1 one; planned up 2 two; planned up 3 three; planned up 4 four");
+	assert_string_equal(ev.text, "planned up 1 one; planned up 2 two; planned up 3 three; planned up 4 four; commit up 4 four");
 	assert_int_equal(dry.from_version, 0);
 	assert_int_equal(dry.to_version, 4);
 	ladder_db_close(db);
@@ -340,6 +343,41 @@ static void test_missing_file_not_created(void **state)
 	ladder_plan_free(plan);
 }
 
+/* Where the run would commit, as the run itself decides: before and after
+ * a step that runs alone, after every step with LADDER_TX_PER_MIGRATION,
+ * and at the end. */
+static void test_commit_points_are_the_runs(void **state)
+{
+	const char *dir = tu_tmpdir();
+	const char *path = tu_keep(tu_fmt("%s/commits.db", tu_tmpdir()));
+	ladder_plan *plan;
+	ladder_db *db = tu_open(path);
+	ladder_result dry;
+	events ev = {{0}, 0};
+
+	(void)state;
+	tu_write(dir, "1_a.up.sql", "CREATE TABLE a (x);\n");
+	tu_write(dir, "2_b.up.sql", "CREATE TABLE b (x);\n");
+	tu_write(dir, "3_vac.up.sql", "VACUUM;\n");
+	tu_write(dir, "4_c.up.sql", "CREATE TABLE c (x);\n");
+	tu_write(dir, "5_d.up.sql", "CREATE TABLE d (x);\n");
+	plan = tu_plan(dir);
+	assert_int_equal(go(&dry, &ev, db, plan, 0, LADDER_DRY_RUN, 0, 0), 0);
+	assert_string_equal(ev.text, "planned up 1 a; planned up 2 b; commit up 2 b; planned up 3 vac; commit up 3 vac; "
+	                             "planned up 4 c; planned up 5 d; commit up 5 d");
+	memset(&ev, 0, sizeof(ev));
+	assert_int_equal(go(&dry, &ev, db, plan, 0, LADDER_DRY_RUN | LADDER_TX_PER_MIGRATION, 2, 0), 0);
+	assert_string_equal(ev.text, "planned up 1 a; commit up 1 a; planned up 2 b; commit up 2 b");
+	/* and the real run commits there: a failure in step 4 keeps 1-3 */
+	tu_write(dir, "4_c.up.sql", "CREATE TABLE c (x);\nINSERT INTO nowhere VALUES (1);\n");
+	ladder_plan_free(plan);
+	plan = tu_plan(dir);
+	assert_true(go(&dry, &ev, db, plan, 0, 0, 0, 0) < 0);
+	assert_int_equal(dry.to_version, 3);
+	ladder_db_close(db);
+	ladder_plan_free(plan);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_light_store_down),
 		cmocka_unit_test(test_baseline_first),
 		cmocka_unit_test(test_refusals_are_the_runs),
+		cmocka_unit_test(test_commit_points_are_the_runs),
 		cmocka_unit_test(test_missing_file_not_created),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
