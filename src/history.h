@@ -83,4 +83,8 @@ void history_drop_unflushed(history *h);
 /* "now" as "YYYY-MM-DDTHH:MM:SSZ". */
 void ladder_utc_now(char *buf, size_t len);
 
+struct timespec;
+/* Seconds on the monotonic clock since start (steps' durations, lock waits). */
+double ladder_seconds_since(const struct timespec *start);
+
 #endif /* LADDER_HISTORY_H */

@@ -55,13 +55,6 @@ typedef struct run {
 	int64_t from;
 } run;
 
-static double seconds_since(const struct timespec *start)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
 static unsigned int action_flags(const action *a)
 {
 	return a->text.info.flags;
@@ -376,7 +369,7 @@ static int run_action(run *r, const action *a)
 			return error;
 		if ((error = run_step_body(r, a, 1)) < 0)
 			return error;
-		took = seconds_since(&start);
+		took = ladder_seconds_since(&start);
 		if ((error = tx_begin(r)) == 0)
 			error = a->dir == LADDER_DOWN ? record_down(r, a) : record_up(r, a, 0, applied_at, (int64_t)(took * 1000));
 		if (error == 0)
@@ -410,7 +403,7 @@ static int run_action(run *r, const action *a)
 			return boundary_lost(r, a, error);
 		if (error < 0)
 			return error;
-		took = seconds_since(&start);
+		took = ladder_seconds_since(&start);
 		error = a->dir == LADDER_DOWN ? record_down(r, a) : record_up(r, a, 0, applied_at, (int64_t)(took * 1000));
 		if (error == 0 && commits_after(r, a))
 			error = tx_commit(r);
@@ -618,6 +611,31 @@ static int needs_fk_off(const run *r)
 	return 0;
 }
 
+/* Foreign keys off for the run where a step needs it (before any
+ * transaction: the switch is a no-op inside one); run_cleanup restores it. */
+static int foreign_keys_off_for_run(run *r)
+{
+	int error;
+
+	if (!needs_fk_off(r))
+		return 0;
+	if ((error = conn_set_foreign_keys(r->conn, 0, &r->fk_was_on)) < 0)
+		return error;
+	r->fk_off = 1;
+	return 0;
+}
+
+/* A light store records nothing until the commit, so it cannot hold a
+ * step that runs alone. */
+static int refuse_no_tx_in_light_store(const run *r)
+{
+	if (r->st.light)
+		for (size_t i = 0; i < r->nactions; i++)
+			if (action_flags(&r->actions[i]) & LADDER_NO_TRANSACTION)
+				return refuse_light_no_tx(&r->actions[i]);
+	return 0;
+}
+
 static void run_cleanup(run *r)
 {
 	txn_abandon(&r->tx, &r->st);
@@ -667,18 +685,11 @@ static int dry_run(run *r)
 {
 	int error;
 
-	if (needs_fk_off(r)) {
-		if ((error = conn_set_foreign_keys(r->conn, 0, &r->fk_was_on)) < 0)
-			return error;
-		r->fk_off = 1;
-	}
+	if ((error = foreign_keys_off_for_run(r)) < 0 || (error = refuse_no_tx_in_light_store(r)) < 0)
+		return error;
 	for (size_t i = 0; i < r->nactions; i++) {
 		const action *a = &r->actions[i];
-		if (!(action_flags(a) & LADDER_NO_TRANSACTION))
-			continue;
-		if (r->st.light)
-			return refuse_light_no_tx(a);
-		if ((error = check_runs_alone(r, a)) < 0)
+		if ((action_flags(a) & LADDER_NO_TRANSACTION) && (error = check_runs_alone(r, a)) < 0)
 			return explain_failure(r, error);
 	}
 	for (size_t i = 0; i < r->nactions; i++) {
@@ -726,12 +737,7 @@ static int run_locked(run *r, int force_session_lock, int first_attempt)
 		if ((error = txn_lock(&r->tx)) < 0)
 			return error;
 	}
-	if (needs_fk_off(r)) {
-		if ((error = conn_set_foreign_keys(r->conn, 0, &r->fk_was_on)) < 0)
-			return error;
-		r->fk_off = 1;
-	}
-	if ((error = tx_begin(r)) < 0)
+	if ((error = foreign_keys_off_for_run(r)) < 0 || (error = tx_begin(r)) < 0)
 		return error;
 	/* Another process may have migrated while we waited: judge again. */
 	history_clear(&r->st);
@@ -743,11 +749,8 @@ static int run_locked(run *r, int force_session_lock, int first_attempt)
 	 * land in it whatever the store's kind. */
 	if (r->nactions > 0 && (error = conn_store_prepare(r->conn, &r->db->store)) < 0)
 		return error;
-	if (r->st.light) {
-		for (size_t i = 0; i < r->nactions; i++)
-			if (action_flags(&r->actions[i]) & LADDER_NO_TRANSACTION)
-				return refuse_light_no_tx(&r->actions[i]);
-	}
+	if ((error = refuse_no_tx_in_light_store(r)) < 0)
+		return error;
 	for (size_t i = 0; i < r->nactions; i++) {
 		r->current = i;
 		if ((error = run_action(r, &r->actions[i])) < 0)

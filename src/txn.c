@@ -17,13 +17,6 @@ int txn_needs_lock(const ladder_db *db, int commits_more_than_once)
  * enough for a person watching. */
 #define WAIT_SLICE_MS 1000
 
-static double seconds_since(const struct timespec *start)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
 static void report(const txn *t, ladder_event event, const char *holder, double seconds)
 {
 	if (t->report != NULL && t->report->progress != NULL)
@@ -69,7 +62,7 @@ static int wait_for(txn *t, int session_lock)
 			remaining = 0;
 		slice = listening && remaining > WAIT_SLICE_MS ? WAIT_SLICE_MS : remaining;
 		error = session_lock ? conn_lock(conn, &t->db->store, slice) : conn_begin(conn, 1, slice);
-		waited = seconds_since(&start);
+		waited = ladder_seconds_since(&start);
 		if (error != LADDER_ELOCKED)
 			break;
 		if (waited * 1000 >= timeout_ms) {
