@@ -13,6 +13,7 @@
 #include <ladder/sqlite.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -225,12 +226,46 @@ static void wrapped_waiter_on_removed_file_changes_nothing(void **state)
 	ladder_plan_free(good);
 }
 
+/* The path made to name another database while ladder has the new, empty
+ * file open: that database was judged by nobody (its history, another
+ * tool's table), so the run stops, and it keeps every byte. */
+static void path_replaced_by_a_database_changes_nothing(void **state)
+{
+	const char *dir = tu_tmpdir();
+	const char *path = tu_keep(tu_fmt("%s/replaced.db", dir));
+	const char *other = tu_keep(tu_fmt("%s/other.db", dir));
+	ladder_plan *good = plan_of("CREATE TABLE a (id INTEGER);\n", NULL);
+	ladder_db *db = NULL;
+	char before[65], after[65];
+	struct timespec mtime;
+	(void)state;
+
+	assert_int_equal(ladder_db_open(&db, path, NULL), 0); /* creates it, empty */
+	{
+		sqlite3 *raw = tu_sqlite(other);
+		assert_int_equal(sqlite3_exec(raw, "CREATE TABLE schema_migrations (version TEXT PRIMARY KEY); "
+		                                   "INSERT INTO schema_migrations VALUES ('7')",
+		                              NULL, NULL, NULL),
+		                 SQLITE_OK);
+		sqlite3_close(raw);
+	}
+	tu_file_fingerprint(other, before, &mtime);
+	assert_int_equal(rename(other, path), 0);
+	tu_assert_error(ladder_migrate(NULL, db, good, NULL), LADDER_EIO,
+	                "was replaced by another database file while ladder had it open; nothing was changed");
+	ladder_db_close(db);
+	tu_file_fingerprint(path, after, &mtime);
+	assert_string_equal(after, before);
+	ladder_plan_free(good);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(failed_run_leaves_no_new_file),
 		cmocka_unit_test(waiter_on_removed_file_migrates_the_path),
 		cmocka_unit_test(wrapped_waiter_on_removed_file_changes_nothing),
+		cmocka_unit_test(path_replaced_by_a_database_changes_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
