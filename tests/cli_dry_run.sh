@@ -213,16 +213,7 @@ rm -f n.db light.db
 
 # --- no lock: answers at once while another process writes ----------------------------------
 run -m m -d locked.db up --to 1
-sqlite3 locked.db "CREATE TABLE junk (x INTEGER)"
-mkfifo hold.fifo
-sqlite3 locked.db <hold.fifo >/dev/null 2>&1 &
-HOLDER=$!
-exec 3>hold.fifo
-echo "BEGIN IMMEDIATE; INSERT INTO junk VALUES (1);" >&3
-for _ in $(seq 100); do # until the holder has it
-	sqlite3 -cmd ".timeout 0" locked.db "BEGIN IMMEDIATE; ROLLBACK;" >/dev/null 2>&1 || break
-	sleep 0.05
-done
+hold_write_lock locked.db
 start=$(date +%s%N)
 run -m m -d locked.db --lock-timeout 60 up --dry-run --exit-code
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))

@@ -386,15 +386,7 @@ plan l 1 2
 ladder_up -m l -d lock.db up --to 1
 sqlite3 lock.db "CREATE TABLE junk (x INTEGER)"
 before=$(sqlite3 lock.db .dump)
-mkfifo hold.fifo
-sqlite3 lock.db <hold.fifo >/dev/null 2>&1 &
-HOLDER=$!
-exec 3>hold.fifo
-echo "BEGIN IMMEDIATE; INSERT INTO junk VALUES (1);" >&3
-for _ in $(seq 100); do # until the holder has it
-	sqlite3 -cmd ".timeout 0" lock.db "BEGIN IMMEDIATE; ROLLBACK;" >/dev/null 2>&1 || break
-	sleep 0.05
-done
+hold_write_lock lock.db
 start=$(date +%s%N)
 run -m l -d lock.db --lock-timeout 0.5 up
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))

@@ -141,6 +141,23 @@ json_lines() {
 	if msg=$(CLI_JSON_LINES=1 python3 -c "$CLI_JSON_CHECK" "$2" <"$T/.out" 2>&1); then pass; else fail "$1" "$msg"; fi
 }
 
+# hold_write_lock FILE: another process (the sqlite3 shell) takes FILE's
+# write lock (BEGIN IMMEDIATE and a row in a table junk, made if missing)
+# and keeps it until the script runs `exec 3>&-`; HOLDER is its pid.
+hold_write_lock() {
+	sqlite3 "$1" "CREATE TABLE IF NOT EXISTS junk (x INTEGER)"
+	rm -f "$T/hold.fifo"
+	mkfifo "$T/hold.fifo"
+	sqlite3 "$1" <"$T/hold.fifo" >/dev/null 2>&1 &
+	HOLDER=$!
+	exec 3>"$T/hold.fifo"
+	echo "BEGIN IMMEDIATE; INSERT INTO junk VALUES (1);" >&3
+	for _ in $(seq 100); do # until the holder has it
+		sqlite3 -cmd ".timeout 0" "$1" "BEGIN IMMEDIATE; ROLLBACK;" >/dev/null 2>&1 || break
+		sleep 0.05
+	done
+}
+
 # sql FILE QUERY: what the sqlite3 shell prints
 sql() { sqlite3 -batch "$1" "$2"; }
 # tables FILE: the SQLite database's tables, sorted, comma-separated
