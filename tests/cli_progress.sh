@@ -32,22 +32,32 @@ names = [e["event"] for e in ev]
 }
 
 ESC=$'\033'
-# A step that takes about 2 s in SQLite itself, whatever the machine:
-# counting rows, as many as this machine counts in that time.
-count_sql() { echo "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < $1) SELECT count(*) FROM c;"; }
-start=$(date +%s%N)
-sqlite3 :memory: "$(count_sql 2000000)" >/dev/null
-took_ms=$((($(date +%s%N) - start) / 1000000 + 1))
-ROWS=$((2000000 * 2000 / took_ms))
-COUNT=$(count_sql "$ROWS")
+# A step that takes about 2.5 s whatever the machine: it writes to another
+# database, busy.db, whose write lock a sqlite3 process holds for that long
+# (slow_next, before each run that needs it), and waits for it.
+sqlite3 busy.db "CREATE TABLE junk (x INTEGER)"
+BUSY=""
+slow_next() {
+	[ -z "$BUSY" ] || wait "$BUSY" 2>/dev/null || true
+	(echo "BEGIN IMMEDIATE; INSERT INTO junk VALUES (1);"; sleep 2.5; echo "COMMIT;") | sqlite3 busy.db >/dev/null 2>&1 &
+	BUSY=$!
+	for _ in $(seq 100); do # until the holder has it
+		sqlite3 -cmd ".timeout 0" busy.db "BEGIN IMMEDIATE; ROLLBACK;" >/dev/null 2>&1 || break
+		sleep 0.05
+	done
+}
+stop_busy() { if [ -n "$BUSY" ]; then kill "$BUSY" 2>/dev/null || true; wait "$BUSY" 2>/dev/null || true; fi; }
+at_exit stop_busy
+SLOW_SQL=$'-- ladder:no-transaction\nATTACH \'busy.db\' AS busy;\nINSERT INTO busy.junk VALUES (2);\nDETACH busy;'
 mkdir slow
-printf '%s\nCREATE TABLE t (x INTEGER);\n' "$COUNT" >slow/1_count.up.sql
-printf '%s\nDROP TABLE t;\n' "$COUNT" >slow/1_count.down.sql
+printf '%s\nCREATE TABLE t (x INTEGER);\n' "$SLOW_SQL" >slow/1_count.up.sql
+printf '%s\nDROP TABLE t;\n' "$SLOW_SQL" >slow/1_count.down.sql
 : >slow/2_empty.up.sql
 : >slow/2_empty.down.sql
 
 # --- a long step on a terminal: a live line with its clock, then cleared ---------------------
 export TERM=xterm
+slow_next
 run_tty -d a.db -m slow up
 expect_rc 0
 expect_out_re "^\\\\r$ESC\\[K  ↑ 1 count  1\\.[0-9] s"        # shown after a second, with the time
@@ -57,7 +67,8 @@ expect_out_lacks "↑ 2 empty" # the quick step never shows
 
 # a label wider than the terminal is cut, so each redraw stays on one row
 mkdir wide
-printf '%s\n' "$COUNT" >wide/1_a_migration_whose_name_is_much_longer_than_forty_columns.up.sql
+printf '%s\n' "$SLOW_SQL" >wide/1_a_migration_whose_name_is_much_longer_than_forty_columns.up.sql
+slow_next
 CMD="ladder -d w.db -m wide up (on a 40-column terminal)"
 RC=0
 script -qec "stty cols 40; $(printf '%q ' "$LADDER") -d w.db -m wide up </dev/null" /dev/null >"$T/.out" 2>&1 || RC=$?
@@ -66,18 +77,22 @@ expect_rc 0
 expect_out_re "\\\\r$ESC\\[K  ↑ 1 a_migration_whose_name_is_  [0-9]\\.[0-9] s\\\\r"
 
 # -v keeps its line and finishes it with the time
+slow_next
 run_tty -v -d a.db -m slow down --to 0
 expect_rc 0
 expect_out_re "↓ 1 count  [0-9.]+ s\\\\r$ESC\\[K  ↓ 1 count  \\([0-9.]+ ms\\)"
 
 # --- nothing of it elsewhere (each on a new file: the same long step) -------------------------
+slow_next
 run -d b.db -m slow up # stdout a file
 expect_rc 0
 expect_out "Applied 2 migration(s): version 0 → 2."
+slow_next
 TERM=dumb run_tty -d c.db -m slow up
 expect_rc 0
 expect_out_lacks "$ESC"
 expect_out_lacks "count  1.0 s"
+slow_next
 run_tty -q -d d.db -m slow up
 expect_rc 0
 expect_out ""
