@@ -110,6 +110,75 @@ LADDER_EXTERN void ladder_buf_printf(ladder_buf *buf, const char *fmt, ...)
 	;
 LADDER_EXTERN void ladder_buf_free(ladder_buf *buf);
 
+/* --- lint: what each statement of a step does ------------------------------------ */
+
+/* One thing a statement does to the schema, as the engine's parser (or,
+ * where the engine has no parse tree to offer, the engine itself on a
+ * scratch database) reads it. Drivers report; every rule, severity and
+ * message is the core's (src/lint*.c). */
+typedef enum {
+	LADDER_ACT_CREATE_TABLE = 1,  /* table */
+	LADDER_ACT_DROP_TABLE,        /* table */
+	LADDER_ACT_RENAME_TABLE,      /* table -> name */
+	LADDER_ACT_COLUMN,            /* a column defined in CREATE TABLE: table.column, type */
+	LADDER_ACT_ADD_COLUMN,        /* table.column, type */
+	LADDER_ACT_DROP_COLUMN,       /* table.column */
+	LADDER_ACT_RENAME_COLUMN,     /* table.column -> name */
+	LADDER_ACT_ALTER_COLUMN_TYPE, /* table.column, type: the new one */
+	LADDER_ACT_SET_NOT_NULL,      /* table.column */
+	LADDER_ACT_ADD_CONSTRAINT,    /* table, name; column when it has one; flags say which kind */
+	LADDER_ACT_VALIDATE_CONSTRAINT, /* table, name */
+	LADDER_ACT_CREATE_INDEX,      /* table, name */
+	LADDER_ACT_DROP_INDEX,        /* name (table when the engine knows it) */
+	LADDER_ACT_REINDEX,           /* table or name */
+	LADDER_ACT_DROP_SCHEMA,       /* name */
+	LADDER_ACT_VACUUM_FULL,       /* table, or "" for the whole database */
+	LADDER_ACT_CLUSTER,           /* table, or "" */
+	LADDER_ACT_LOCK_TABLE,        /* any other statement that locks table against reads
+	                                 and writes (TRUNCATE, LOCK TABLE, ALTER TABLE ...) */
+	LADDER_ACT_SET_LOCK_TIMEOUT,  /* detail: the value ("0" = none) */
+	LADDER_ACT_PRAGMA,            /* name = the pragma, detail = its argument */
+	LADDER_ACT_FAILED,            /* the statement cannot run: detail = the engine's message */
+} ladder_action_kind;
+
+#define LADDER_ACTF_CONCURRENTLY 0x0001u   /* CONCURRENTLY: no write lock held while it works */
+#define LADDER_ACTF_NOT_NULL 0x0002u       /* column: NOT NULL */
+#define LADDER_ACTF_DEFAULT 0x0004u        /* column: has a DEFAULT */
+#define LADDER_ACTF_VOLATILE 0x0008u       /* column: the default is not a constant (a volatile
+                                              function; SQLite: not a constant expression) */
+#define LADDER_ACTF_FILLS 0x0010u          /* column: computed for every row when added (serial,
+                                              identity, GENERATED ... STORED) */
+#define LADDER_ACTF_NOT_VALID 0x0020u      /* constraint: NOT VALID (existing rows not checked) */
+#define LADDER_ACTF_FOREIGN_KEY 0x0040u    /* constraint or column: REFERENCES */
+#define LADDER_ACTF_CHECK 0x0080u          /* constraint: CHECK */
+#define LADDER_ACTF_UNIQUE 0x0100u         /* constraint or index: UNIQUE */
+#define LADDER_ACTF_PRIMARY_KEY 0x0200u    /* constraint or column: PRIMARY KEY */
+#define LADDER_ACTF_USING_INDEX 0x0400u    /* constraint: built on an existing index */
+#define LADDER_ACTF_BLOCKS_ALL 0x0800u     /* holds a lock that blocks reads and writes of table
+                                              (PostgreSQL ACCESS EXCLUSIVE) until commit */
+#define LADDER_ACTF_IS_NOT_NULL 0x1000u    /* CHECK constraint: exactly `column IS NOT NULL` */
+#define LADDER_ACTF_REFERENCED 0x2000u     /* drop table: other tables' foreign keys point at it */
+#define LADDER_ACTF_TEMPORARY 0x4000u      /* a temporary object: nothing lasting */
+#define LADDER_ACTF_IF_EXISTS 0x8000u      /* IF [NOT] EXISTS */
+#define LADDER_ACTF_CASCADE 0x10000u       /* CASCADE */
+
+typedef struct ladder_action {
+	ladder_action_kind kind;
+	unsigned int flags;        /* LADDER_ACTF_* */
+	size_t offset;             /* in the step's text: the clause, else the statement */
+	size_t stmt_offset;        /* the statement's first token */
+	char schema[LADDER_NAME_MAX]; /* "" = unqualified */
+	char table[LADDER_NAME_MAX];
+	char column[LADDER_NAME_MAX];
+	char name[LADDER_NAME_MAX];   /* index, constraint, schema, new name, pragma */
+	char type[64];             /* a column's type, normalised by the engine ("int4",
+	                              "timestamp", "bpchar(10)", "varchar(20)", "text") */
+	char detail[256];          /* see the kind */
+} ladder_action;
+
+/* Returns nonzero to stop the walk (returned as is). */
+typedef int (*ladder_action_fn)(void *ctx, const ladder_action *action);
+
 /* What a driver can do beyond the ops every driver has. */
 #define LADDER_DRIVER_USER_VERSION 0x01 /* the user_version store */
 #define LADDER_DRIVER_COMMENT 0x02      /* the comment store */
@@ -126,6 +195,10 @@ LADDER_EXTERN void ladder_buf_free(ladder_buf *buf);
                                                (PostgreSQL) a transaction gone means the
                                                step ended it */
 #define LADDER_DRIVER_PATHS 0x20        /* takes a plain file path as its URL */
+#define LADDER_DRIVER_ACTIONS_RUN 0x40  /* read_actions learns what a statement does by
+                                           running it on a scratch database (SQLite, whose
+                                           parse tree is not public): the core hands it one
+                                           in the state before the step */
 
 typedef struct ladder_driver_ops {
 	void (*close)(ladder_conn *conn);
@@ -236,9 +309,17 @@ typedef struct ladder_driver_ops {
 	 * an open transaction: a missing table is an answer, not an error. */
 	int (*table_has)(ladder_conn *conn, const char *schema, const char *table, const char *column,
 	                 int *exists);
+
+	/* --- lint's context from the target --- */
+
+	/* How big a table is: *rows (an estimate where the engine keeps one,
+	 * PostgreSQL reltuples; -1 unknown) and *bytes (-1 unknown). *exists 0
+	 * for a missing table. Reads only. NULL op: sizes are never known. */
+	int (*table_size)(ladder_conn *conn, const char *schema, const char *table, int *exists, int64_t *rows,
+	                  int64_t *bytes);
 } ladder_driver_ops;
 
-#define LADDER_DRIVER_VERSION 2
+#define LADDER_DRIVER_VERSION 3
 
 /* One engine, as the registry (src/drivers.h) lists it. */
 typedef struct ladder_driver {
@@ -254,6 +335,13 @@ typedef struct ladder_driver {
 	/* Wrap an application's own handle (sqlite3 *, PGconn *), which stays
 	 * the application's to close. */
 	int (*wrap)(ladder_conn **out, void *native, const ladder_open_options *opts);
+	/* Report what each statement of sql[0..len) does, in order (lint).
+	 * Drivers with LADDER_DRIVER_ACTIONS_RUN run the statements on scratch,
+	 * a connection to a scratch database in the state before the step, and
+	 * report a statement that fails as LADDER_ACT_FAILED and stop; others
+	 * parse only and get NULL. A text the parser cannot read is reported as
+	 * LADDER_ACT_FAILED too. NULL: the engine cannot be linted. */
+	int (*read_actions)(ladder_conn *scratch, const char *sql, size_t len, ladder_action_fn fn, void *ctx);
 	const ladder_driver_ops *ops;
 } ladder_driver;
 
