@@ -33,6 +33,14 @@
 #define CLI_OPT_SEED (1u << 11)
 #define CLI_OPT_STRICT (1u << 12)
 #define CLI_OPT_DRY_RUN (1u << 14)
+#define CLI_OPT_PENDING_ONLY (1u << 15) /* lint --pending */
+#define CLI_OPT_FORMAT (1u << 16)
+#define CLI_OPT_ENGINE (1u << 17)
+#define CLI_OPT_MIN_ROWS (1u << 18)
+#define CLI_OPT_APPLIED_THROUGH (1u << 19)
+#define CLI_OPT_ENGINE_VERSION (1u << 20)
+#define CLI_OPT_RULES (1u << 21)
+#define CLI_OPT_LINT (1u << 22)
 
 typedef struct cli_options {
 	/* global */
@@ -58,6 +66,11 @@ typedef struct cli_options {
 	const char *output;     /* embed -o, NULL: stdout */
 	const char *symbol;     /* embed --symbol */
 	const char *seed;       /* verify --seed FILE */
+	const char *format;     /* lint --format: "text", "json", "github"; NULL: text */
+	const char *engine;     /* lint --engine */
+	int64_t min_rows;       /* lint --min-rows */
+	int64_t applied_through; /* lint --applied-through */
+	int engine_version;     /* lint --engine-version, as X*1000000+Y*1000+Z */
 } cli_options;
 
 /* The commands; each returns the process exit code. */
@@ -73,6 +86,16 @@ int cli_cmd_dump(const cli_options *o);
 int cli_cmd_verify(const cli_options *o);
 int cli_cmd_redo(const cli_options *o);
 int cli_cmd_version(const cli_options *o);
+int cli_cmd_lint(const cli_options *o);
+
+/* Shared by the commands (commands.c): load the plan (up: its ups only);
+ * open the database (must_exist: never create one). Exit codes. */
+int cli_load_plan(const cli_options *o, ladder_plan **plan);
+int cli_open_db(const cli_options *o, ladder_db **db, int must_exist);
+
+/* Lint the plan and print the findings as o asks (lint.c); db may be NULL.
+ * Exit 0, 1 when an error-severity finding stands, or the library's error. */
+int cli_lint(const cli_options *o, const ladder_plan *plan, ladder_db *db);
 
 /* up/down --dry-run on an open database (dry_run.c): what the run would do,
  * nothing changed. Exit 0, 3 with --exit-code when some step would run, or

@@ -28,7 +28,7 @@
 /* `up` reads the up files only: a no-op up then opens half the files, and
  * it never runs a down. Every other command reads the plan whole, so a
  * broken down file is reported by status, down and verify. */
-static int load_plan(const cli_options *o, ladder_plan **plan)
+int cli_load_plan(const cli_options *o, ladder_plan **plan)
 {
 	unsigned int flags = strcmp(o->command, "up") == 0 ? LADDER_LOAD_UPS_ONLY : 0;
 
@@ -40,7 +40,7 @@ static int load_plan(const cli_options *o, ladder_plan **plan)
 
 /* must_exist: only `up` may create a database; every other command
  * refuses a mistyped path instead of leaving an empty file behind. */
-static int open_db(const cli_options *o, ladder_db **db, int must_exist)
+int cli_open_db(const cli_options *o, ladder_db **db, int must_exist)
 {
 	ladder_open_options opts = LADDER_OPEN_OPTIONS_INIT;
 
@@ -64,10 +64,10 @@ static int open_db(const cli_options *o, ladder_db **db, int must_exist)
  * touching the database at all. */
 static int open_both(const cli_options *o, ladder_plan **plan, ladder_db **db, int must_exist)
 {
-	int rc = load_plan(o, plan);
+	int rc = cli_load_plan(o, plan);
 
 	if (rc == CLI_EXIT_OK)
-		rc = open_db(o, db, must_exist);
+		rc = cli_open_db(o, db, must_exist);
 	return rc;
 }
 
@@ -165,7 +165,7 @@ int cli_cmd_version(const cli_options *o)
 	ladder_status *st = NULL;
 	int rc;
 
-	if ((rc = open_db(o, &db, 1)) == CLI_EXIT_OK) {
+	if ((rc = cli_open_db(o, &db, 1)) == CLI_EXIT_OK) {
 		if (ladder_history_get(&st, db) < 0)
 			rc = cli_lib_error();
 		else
@@ -544,7 +544,7 @@ int cli_cmd_history(const cli_options *o)
 	ladder_status *st = NULL;
 	int rc;
 
-	if ((rc = open_db(o, &db, 1)) != CLI_EXIT_OK)
+	if ((rc = cli_open_db(o, &db, 1)) != CLI_EXIT_OK)
 		goto done;
 	if (ladder_history_get(&st, db) < 0) {
 		rc = cli_lib_error();
@@ -831,7 +831,7 @@ int cli_cmd_embed(const cli_options *o)
 	char *text = NULL;
 	int rc;
 
-	if ((rc = load_plan(o, &plan)) != CLI_EXIT_OK)
+	if ((rc = cli_load_plan(o, &plan)) != CLI_EXIT_OK)
 		goto done;
 	if (ladder_plan_render_c(&text, plan, o->symbol) < 0) {
 		rc = cli_lib_error();
@@ -859,7 +859,7 @@ int cli_cmd_dump(const cli_options *o)
 	char *text = NULL;
 	int rc;
 
-	if ((rc = open_db(o, &db, 1)) != CLI_EXIT_OK)
+	if ((rc = cli_open_db(o, &db, 1)) != CLI_EXIT_OK)
 		goto done;
 	if (ladder_dump(&text, db) < 0) {
 		rc = cli_lib_error();
@@ -919,7 +919,7 @@ int cli_cmd_verify(const cli_options *o)
 	char *seed = NULL;
 	int error, rc;
 
-	if ((rc = load_plan(o, &plan)) != CLI_EXIT_OK)
+	if ((rc = cli_load_plan(o, &plan)) != CLI_EXIT_OK)
 		goto done;
 	if (o->seed != NULL && (rc = read_file(o->seed, &seed)) != CLI_EXIT_OK)
 		goto done;
@@ -936,6 +936,19 @@ int cli_cmd_verify(const cli_options *o)
 		       report->passed, report->warnings, report->failures, report->skipped);
 	}
 	rc = error < 0 ? cli_lib_error() : CLI_EXIT_OK;
+	if (rc == CLI_EXIT_OK && (o->given & CLI_OPT_LINT)) {
+		/* verify's -d is a server to make scratch databases on, not a
+		 * target: lint reads the plan for that engine alone. */
+		cli_options lint = *o;
+		ladder_db *server = NULL;
+		if (lint.engine == NULL && o->database == NULL)
+			lint.engine = "sqlite";
+		if (lint.engine == NULL && (rc = cli_open_db(o, &server, 1)) == CLI_EXIT_OK)
+			lint.engine = ladder_db_engine(server);
+		if (rc == CLI_EXIT_OK)
+			rc = cli_lint(&lint, plan, NULL);
+		ladder_db_close(server);
+	}
 done:
 	ladder_verify_report_free(report);
 	free(seed);

@@ -42,6 +42,13 @@ enum {
 	OPT_STRICT,
 	OPT_NO_DOTENV,
 	OPT_DRY_RUN,
+	OPT_FORMAT,
+	OPT_ENGINE,
+	OPT_MIN_ROWS,
+	OPT_APPLIED_THROUGH,
+	OPT_ENGINE_VERSION,
+	OPT_RULES,
+	OPT_LINT,
 };
 
 /* '+': stop at the first non-option whatever POSIXLY_CORRECT says; the loop
@@ -73,7 +80,8 @@ static const struct option long_options[] = {
 	{"from", required_argument, NULL, OPT_FROM},
 	{"from-table", required_argument, NULL, OPT_FROM_TABLE},
 	{"applied", required_argument, NULL, OPT_APPLIED},
-	{"pending", required_argument, NULL, OPT_PENDING},
+	/* repair --pending V; lint --pending (a flag): see OPT_PENDING */
+	{"pending", optional_argument, NULL, OPT_PENDING},
 	{"checksums", no_argument, NULL, OPT_CHECKSUMS},
 	{"output", required_argument, NULL, 'o'},
 	{"symbol", required_argument, NULL, OPT_SYMBOL},
@@ -82,6 +90,13 @@ static const struct option long_options[] = {
 	{"strict", no_argument, NULL, OPT_STRICT},
 	{"no-dotenv", no_argument, NULL, OPT_NO_DOTENV},
 	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	{"format", required_argument, NULL, OPT_FORMAT},
+	{"engine", required_argument, NULL, OPT_ENGINE},
+	{"min-rows", required_argument, NULL, OPT_MIN_ROWS},
+	{"applied-through", required_argument, NULL, OPT_APPLIED_THROUGH},
+	{"engine-version", required_argument, NULL, OPT_ENGINE_VERSION},
+	{"rules", no_argument, NULL, OPT_RULES},
+	{"lint", no_argument, NULL, OPT_LINT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -105,6 +120,14 @@ static const struct {
 	{CLI_OPT_SEED, "--seed"},
 	{CLI_OPT_STRICT, "--strict"},
 	{CLI_OPT_DRY_RUN, "--dry-run"},
+	{CLI_OPT_PENDING_ONLY, "--pending"},
+	{CLI_OPT_FORMAT, "--format"},
+	{CLI_OPT_ENGINE, "--engine"},
+	{CLI_OPT_MIN_ROWS, "--min-rows"},
+	{CLI_OPT_APPLIED_THROUGH, "--applied-through"},
+	{CLI_OPT_ENGINE_VERSION, "--engine-version"},
+	{CLI_OPT_RULES, "--rules"},
+	{CLI_OPT_LINT, "--lint"},
 };
 
 static const char help_up[] =
@@ -159,15 +182,28 @@ static const char help_embed[] =
 static const char help_dump[] =
 	"  dump [-o|--out FILE]     a normalised description of the schema (not\n"
 	"                           ladder's store): same schema, same bytes\n";
+static const char help_lint[] =
+	"  lint [--json | --format text|json|github] [--pending] [--engine E]\n"
+	"       [--min-rows N] [--applied-through V] [--engine-version X.Y.Z] [--rules]\n"
+	"                           find the migrations that lock production tables\n"
+	"                           or lose data, with the safe rewrite; a table the\n"
+	"                           target has not created yet is new and exempt.\n"
+	"                           With -d: pending steps (--pending: only those)\n"
+	"                           and table sizes (--min-rows: skip smaller\n"
+	"                           tables); without: --engine sqlite|postgres, and\n"
+	"                           --applied-through V for what is deployed.\n"
+	"                           `-- ladder:lint-ignore RULE because REASON`\n"
+	"                           before a statement suppresses a finding. Exit 1\n"
+	"                           on errors; --rules lists the rules\n";
 static const char help_verify[] =
-	"  verify [--seed FILE] [--strict]\n"
+	"  verify [--seed FILE] [--strict] [--lint]\n"
 	"                           on scratch databases, check that the baseline\n"
 	"                           equals the steps and every down undoes its up;\n"
 	"                           --seed: SQL for the legacy schema the first steps\n"
 	"                           upgrade; --strict: a difference only in column\n"
 	"                           order fails instead of warning. SQLite by default;\n"
 	"                           -d postgres://... to make temporary databases on\n"
-	"                           that server\n";
+	"                           that server; --lint: lint the plan too\n";
 
 static const char help_redo[] =
 	"  redo [--strict] [--json] revert the last applied migration and apply it\n"
@@ -241,7 +277,12 @@ static const command commands[] = {
 	{"dump", cli_cmd_dump, CLI_OPT_OUTPUT, 1, 0, help_dump, "ladder -d app.db dump --out schema.txt"},
 	{"redo", cli_cmd_redo, CLI_OPT_STRICT | CLI_OPT_JSON, 1, 0, help_redo, "ladder -d app.db redo"},
 	{"version", cli_cmd_version, 0, 1, 0, help_version, "ladder -d app.db version"},
-	{"verify", cli_cmd_verify, CLI_OPT_SEED | CLI_OPT_STRICT, 0, 0, help_verify, "ladder -m migrations verify"},
+	{"verify", cli_cmd_verify, CLI_OPT_SEED | CLI_OPT_STRICT | CLI_OPT_LINT | CLI_OPT_ENGINE, 0, 0, help_verify,
+	 "ladder -m migrations verify --lint"},
+	{"lint", cli_cmd_lint,
+	 CLI_OPT_JSON | CLI_OPT_FORMAT | CLI_OPT_PENDING_ONLY | CLI_OPT_ENGINE | CLI_OPT_MIN_ROWS | CLI_OPT_APPLIED_THROUGH |
+	     CLI_OPT_ENGINE_VERSION | CLI_OPT_RULES,
+	 0, 0, help_lint, "ladder -m migrations lint --engine postgres --format github"},
 };
 
 /* What bare `ladder` prints: the commands, one line each. */
@@ -254,6 +295,7 @@ static const char short_help[] =
 	"  repair    mend the recorded history       dump      the schema, normalised\n"
 	"  verify    check the plan on scratch DBs   embed     compile the plan into C\n"
 	"  redo      revert the last step, reapply   version   the current version\n"
+	"  lint      find locking and lossy steps\n"
 	"\n"
 	"Common options: -d URL (or DATABASE_URL), -m DIR (default ./migrations).\n"
 	"Run 'ladder --help' for every option.\n";
@@ -468,8 +510,16 @@ static int parse_args(cli_options *o, parsed *p, int argc, char *argv[])
 			o->from_table = optarg;
 			o->given |= CLI_OPT_FROM_TABLE;
 			break;
-		case OPT_APPLIED:
 		case OPT_PENDING:
+			/* `repair --pending V` takes a version; `lint --pending` is a flag. */
+			if (optarg == NULL && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
+				optarg = argv[optind++];
+			if (optarg == NULL) {
+				o->given |= CLI_OPT_PENDING_ONLY;
+				break;
+			}
+			/* fall through */
+		case OPT_APPLIED:
 			if (parse_int64(optarg, &o->repair_version) < 0 || o->repair_version < 1)
 				return cli_usage_error("invalid version '%s' for --%s", optarg,
 				                       c == OPT_APPLIED ? "applied" : "pending");
@@ -494,6 +544,42 @@ static int parse_args(cli_options *o, parsed *p, int argc, char *argv[])
 		case OPT_DRY_RUN:
 			o->given |= CLI_OPT_DRY_RUN;
 			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0 && strcmp(optarg, "github") != 0)
+				return cli_usage_error("invalid --format '%s': expected text, json or github", optarg);
+			o->format = optarg;
+			o->given |= CLI_OPT_FORMAT;
+			break;
+		case OPT_ENGINE:
+			o->engine = optarg;
+			o->given |= CLI_OPT_ENGINE;
+			break;
+		case OPT_MIN_ROWS:
+			if (parse_int64(optarg, &o->min_rows) < 0)
+				return cli_usage_error("invalid --min-rows '%s': expected a number of rows", optarg);
+			o->given |= CLI_OPT_MIN_ROWS;
+			break;
+		case OPT_APPLIED_THROUGH:
+			if (parse_int64(optarg, &o->applied_through) < 0)
+				return cli_usage_error("invalid version '%s' for --applied-through", optarg);
+			o->given |= CLI_OPT_APPLIED_THROUGH;
+			break;
+		case OPT_ENGINE_VERSION: {
+			unsigned major = 0, minor = 0, patch = 0;
+			char tail;
+			int fields = sscanf(optarg, "%u.%u.%u%c", &major, &minor, &patch, &tail);
+			if ((fields != 2 && fields != 3) || major > 999 || minor > 999 || patch > 999)
+				return cli_usage_error("invalid --engine-version '%s': expected X.Y or X.Y.Z, e.g. 3.31.1", optarg);
+			o->engine_version = (int)(major * 1000000 + minor * 1000 + patch);
+			o->given |= CLI_OPT_ENGINE_VERSION;
+			break;
+		}
+		case OPT_RULES:
+			o->given |= CLI_OPT_RULES;
+			break;
+		case OPT_LINT:
+			o->given |= CLI_OPT_LINT;
+			break;
 		case OPT_SYMBOL:
 			if (!valid_c_identifier(optarg))
 				return cli_usage_error("invalid --symbol '%s': expected a C identifier", optarg);
@@ -513,6 +599,9 @@ static int parse_args(cli_options *o, parsed *p, int argc, char *argv[])
 static int check_command(const cli_options *o, const command *cmd, const parsed *p)
 {
 	unsigned int stray = o->given & ~cmd->allowed;
+
+	if (strcmp(cmd->name, "repair") == 0 && (o->given & CLI_OPT_PENDING_ONLY))
+		return cli_usage_error("option '--pending' needs a version for 'repair': --pending V");
 	unsigned int repair_actions = o->given & (CLI_OPT_APPLIED | CLI_OPT_PENDING | CLI_OPT_CHECKSUMS);
 
 	for (size_t i = 0; stray && i < sizeof(command_option_names) / sizeof(command_option_names[0]); i++)
@@ -545,6 +634,12 @@ static int check_command(const cli_options *o, const command *cmd, const parsed 
 	 * everything, the opposite of what it says. */
 	if (strcmp(cmd->name, "up") == 0 && (o->given & CLI_OPT_TO) && o->to == 0)
 		return cli_usage_error("invalid version '0' for 'up --to': omit --to to apply everything");
+	if ((o->given & CLI_OPT_JSON) && (o->given & CLI_OPT_FORMAT) && strcmp(o->format, "json") != 0)
+		return cli_usage_error("--json and --format %s contradict each other", o->format);
+	if ((o->given & CLI_OPT_PENDING_ONLY) && (o->database == NULL || o->database[0] == '\0'))
+		return cli_usage_error("'lint --pending' needs the database whose pending steps to check: pass -d URL");
+	if ((o->given & CLI_OPT_MIN_ROWS) && (o->database == NULL || o->database[0] == '\0'))
+		return cli_usage_error("--min-rows needs a database to count rows in: pass -d URL");
 	if (strcmp(cmd->name, "repair") == 0 && repair_actions != CLI_OPT_APPLIED &&
 	    repair_actions != CLI_OPT_PENDING && repair_actions != CLI_OPT_CHECKSUMS)
 		return cli_usage_error("'repair' needs exactly one of --applied V, --pending V or --checksums");
@@ -643,6 +738,7 @@ int main(int argc, char *argv[])
 	o.steps = 1;
 	o.from = "user_version";
 	o.symbol = "ladder_migrations";
+	o.applied_through = -1;
 
 	if ((rc = parse_args(&o, &p, argc, argv)) != 0)
 		goto done;

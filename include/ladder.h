@@ -613,6 +613,91 @@ LADDER_EXTERN int ladder_verify(ladder_verify_report **out, const char *url, con
                   const ladder_verify_options *opts);
 LADDER_EXTERN void ladder_verify_report_free(ladder_verify_report *report);
 
+/* ---------------------------------------------------------------------------
+ * Lint: the migrations that lock production or lose data
+ *
+ * Every rule reads what each statement does as the engine's own parser
+ * sees it (PostgreSQL: libpg_query's parse tree; SQLite: the plan replayed
+ * on a scratch database in memory) and knows the whole plan: a table
+ * created in the same step, or in an earlier step not yet applied on the
+ * target, is new, and rules about locking or rewriting existing rows do not
+ * fire on it. With a database, findings name the table's size.
+ * ------------------------------------------------------------------------- */
+
+typedef enum {
+	LADDER_LINT_WARNING = 1,
+	LADDER_LINT_ERROR = 2,
+} ladder_lint_severity;
+
+typedef struct ladder_lint_rule {
+	const char *id;                /* "index-not-concurrent" */
+	ladder_lint_severity severity;
+	const char *summary;           /* one line, for `ladder lint --rules` */
+	int sized;                     /* 1: the hazard grows with the table, so
+	                                  min_rows may leave a finding out */
+} ladder_lint_rule;
+
+typedef struct ladder_lint_finding {
+	const char *rule;              /* a rule id, or "lint-ignore-invalid" ... */
+	ladder_lint_severity severity;
+	int64_t version;
+	const char *name;              /* the migration's name */
+	const char *file;              /* its source */
+	int line, column;              /* 1-based; column in characters */
+	const char *message;           /* what locks or breaks, and for how long */
+	const char *fix;               /* the safe rewrite */
+	const char *table;             /* "" when none */
+	int64_t rows;                  /* with a database: the table's rows (an
+	                                  estimate on PostgreSQL), else -1 */
+	int64_t bytes;                 /* likewise its size on disk, else -1 */
+	int suppressed;                /* 1: a `-- ladder:lint-ignore` covers it */
+	const char *reason;            /* the reason given there, else NULL */
+} ladder_lint_finding;
+
+#define LADDER_LINT_OPTIONS_VERSION 1
+typedef struct ladder_lint_options {
+	unsigned int version;          /* LADDER_LINT_OPTIONS_VERSION */
+	const char *engine;            /* "postgres", "sqlite"; NULL: the database's */
+	unsigned int flags;            /* LADDER_LINT_PENDING */
+	int64_t applied_through;       /* without a database: the steps up to this
+	                                  version are applied on the target. -1: each
+	                                  step is checked as if every earlier one
+	                                  were applied (the safe assumption) */
+	int64_t min_rows;              /* with a database: leave out findings that
+	                                  depend on a table's size when it holds
+	                                  fewer rows; 0: keep all */
+	int ddl_lock_timeout_ms;       /* the lock_timeout the run will set
+	                                  (ladder_open_options.ddl_lock_timeout_ms) */
+	int engine_version;            /* the target's engine library, as its version
+	                                  number (SQLite 3031001); 0: unknown, forms
+	                                  this build runs are accepted */
+} ladder_lint_options;
+
+/* Check only the steps the database has not applied (needs a database). */
+#define LADDER_LINT_PENDING 0x1u
+
+#define LADDER_LINT_OPTIONS_INIT {LADDER_LINT_OPTIONS_VERSION, NULL, 0, -1, 0, 0, 0}
+
+typedef struct ladder_lint_report {
+	size_t count;                  /* findings, suppressed ones included */
+	ladder_lint_finding *findings; /* in plan order, then by position */
+	size_t errors, warnings;       /* not suppressed */
+	size_t suppressed;
+	size_t below_min_rows;         /* left out by min_rows */
+	size_t steps;                  /* steps checked */
+	const char *note;              /* NULL, or what could not be checked and why */
+} ladder_lint_report;
+
+/* Lint plan's ups (and a baseline's). db may be NULL: then opts->engine
+ * names the engine. Returns 0 with *out set whatever was found (the report
+ * counts errors), or a negative code when lint could not run. */
+LADDER_EXTERN int ladder_lint(ladder_lint_report **out, const ladder_plan *plan, ladder_db *db,
+                              const ladder_lint_options *opts);
+LADDER_EXTERN void ladder_lint_report_free(ladder_lint_report *report);
+
+/* Every rule, for documentation; *count gets their number. */
+LADDER_EXTERN const ladder_lint_rule *ladder_lint_rules(size_t *count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,6 +13,7 @@ packages=(
   libcmocka-dev                      # the unit-test runner
   libpq-dev                          # PostgreSQL client library
   libpg-query-dev                    # PostgreSQL's own parser: split and inspect SQL
+  libprotobuf-c-dev                  # the header for libpg_query's typed parse tree (lint)
   postgresql                         # a real server for the PostgreSQL tests (started by the harness)
   openssh-client                     # ssh-keygen makes the vault example's test keys
   sql-migrate                        # the real sql-migrate, for the adopt tests
@@ -37,6 +38,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   else
     echo "deps: missing Debian packages; install them with:" >&2
     echo "  sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+# squawk: the PostgreSQL migration linter that `ladder lint` is compared
+# with on the same catalogue (tests/lint); its npm package ships the binary.
+if ! command -v squawk >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "deps: installing squawk-cli with npm" >&2
+    npm install -g --no-fund --no-audit --loglevel=error squawk-cli >&2
+  else
+    echo "deps: squawk is missing; install it with:" >&2
+    echo "  sudo npm install -g squawk-cli" >&2
     exit 1
   fi
 fi

@@ -33,9 +33,11 @@ static void blank(char *text, const ladder_stmt *stmt)
 			text[i] = ' ';
 }
 
-static int refuse_control(const ladder_step *step, ladder_direction dir, const ladder_stmt *stmt)
+static int refuse_control(step_text *out, const ladder_step *step, ladder_direction dir, const ladder_stmt *stmt)
 {
 	int down = dir == LADDER_DOWN;
+
+	out->refused_at = stmt->offset;
 	return ladder_error_set(LADDER_EPLAN,
 	                        "%s:%d: %s inside migration %" PRId64 " %s (%s) would end ladder's transaction, "
 	                        "committing or dropping part of the run behind its back; only one BEGIN; ... COMMIT; "
@@ -48,7 +50,7 @@ static int refuse_control(const ladder_step *step, ladder_direction dir, const l
 
 /* The statements that are neither blank nor a foreign-keys pragma, by
  * index: the wrapper is judged on these. */
-static int judge_control(const ladder_step *step, ladder_direction dir, const ladder_stmt *stmts,
+static int judge_control(step_text *out, const ladder_step *step, ladder_direction dir, const ladder_stmt *stmts,
                          size_t count, size_t *begin_at, size_t *commit_at)
 {
 	size_t first = SIZE_MAX, last = SIZE_MAX, controls = 0;
@@ -76,13 +78,19 @@ static int judge_control(const ladder_step *step, ladder_direction dir, const la
 			continue;
 		if (i == first && stmts[i].kind == LADDER_STMT_BEGIN)
 			continue;
-		return refuse_control(step, dir, &stmts[i]);
+		return refuse_control(out, step, dir, &stmts[i]);
 	}
-	return refuse_control(step, dir, &stmts[first]);
+	return refuse_control(out, step, dir, &stmts[first]);
 }
 
 int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step, ladder_direction dir,
                       unsigned int run_flags)
+{
+	return step_text_read(out, conn->driver, conn, step, dir, run_flags);
+}
+
+int step_text_read(step_text *out, const ladder_driver *driver, ladder_conn *conn, const ladder_step *step,
+                   ladder_direction dir, unsigned int run_flags)
 {
 	int down = dir == LADDER_DOWN;
 	const char *sql = down ? step->def.down_sql : step->def.up_sql;
@@ -93,19 +101,24 @@ int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step
 
 	memset(out, 0, sizeof(*out));
 	out->prepared = 1;
+	out->refused_at = SIZE_MAX;
 	out->sql = sql;
 	out->info.flags = down ? step->def.down_flags : step->def.up_flags;
 	/* C callbacks: nothing to read; the check after the step stands guard. */
 	if (sql == NULL)
 		return 0;
-	if ((error = conn_statements(conn, sql, strlen(sql), &stmts, &count)) < 0)
+	if (driver->ops->statements != NULL &&
+	    (error = driver->ops->statements(conn, sql, strlen(sql), &stmts, &count)) < 0)
 		goto done;
+	if (driver->ops->statements == NULL)
+		count = SIZE_MAX;
 	if (count == SIZE_MAX) {
 		count = 0;
 		out->info.unread = 1;
 		goto done;
 	}
 	out->read = 1;
+	out->statements = count;
 	for (size_t i = 0; i < count; i++) {
 		if (stmts[i].kind == LADDER_STMT_NO_TX && no_tx == SIZE_MAX)
 			no_tx = i;
@@ -127,6 +140,7 @@ int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step
 	if (no_tx != SIZE_MAX) {
 		int line = ladder_step_line(step, down, stmts[no_tx].offset);
 		if (run_flags & LADDER_STRICT) {
+			out->refused_at = stmts[no_tx].offset;
 			error = ladder_error_set(LADDER_EPLAN,
 			                         "%s:%d: %s cannot run inside a transaction, and migration %" PRId64
 			                         " %s is not marked `-- ladder:no-transaction` (outside strict mode ladder "
@@ -139,6 +153,7 @@ int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step
 		for (size_t i = 0; i < count; i++) {
 			if (!is_control(stmts[i].kind))
 				continue;
+			out->refused_at = stmts[i].offset;
 			error = ladder_error_set(LADDER_EPLAN,
 			                         "%s:%d: %s inside migration %" PRId64 " %s, which must run outside a "
 			                         "transaction because of %s at line %d; mark the step "
@@ -149,11 +164,12 @@ int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step
 		}
 		out->info.flags |= LADDER_NO_TRANSACTION;
 		out->info.detected |= LADDER_NO_TRANSACTION;
+		out->detected_at = stmts[no_tx].offset;
 		snprintf(out->info.reason, sizeof(out->info.reason), "%s at %s:%d", stmts[no_tx].what, source, line);
 		goto done;
 	}
 
-	if ((error = judge_control(step, dir, stmts, count, &begin_at, &commit_at)) < 0)
+	if ((error = judge_control(out, step, dir, stmts, count, &begin_at, &commit_at)) < 0)
 		goto done;
 	if (begin_at == SIZE_MAX && fk_off == SIZE_MAX)
 		goto done;
@@ -175,13 +191,17 @@ int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step
 				blank(out->owned, &stmts[i]);
 		out->info.flags |= LADDER_FOREIGN_KEYS_OFF;
 		out->info.detected |= LADDER_FOREIGN_KEYS_OFF;
+		out->detected_at = stmts[fk_off].offset;
 		snprintf(out->info.reason, sizeof(out->info.reason), "%s at %s:%d", stmts[fk_off].what, source,
 		         ladder_step_line(step, down, stmts[fk_off].offset));
 	}
 done:
 	ladder_free(stmts);
-	if (error < 0)
+	if (error < 0) {
+		size_t refused_at = out->refused_at;
 		step_text_clear(out);
+		out->refused_at = refused_at;
+	}
 	return error;
 }
 

@@ -21,6 +21,9 @@ typedef struct step_text {
 	int prepared;           /* 1: filled by step_text_prepare */
 	int read;               /* 1: the engine's parser read the whole text, so
 	                           nothing in it can end the transaction */
+	size_t refused_at;      /* on refusal: the offending statement's offset */
+	size_t statements;      /* how many the parser found (when read) */
+	size_t detected_at;     /* the statement that set a detected flag */
 } step_text;
 
 /* Read the `dir` side of step for conn's engine. run_flags: LADDER_STRICT
@@ -28,6 +31,11 @@ typedef struct step_text {
  * (LADDER_EPLAN) nothing has run. */
 int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step, ladder_direction dir,
                       unsigned int run_flags);
+
+/* The same for an engine without a connection (lint reading a plan with no
+ * database): conn may be NULL where the driver's `statements` allows it. */
+int step_text_read(step_text *out, const ladder_driver *driver, ladder_conn *conn, const ladder_step *step,
+                   ladder_direction dir, unsigned int run_flags);
 
 void step_text_clear(step_text *text);
 

@@ -183,13 +183,6 @@ static inline int conn_scratch_drop(ladder_conn *c, const char *url)
 }
 
 /* *count SIZE_MAX (unread) where the driver has no parser. */
-static inline int conn_statements(ladder_conn *c, const char *sql, size_t len, ladder_stmt **out, size_t *count)
-{
-	*out = NULL;
-	*count = SIZE_MAX;
-	return OPS(c)->statements ? OPS(c)->statements(c, sql, len, out, count) : 0;
-}
-
 static inline int conn_table_has(ladder_conn *c, const char *schema, const char *table, const char *column,
                                  int *exists)
 {

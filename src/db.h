@@ -18,4 +18,7 @@ struct ladder_db {
  * names), 0 for a server's URL or an unknown scheme. */
 int ladder_url_is_path(const char *url);
 
+/* The registry's driver of that name ("sqlite"), or NULL. */
+const ladder_driver *ladder_driver_named(const char *name);
+
 #endif /* LADDER_DB_H */

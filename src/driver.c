@@ -23,7 +23,7 @@ static const ladder_driver *const registry[] = {
 	NULL,
 };
 
-static const ladder_driver *driver_named(const char *name)
+const ladder_driver *ladder_driver_named(const char *name)
 {
 	for (size_t i = 0; registry[i] != NULL; i++)
 		if (strcmp(registry[i]->name, name) == 0)
@@ -149,7 +149,7 @@ int ladder_db_open(ladder_db **out, const char *url, const ladder_open_options *
 
 int ladder_db_wrap(ladder_db **out, const char *name, void *native, const ladder_open_options *opts)
 {
-	const ladder_driver *driver = name ? driver_named(name) : NULL;
+	const ladder_driver *driver = name ? ladder_driver_named(name) : NULL;
 	ladder_db *db = NULL;
 	int error;
 

@@ -206,10 +206,12 @@ static int collect_flags(void *ctx, const char *source, int line, const char *to
 		return ladder_error_set(LADDER_EPLAN, "%s:%d: 'ladder:floor' belongs in the baseline file", source, line);
 	else if (len >= 6 && strncmp(d, "floor ", 6) == 0)
 		; /* read by ladder_text_floor */
+	else if (len >= 11 && strncmp(d, "lint-ignore", 11) == 0 && (len == 11 || d[11] == ' '))
+		; /* read (and judged) by ladder lint, wherever it stands */
 	else
 		return ladder_error_set(LADDER_EPLAN,
 		                        "%s:%d: unknown annotation 'ladder:%.*s' (known: ladder:no-transaction, "
-		                        "ladder:foreign-keys off, ladder:irreversible, ladder:floor N)",
+		                        "ladder:foreign-keys off, ladder:irreversible, ladder:floor N, ladder:lint-ignore RULE because ...)",
 		                        source, line, (int)len, d);
 	return 0;
 }

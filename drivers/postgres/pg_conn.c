@@ -450,6 +450,7 @@ static const ladder_driver_ops postgres_ops = {
 	.scratch_drop = ladder_pg__scratch_drop,
 	.statements = ladder_pg__statements,
 	.table_has = ladder_pg__table_has,
+	.table_size = ladder_pg__table_size,
 };
 
 static const char *const pg_schemes[] = {"postgres://", "postgresql://", NULL};
@@ -458,9 +459,10 @@ const ladder_driver ladder_postgres_driver = {
 	.version = LADDER_DRIVER_VERSION,
 	.name = "postgres",
 	.schemes = pg_schemes,
-	.caps = LADDER_DRIVER_COMMENT | LADDER_DRIVER_SCHEMAS | LADDER_DRIVER_LOCK_ALWAYS,
+	.caps = LADDER_DRIVER_COMMENT | LADDER_DRIVER_SCHEMAS | LADDER_DRIVER_LOCK_ALWAYS | LADDER_DRIVER_ONLINE_DDL,
 	.claims = pg_claims,
 	.connect = pg_connect,
+	.read_actions = ladder_pg__read_actions,
 	.wrap = pg_wrap,
 	.ops = &postgres_ops,
 };

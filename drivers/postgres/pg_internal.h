@@ -44,6 +44,11 @@ typedef struct ladder_pg_conn {
 
 extern const ladder_driver ladder_postgres_driver;
 
+/* --- pg_lint.c: what lint reads (see ladder_driver.read_actions, table_size) --- */
+int ladder_pg__read_actions(ladder_conn *scratch, const char *sql, size_t len, ladder_action_fn fn, void *ctx);
+int ladder_pg__table_size(ladder_conn *conn, const char *schema, const char *table, int *exists, int64_t *rows,
+                          int64_t *bytes);
+
 /* --- pg_exec.c ----------------------------------------------------------- */
 
 /* Raise the error that `res` (or, when res carries none, the connection)

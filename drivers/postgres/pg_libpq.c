@@ -22,47 +22,61 @@
 
 ladder_libpq ladder_pq;
 
-static pthread_once_t load_once = PTHREAD_ONCE_INIT;
-static char load_error[512];
-static const char *load_missing = "libpq";
+static pthread_once_t libpq_once = PTHREAD_ONCE_INIT, pg_query_once = PTHREAD_ONCE_INIT;
+static char libpq_error[512], pg_query_error[512];
 
-static void load(void)
-{
-	const char *soname = LIBPQ_SONAME;
-	void *lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
-
-	if (lib == NULL) {
-		snprintf(load_error, sizeof(load_error), "%s", dlerror());
-		return;
-	}
-	/* Each symbol through a void pointer: ISO C has no cast from object
-	 * to function pointer, POSIX guarantees this one works. */
+/* Each symbol through a void pointer: ISO C has no cast from object to
+ * function pointer, POSIX guarantees this one works. */
 #define LADDER_X_LOAD(name)                                                                         \
-	if (load_error[0] == '\0') {                                                                   \
+	if (*error == '\0') {                                                                          \
 		void *symbol = dlsym(lib, #name);                                                           \
 		if (symbol == NULL)                                                                         \
-			snprintf(load_error, sizeof(load_error), "%s has no %s", soname, #name);              \
+			snprintf(error, 512, "%s has no %s", soname, #name);                                    \
 		else                                                                                        \
 			*(void **)&ladder_pq.name = symbol;                                                     \
 	}
-	LADDER_LIBPQ_FUNCTIONS(LADDER_X_LOAD)
-	if (load_error[0] != '\0')
+
+static void load_libpq(void)
+{
+	const char *soname = LIBPQ_SONAME;
+	char *error = libpq_error;
+	void *lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+
+	if (lib == NULL) {
+		snprintf(error, 512, "%s", dlerror());
 		return;
-	soname = LADDER_PG_QUERY_SONAME;
-	load_missing = "libpg_query";
-	if ((lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		snprintf(load_error, sizeof(load_error), "%s", dlerror());
+	}
+	LADDER_LIBPQ_FUNCTIONS(LADDER_X_LOAD)
+}
+
+static void load_pg_query(void)
+{
+	const char *soname = LADDER_PG_QUERY_SONAME;
+	char *error = pg_query_error;
+	void *lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+
+	if (lib == NULL) {
+		snprintf(error, 512, "%s", dlerror());
 		return;
 	}
 	LADDER_PG_QUERY_FUNCTIONS(LADDER_X_LOAD)
+}
 #undef LADDER_X_LOAD
+
+int ladder_pg_query_load(void)
+{
+	pthread_once(&pg_query_once, load_pg_query);
+	if (pg_query_error[0] != '\0')
+		return ladder_error_set(LADDER_EUNSUPPORTED, "PostgreSQL needs libpg_query, which could not be loaded: %s",
+		                        pg_query_error);
+	return 0;
 }
 
 int ladder_libpq_load(void)
 {
-	pthread_once(&load_once, load);
-	if (load_error[0] != '\0')
-		return ladder_error_set(LADDER_EUNSUPPORTED, "PostgreSQL needs %s, which could not be loaded: %s",
-		                        load_missing, load_error);
-	return 0;
+	pthread_once(&libpq_once, load_libpq);
+	if (libpq_error[0] != '\0')
+		return ladder_error_set(LADDER_EUNSUPPORTED, "PostgreSQL needs libpq, which could not be loaded: %s",
+		                        libpq_error);
+	return ladder_pg_query_load();
 }

@@ -6,14 +6,16 @@
  * libpg_query (its relocations alone cost the CLI more than a no-op `up`
  * does), on every run. Every function the driver calls goes through one
  * table filled by dlsym; the macros at the end keep the driver's code
- * written as ordinary libpq and libpg_query calls. libpg_query is only
- * ever called on a connection, so it is loaded with libpq.
+ * written as ordinary libpq and libpg_query calls. libpg_query loads with
+ * libpq, or alone for `ladder lint`, which reads PostgreSQL migrations
+ * without a server.
  */
 #ifndef LADDER_PG_LIBPQ_H
 #define LADDER_PG_LIBPQ_H
 
 #include <libpq-fe.h>
 #include <pg_query.h>
+#include <pg_query/pg_query.pb-c.h>
 
 #define LADDER_LIBPQ_FUNCTIONS(X)                                                                      \
 	X(PQclear) X(PQclientEncoding) X(PQcmdStatus) X(PQconnectdbParams) X(PQconninfo) X(PQconninfoFree)       \
@@ -26,7 +28,8 @@
 
 #define LADDER_PG_QUERY_FUNCTIONS(X)                                                                   \
 	X(pg_query_free_parse_result) X(pg_query_free_split_result) X(pg_query_parse)                     \
-	X(pg_query_split_with_parser)
+	X(pg_query_split_with_parser) X(pg_query_parse_protobuf) X(pg_query_free_protobuf_parse_result)      \
+	X(pg_query__parse_result__unpack) X(pg_query__parse_result__free_unpacked)
 
 typedef struct ladder_libpq {
 #define LADDER_X_POINTER(name) __typeof__(name) *name;
@@ -41,6 +44,9 @@ extern ladder_libpq ladder_pq;
  * LADDER_EUNSUPPORTED with a message naming the library when one cannot be
  * loaded. */
 int ladder_libpq_load(void);
+
+/* Load libpg_query alone (lint without a server); the same contract. */
+int ladder_pg_query_load(void);
 
 /* pg_libpq.c itself names the real functions. */
 #ifndef LADDER_LIBPQ_NO_MACROS
@@ -88,6 +94,10 @@ int ladder_libpq_load(void);
 #define pg_query_free_split_result (ladder_pq.pg_query_free_split_result)
 #define pg_query_parse (ladder_pq.pg_query_parse)
 #define pg_query_split_with_parser (ladder_pq.pg_query_split_with_parser)
+#define pg_query_parse_protobuf (ladder_pq.pg_query_parse_protobuf)
+#define pg_query_free_protobuf_parse_result (ladder_pq.pg_query_free_protobuf_parse_result)
+#define pg_query__parse_result__unpack (ladder_pq.pg_query__parse_result__unpack)
+#define pg_query__parse_result__free_unpacked (ladder_pq.pg_query__parse_result__free_unpacked)
 #endif
 
 #endif /* LADDER_PG_LIBPQ_H */

@@ -209,6 +209,9 @@ int ladder_pg__statements(ladder_conn *base, const char *sql, size_t len, ladder
 
 	*out = NULL;
 	*count = 0;
+	/* Without a connection (lint), libpg_query may not be loaded yet. */
+	if (conn == NULL && (error = ladder_pg_query_load()) < 0)
+		goto done;
 	if ((text = ladder_strndup(sql, len)) == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory reading a migration's statements");
 		goto done;
@@ -238,7 +241,7 @@ int ladder_pg__statements(ladder_conn *base, const char *sql, size_t len, ladder
 		if (end < len && text[end] == ';')
 			end++;
 		stmt->len = end - stmt->offset;
-		if ((error = classify(stmt, text, PQserverVersion(conn->pg))) < 0)
+		if ((error = classify(stmt, text, conn != NULL ? PQserverVersion(conn->pg) : 0)) < 0)
 			goto done;
 		n++;
 	}

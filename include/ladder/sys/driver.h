@@ -174,6 +174,9 @@ typedef struct ladder_action {
 	char type[64];             /* a column's type, normalised by the engine ("int4",
 	                              "timestamp", "bpchar(10)", "varchar(20)", "text") */
 	char detail[256];          /* see the kind */
+	int needs_version;         /* the oldest engine library that runs this form, as
+	                              its version number (SQLite DROP COLUMN: 3035000);
+	                              0: any */
 } ladder_action;
 
 /* Returns nonzero to stop the walk (returned as is). */
@@ -199,6 +202,11 @@ typedef int (*ladder_action_fn)(void *ctx, const ladder_action *action);
                                            running it on a scratch database (SQLite, whose
                                            parse tree is not public): the core hands it one
                                            in the state before the step */
+#define LADDER_DRIVER_ONLINE_DDL 0x80   /* PostgreSQL-like DDL, where lint's lock rules
+                                           apply: indexes built and dropped CONCURRENTLY,
+                                           constraints added NOT VALID and validated
+                                           later, ALTER TABLE holding table locks to
+                                           commit, typed columns */
 
 typedef struct ladder_driver_ops {
 	void (*close)(ladder_conn *conn);
@@ -298,7 +306,9 @@ typedef struct ladder_driver_ops {
 	 * classify each (array in *out from ladder_malloc, freed by the caller;
 	 * blank statements are left out). Runs nothing and reads no schema. A
 	 * text the parser cannot read is no error: *count is then SIZE_MAX and
-	 * the core falls back on checking the transaction after the step. */
+	 * the core falls back on checking the transaction after the step. conn
+	 * is NULL when lint reads a plan without a database (drivers without
+	 * LADDER_DRIVER_ACTIONS_RUN): classify for the newest server known. */
 	int (*statements)(ladder_conn *conn, const char *sql, size_t len, ladder_stmt **out,
 	                  size_t *count);
 
