@@ -117,7 +117,8 @@ static void print_github(const ladder_lint_finding *f)
 	if (f->suppressed)
 		return;
 	printf("::%s file=", severity_name(f->severity));
-	github_escaped(f->file, 1);
+	/* GitHub matches paths from the repository's root, written plainly. */
+	github_escaped(strncmp(f->file, "./", 2) == 0 ? f->file + 2 : f->file, 1);
 	printf(",line=%d,col=%d,title=", f->line, f->column);
 	github_escaped("ladder lint ", 1);
 	github_escaped(f->rule, 1);
