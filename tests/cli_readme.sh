@@ -83,4 +83,10 @@ eq "and is at the plan's head" "$(sql app.db 'SELECT max(version) FROM ladder_hi
 check "the program the README builds runs without LD_LIBRARY_PATH" \
 	env -u LD_LIBRARY_PATH ./myapp app.db examples/basic/migrations >/dev/null
 
+# --- the lint example: its sh block makes the directory, its console block lints it ------
+mkdir "$T/lint-example"
+cd "$T/lint-example"
+PATH="$(dirname "$LADDER"):$PATH" readme_run lint-example
+cd "$T"
+
 finish
