@@ -436,11 +436,26 @@ static void step_free(lint_step *step)
 	memset(step, 0, sizeof(*step));
 }
 
+/* A step's findings by position; stable, so one place keeps rule order. */
+static void sort_findings(ladder_lint_finding *f, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		ladder_lint_finding key = f[i];
+		size_t j = i;
+		while (j > 0 && (f[j - 1].line > key.line || (f[j - 1].line == key.line && f[j - 1].column > key.column))) {
+			f[j] = f[j - 1];
+			j--;
+		}
+		f[j] = key;
+	}
+}
+
 /* Lint one step; *broken set when the replay can go no further. */
 static int lint_one(linter *l, const ladder_step *s, ladder_conn *scratch, int *broken)
 {
 	lint_step step = {0};
 	step_text text = {0};
+	size_t first = l->report->count;
 	int error = 0, refused;
 
 	step.step = s;
@@ -478,6 +493,7 @@ static int lint_one(linter *l, const ladder_step *s, ladder_conn *scratch, int *
 			goto done;
 	}
 	l->report->steps += l->reporting;
+	sort_findings(l->report->findings + first, l->report->count - first);
 done:
 	step_text_clear(&text);
 	step_free(&step);

@@ -28,7 +28,7 @@
 
 #define LADDER_PG_QUERY_FUNCTIONS(X)                                                                   \
 	X(pg_query_free_parse_result) X(pg_query_free_split_result) X(pg_query_parse)                     \
-	X(pg_query_split_with_parser) X(pg_query_parse_protobuf) X(pg_query_free_protobuf_parse_result)      \
+	X(pg_query_split_with_parser) X(pg_query_split_with_scanner) X(pg_query_parse_protobuf) X(pg_query_free_protobuf_parse_result)      \
 	X(pg_query__parse_result__unpack) X(pg_query__parse_result__free_unpacked)
 
 typedef struct ladder_libpq {
@@ -94,6 +94,7 @@ int ladder_pg_query_load(void);
 #define pg_query_free_split_result (ladder_pq.pg_query_free_split_result)
 #define pg_query_parse (ladder_pq.pg_query_parse)
 #define pg_query_split_with_parser (ladder_pq.pg_query_split_with_parser)
+#define pg_query_split_with_scanner (ladder_pq.pg_query_split_with_scanner)
 #define pg_query_parse_protobuf (ladder_pq.pg_query_parse_protobuf)
 #define pg_query_free_protobuf_parse_result (ladder_pq.pg_query_free_protobuf_parse_result)
 #define pg_query__parse_result__unpack (ladder_pq.pg_query__parse_result__unpack)

@@ -13,9 +13,11 @@
 #include <strings.h>
 
 typedef struct reader {
-	const char *text;
+	const char *text;       /* the piece being read */
 	size_t len;
-	size_t stmt_offset;
+	size_t base;            /* the piece's offset in the step's text */
+	size_t stmt_offset;     /* in the piece, until emit() adds base */
+	int failures;           /* syntax errors reported (per-statement reading) */
 	ladder_action_fn fn;
 	void *ctx;
 	int stop;
@@ -35,8 +37,20 @@ static int emit(reader *r, ladder_action *action)
 {
 	if (r->stop != 0)
 		return r->stop;
-	action->stmt_offset = r->stmt_offset;
+	action->stmt_offset = r->base + r->stmt_offset;
+	action->offset += r->base;
 	return r->stop = r->fn(r->ctx, action);
+}
+
+/* Per-statement reading after a syntax error: the first failure is the one
+ * the whole text's parse reported already. */
+static int skip_first_failure(void *ctx, const ladder_action *action)
+{
+	reader *whole = ctx;
+
+	if (action->kind == LADDER_ACT_FAILED && whole->failures++ == 0)
+		return 0;
+	return whole->fn(whole->ctx, action);
 }
 
 static void init(ladder_action *action, const reader *r, ladder_action_kind kind, const PgQuery__RangeVar *rel)
@@ -585,35 +599,33 @@ static int statement(reader *r, const PgQuery__Node *node)
 	}
 }
 
-int ladder_pg__read_actions(ladder_conn *scratch, const char *sql, size_t len, ladder_action_fn fn, void *ctx)
+/* Parse text[base..) (NUL-terminated at its end) and report its
+ * statements; offsets count from the step's start. A syntax error is
+ * reported as LADDER_ACT_FAILED at its position; *failed tells the caller. */
+static int read_piece(reader *r, char *piece, size_t base, int *failed)
 {
-	PgQueryProtobufParseResult parsed = {0};
+	PgQueryProtobufParseResult parsed = pg_query_parse_protobuf(piece);
 	PgQuery__ParseResult *tree = NULL;
-	reader r = {0};
-	char *text = NULL;
-	int error;
+	size_t len = strlen(piece);
+	int error = 0;
 
-	(void)scratch;
-	if ((error = ladder_pg_query_load()) < 0)
-		return error;
-	if ((text = ladder_strndup(sql, len)) == NULL)
-		return ladder_error_set(LADDER_ENOMEM, "out of memory reading a migration");
-	r.text = text;
-	r.len = len;
-	r.fn = fn;
-	r.ctx = ctx;
-	parsed = pg_query_parse_protobuf(text);
+	*failed = 0;
+	r->base = base;
+	r->text = piece;
+	r->len = len;
 	if (parsed.error != NULL) {
 		ladder_action action;
 		/* cursorpos counts characters from 1; the text is UTF-8. */
 		size_t offset = 0;
 		for (int chars = 0; offset < len; offset++)
-			if (((unsigned char)text[offset] & 0xc0) != 0x80 && ++chars == parsed.error->cursorpos)
+			if (((unsigned char)piece[offset] & 0xc0) != 0x80 && ++chars == parsed.error->cursorpos)
 				break;
-		init(&action, &r, LADDER_ACT_FAILED, NULL);
-		action.offset = parsed.error->cursorpos > 0 ? offset : 0;
+		*failed = 1;
+		r->stmt_offset = ladder_text_skip_blank(piece, len, 0);
+		init(&action, r, LADDER_ACT_FAILED, NULL);
+		action.offset = parsed.error->cursorpos > 0 && offset < len ? offset : r->stmt_offset;
 		snprintf(action.detail, sizeof(action.detail), "%s", parsed.error->message);
-		error = emit(&r, &action);
+		error = emit(r, &action);
 		goto done;
 	}
 	tree = pg_query__parse_result__unpack(NULL, parsed.parse_tree.len, (const uint8_t *)parsed.parse_tree.data);
@@ -621,18 +633,65 @@ int ladder_pg__read_actions(ladder_conn *scratch, const char *sql, size_t len, l
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory reading a migration's parse tree");
 		goto done;
 	}
-	for (size_t i = 0; i < tree->n_stmts && r.stop == 0; i++) {
+	/* Locations in the tree count from the piece's start. */
+	for (size_t i = 0; i < tree->n_stmts && r->stop == 0; i++) {
 		const PgQuery__RawStmt *raw = tree->stmts[i];
 		if (raw->stmt == NULL)
 			continue;
-		r.stmt_offset = ladder_text_skip_blank(text, len, (size_t)raw->stmt_location);
-		statement(&r, raw->stmt);
+		r->stmt_offset = ladder_text_skip_blank(piece, len, (size_t)raw->stmt_location);
+		statement(r, raw->stmt);
 	}
-	error = r.stop;
+	error = r->stop;
 done:
 	if (tree != NULL)
 		pg_query__parse_result__free_unpacked(tree, NULL);
 	pg_query_free_protobuf_parse_result(parsed);
+	return error;
+}
+
+int ladder_pg__read_actions(ladder_conn *scratch, const char *sql, size_t len, ladder_action_fn fn, void *ctx)
+{
+	PgQuerySplitResult split = {0};
+	reader r = {0};
+	char *text = NULL;
+	int error, failed;
+
+	(void)scratch;
+	if ((error = ladder_pg_query_load()) < 0)
+		return error;
+	if ((text = ladder_strndup(sql, len)) == NULL)
+		return ladder_error_set(LADDER_ENOMEM, "out of memory reading a migration");
+	r.fn = fn;
+	r.ctx = ctx;
+	if ((error = read_piece(&r, text, 0, &failed)) != 0 || !failed)
+		goto done;
+	/* A syntax error hides nothing else: the scanner (which reads what the
+	 * parser cannot) splits the text, and each statement is read alone.
+	 * The whole text's error was reported; only the others' are new. */
+	split = pg_query_split_with_scanner(text);
+	if (split.error != NULL)
+		goto done;
+	for (int i = 0; i < split.n_stmts && error == 0; i++) {
+		size_t start = (size_t)split.stmts[i]->stmt_location;
+		size_t end = split.stmts[i]->stmt_len > 0 ? start + (size_t)split.stmts[i]->stmt_len : len;
+		char *piece;
+		reader one = r;
+
+		if (end > len || start >= end)
+			continue;
+		if ((piece = ladder_strndup(text + start, end - start)) == NULL) {
+			error = ladder_error_set(LADDER_ENOMEM, "out of memory reading a migration");
+			break;
+		}
+		/* The first failing statement was reported by the whole parse. */
+		one.fn = skip_first_failure;
+		one.ctx = &r;
+		error = read_piece(&one, piece, start, &failed);
+		ladder_free(piece);
+	}
+done:
+	if (split.stmts != NULL || split.error != NULL)
+		pg_query_free_split_result(split);
 	ladder_free(text);
 	return error;
 }
