@@ -5,7 +5,8 @@
  * end ladder's transaction is refused naming file and line, a statement that
  * cannot run inside a transaction makes the step a no-transaction step, and
  * SQLite's PRAGMA foreign_keys = OFF (a no-op inside a transaction) becomes
- * ladder's own foreign-keys-off run.
+ * ladder's own foreign-keys-off run. A step's statement timeout is read
+ * here too, and refused on an engine that has none.
  */
 #ifndef LADDER_BOUNDARY_H
 #define LADDER_BOUNDARY_H
@@ -21,6 +22,8 @@ typedef struct step_text {
 	int prepared;           /* 1: filled by step_text_prepare */
 	int read;               /* 1: the engine's parser read the whole text, so
 	                           nothing in it can end the transaction */
+	int statement_timeout_ms; /* -- ladder:statement-timeout; 0: none */
+	int statement_timeout_line; /* where the annotation is */
 } step_text;
 
 /* Read the `dir` side of step for conn's engine. run_flags: LADDER_STRICT
