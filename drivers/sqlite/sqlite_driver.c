@@ -443,6 +443,7 @@ static const ladder_driver_ops sqlite_ops = {
 	.describe = ladder_sqlite__describe,
 	.statements = ladder_sqlite__statements,
 	.table_has = ladder_sqlite__table_has,
+	.table_size = ladder_sqlite__table_size,
 };
 
 static const char *const sqlite_schemes[] = {"sqlite:", "sqlite3:", NULL};
@@ -451,8 +452,10 @@ const ladder_driver ladder_sqlite_driver = {
 	.version = LADDER_DRIVER_VERSION,
 	.name = "sqlite",
 	.schemes = sqlite_schemes,
-	.caps = LADDER_DRIVER_USER_VERSION | LADDER_DRIVER_ENDS_TX_ON_ERROR | LADDER_DRIVER_PATHS,
+	.caps = LADDER_DRIVER_USER_VERSION | LADDER_DRIVER_ENDS_TX_ON_ERROR | LADDER_DRIVER_PATHS |
+	        LADDER_DRIVER_ACTIONS_RUN,
 	.connect = sqlite_connect,
 	.wrap = sqlite_wrap,
+	.read_actions = ladder_sqlite__read_actions,
 	.ops = &sqlite_ops,
 };
