@@ -38,6 +38,8 @@ typedef struct ladder_sqlite_conn {
 	ladder_sqlite_cached head;   /* history: the newest row */
 	ladder_sqlite_cached put;    /* history: INSERT OR REPLACE */
 	sqlite3_stmt *user_version;  /* PRAGMA user_version */
+	sqlite3 *lint_probe;         /* a private in-memory database in which lint
+	                                judges defaults (sqlite_lint.c), or NULL */
 } ladder_sqlite_conn;
 
 extern const ladder_driver ladder_sqlite_driver;

@@ -218,50 +218,57 @@ static int is_referenced(ladder_sqlite_conn *conn, const char *db, const char *t
 	return has_row(conn, sql, 1, table, db, NULL, referenced);
 }
 
-#define PROBE "ladder_lint_probe"
-
 /* Is `dflt` (a default's text as pragma_table_xinfo gives it) a constant
  * in SQLite's own judgement? SQLite adds a column with a non-constant
- * default only to an empty table, so add one with it to a one-row probe
- * table: temporary, inside a savepoint that is rolled back (ATTACH, which
- * would keep the probe out of the scratch's schema, is refused inside a
- * transaction). A probe that fails otherwise says nothing: constant. */
+ * default only to an empty table, so add one with it to a one-row table
+ * and see. The table is in a private in-memory database, not the scratch:
+ * rolling back a schema change makes SQLite parse every schema of the
+ * connection again, which on a scratch grown by a long plan costs more than
+ * the step (and ATTACH is refused inside a transaction). The judgement
+ * reads the expression alone, so no schema is missing there. A probe that
+ * fails otherwise says nothing: constant. */
 static int default_is_constant(ladder_sqlite_conn *conn, const char *dflt, int *constant)
 {
-	char *alter = NULL;
+	sqlite3 *probe = conn->lint_probe;
 	sqlite3_stmt *stmt = NULL;
+	char *alter = NULL;
 	int rc, error = 0, opened = 0;
 
 	*constant = 1;
-	rc = sqlite3_exec(conn->db, "SAVEPOINT " PROBE, NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		error = ladder_sqlite__error(conn, rc);
+	if (probe == NULL) {
+		rc = sqlite3_open_v2(":memory:", &probe, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(probe, "CREATE TABLE probe (a); INSERT INTO probe VALUES (1)", NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			error = ladder_error_set(ladder_sqlite__code(rc), "opening an in-memory database: %s",
+			                         probe ? sqlite3_errmsg(probe) : sqlite3_errstr(rc));
+			sqlite3_close_v2(probe);
+			goto done;
+		}
+		conn->lint_probe = probe;
+	}
+	if ((rc = sqlite3_exec(probe, "SAVEPOINT probe", NULL, NULL, NULL)) != SQLITE_OK) {
+		error = ladder_error_set(ladder_sqlite__code(rc), "in-memory database: %s", sqlite3_errmsg(probe));
 		goto done;
 	}
 	opened = 1;
-	rc = sqlite3_exec(conn->db, "CREATE TEMP TABLE " PROBE "(a); INSERT INTO temp." PROBE " VALUES (1)", NULL, NULL,
-	                  NULL);
-	if (rc != SQLITE_OK) {
-		error = ladder_sqlite__error(conn, rc);
-		goto done;
-	}
 	/* One statement prepared, never sqlite3_exec: the text is SQLite's own
 	 * span of one expression, and parentheses keep it one. */
-	if ((alter = sqlite3_mprintf("ALTER TABLE temp." PROBE " ADD COLUMN b DEFAULT (%s)", dflt)) == NULL) {
+	if ((alter = sqlite3_mprintf("ALTER TABLE probe ADD COLUMN b DEFAULT (%s)", dflt)) == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory reading a scratch schema");
 		goto done;
 	}
-	rc = sqlite3_prepare_v2(conn->db, alter, -1, &stmt, NULL);
+	rc = sqlite3_prepare_v2(probe, alter, -1, &stmt, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(stmt);
-	if (rc != SQLITE_OK && rc != SQLITE_DONE && strstr(sqlite3_errmsg(conn->db), "non-constant default") != NULL)
+	if (rc != SQLITE_OK && rc != SQLITE_DONE && strstr(sqlite3_errmsg(probe), "non-constant default") != NULL)
 		*constant = 0;
 done:
 	sqlite3_finalize(stmt);
 	sqlite3_free(alter);
 	if (opened) {
-		sqlite3_exec(conn->db, "ROLLBACK TO " PROBE, NULL, NULL, NULL);
-		sqlite3_exec(conn->db, "RELEASE " PROBE, NULL, NULL, NULL);
+		sqlite3_exec(probe, "ROLLBACK TO probe", NULL, NULL, NULL);
+		sqlite3_exec(probe, "RELEASE probe", NULL, NULL, NULL);
 	}
 	return error;
 }
