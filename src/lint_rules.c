@@ -446,8 +446,11 @@ static int judge_engine(linter *l, lint_step *step, const ladder_action *a)
 	}
 	if (a->needs_version > 0 && l->opts.engine_version > 0 && a->needs_version > l->opts.engine_version) {
 		fix = "rebuild the table instead (create new, copy, drop old, rename), or raise the minimum library version";
-		ADD("needs-newer-engine", a->table, "this form needs library version %d.%d.%d; the target has %d.%d.%d",
-		    a->needs_version / 1000000, a->needs_version / 1000 % 1000, a->needs_version % 1000,
+		ADD("needs-newer-engine", a->table, "%s needs %s %d.%d.%d or newer; the target's library is %d.%d.%d",
+		    a->kind == LADDER_ACT_DROP_COLUMN     ? "ALTER TABLE ... DROP COLUMN"
+		    : a->kind == LADDER_ACT_RENAME_COLUMN ? "ALTER TABLE ... RENAME COLUMN"
+		                                          : "this statement",
+		    l->driver->name, a->needs_version / 1000000, a->needs_version / 1000 % 1000, a->needs_version % 1000,
 		    l->opts.engine_version / 1000000, l->opts.engine_version / 1000 % 1000, l->opts.engine_version % 1000);
 	}
 	return 0;

@@ -369,6 +369,7 @@ static int read_alter(ladder_sqlite_conn *conn, const char *db, const before_alt
 		for (size_t i = 0; i < before->columns.count; i++)
 			if (!names_has(&columns, before->columns.items[i])) {
 				act->kind = LADDER_ACT_DROP_COLUMN;
+				act->needs_version = 3035000; /* ALTER TABLE DROP COLUMN: SQLite 3.35.0 */
 				copy_name(act->column, before->columns.items[i]);
 				*report = 1;
 				break;
@@ -377,6 +378,7 @@ static int read_alter(ladder_sqlite_conn *conn, const char *db, const before_alt
 		for (size_t i = 0; i < columns.count; i++)
 			if (strcmp(columns.items[i], before->columns.items[i]) != 0) {
 				act->kind = LADDER_ACT_RENAME_COLUMN;
+				act->needs_version = 3025000; /* ALTER TABLE RENAME COLUMN: SQLite 3.25.0 */
 				copy_name(act->column, before->columns.items[i]);
 				copy_name(act->name, columns.items[i]);
 				*report = 1;
