@@ -196,7 +196,6 @@ static void conn_free(ladder_pg_conn *conn)
 		return;
 	if (conn->pg != NULL) {
 		ladder_pg__release(conn);
-		ladder_pg__store_close(conn);
 		if (conn->owned)
 			PQfinish(conn->pg);
 	}
@@ -209,8 +208,6 @@ static void conn_free(ladder_pg_conn *conn)
 
 static int conn_new(ladder_pg_conn **out, PGconn *pg, int owned, const ladder_open_options *opts)
 {
-	static unsigned long next_id;
-	unsigned long id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
 	ladder_pg_conn *conn = ladder_calloc(1, sizeof(*conn));
 	const char *encoding;
 	int error = 0;
@@ -233,8 +230,6 @@ static int conn_new(ladder_pg_conn **out, PGconn *pg, int owned, const ladder_op
 	 * SQL_ASCII every byte is one. */
 	encoding = PQparameterStatus(pg, "server_encoding");
 	conn->byte_positions = encoding != NULL && strcmp(encoding, "SQL_ASCII") == 0;
-	snprintf(conn->head.name, sizeof(conn->head.name), "ladder_head_%lu", id);
-	snprintf(conn->put.name, sizeof(conn->put.name), "ladder_put_%lu", id);
 	if ((conn->display = build_display(pg, NULL)) == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory connecting to postgres");
 		goto done;

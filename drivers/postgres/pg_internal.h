@@ -13,15 +13,6 @@
 
 #include "pg_libpq.h" /* libpq, loaded on first use */
 
-/* A statement prepared once per connection, named uniquely so that it
- * cannot collide with an application's own on a wrapped connection, with
- * the qualified table it was prepared for (adopt reads one store while
- * recording into another). */
-typedef struct ladder_pg_cached {
-	char name[32];
-	char *table; /* quoted "schema"."table", or NULL: not prepared */
-} ladder_pg_cached;
-
 typedef struct ladder_pg_conn {
 	ladder_conn base;        /* first: the core sees only this */
 	PGconn *pg;
@@ -37,9 +28,6 @@ typedef struct ladder_pg_conn {
 	int settings_scoped;
 	char *saved_search_path;
 	char *saved_lock_timeout;
-
-	ladder_pg_cached head;   /* history: the newest row */
-	ladder_pg_cached put;    /* history: upsert a batch of rows */
 } ladder_pg_conn;
 
 extern const ladder_driver ladder_postgres_driver;
@@ -103,10 +91,6 @@ int ladder_pg__history_write(ladder_conn *base, const ladder_store *store, const
 int ladder_pg__history_delete(ladder_conn *base, const ladder_store *store, int64_t version);
 int ladder_pg__stamp_read(ladder_conn *base, const ladder_store *store, int64_t *version);
 int ladder_pg__stamp_write(ladder_conn *base, const ladder_store *store, int64_t version, int after_down);
-
-/* Deallocate the cached statements (wrapped connections, on close) and
- * free their memory. */
-void ladder_pg__store_close(ladder_pg_conn *conn);
 
 /* --- pg_describe.c ------------------------------------------------------- */
 

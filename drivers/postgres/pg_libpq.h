@@ -16,11 +16,11 @@
 #include <pg_query.h>
 
 #define LADDER_LIBPQ_FUNCTIONS(X)                                                                      \
-	X(PQclear) X(PQclientEncoding) X(PQcmdStatus) X(PQconnectdbParams) X(PQconninfo) X(PQconninfoFree)       \
+	X(PQbackendPID) X(PQclear) X(PQclientEncoding) X(PQcmdStatus) X(PQconnectdbParams) X(PQconninfo) X(PQconninfoFree)       \
 	X(PQconninfoParse) X(PQdb) X(PQerrorMessage) X(PQescapeIdentifier) X(PQexec) X(PQexecParams)        \
-	X(PQexecPrepared) X(PQfinish) X(PQfname) X(PQfreemem) X(PQgetCopyData) X(PQgetisnull)               \
+	X(PQfinish) X(PQfname) X(PQfreemem) X(PQgetCopyData) X(PQgetisnull)               \
 	X(PQgetlength) X(PQgetResult) X(PQgetvalue) X(PQhost) X(PQnfields) X(PQntuples) X(PQparameterStatus) \
-	X(PQpass) X(PQport) X(PQprepare) X(PQputCopyEnd) X(PQresStatus) X(PQresultErrorField)              \
+	X(PQpass) X(PQport) X(PQputCopyEnd) X(PQresStatus) X(PQresultErrorField)              \
 	X(PQresultErrorMessage) X(PQresultStatus) X(PQsendQuery) X(PQserverVersion) X(PQsetNoticeReceiver) X(PQstatus)         \
 	X(PQtransactionStatus) X(PQuser) X(pg_encoding_to_char)
 
@@ -44,6 +44,7 @@ int ladder_libpq_load(void);
 
 /* pg_libpq.c itself names the real functions. */
 #ifndef LADDER_LIBPQ_NO_MACROS
+#define PQbackendPID (ladder_pq.PQbackendPID)
 #define PQclear (ladder_pq.PQclear)
 #define PQclientEncoding (ladder_pq.PQclientEncoding)
 #define PQcmdStatus (ladder_pq.PQcmdStatus)
@@ -56,7 +57,6 @@ int ladder_libpq_load(void);
 #define PQescapeIdentifier (ladder_pq.PQescapeIdentifier)
 #define PQexec (ladder_pq.PQexec)
 #define PQexecParams (ladder_pq.PQexecParams)
-#define PQexecPrepared (ladder_pq.PQexecPrepared)
 #define PQfinish (ladder_pq.PQfinish)
 #define PQfname (ladder_pq.PQfname)
 #define PQfreemem (ladder_pq.PQfreemem)
@@ -71,7 +71,6 @@ int ladder_libpq_load(void);
 #define PQparameterStatus (ladder_pq.PQparameterStatus)
 #define PQpass (ladder_pq.PQpass)
 #define PQport (ladder_pq.PQport)
-#define PQprepare (ladder_pq.PQprepare)
 #define PQputCopyEnd (ladder_pq.PQputCopyEnd)
 #define PQresStatus (ladder_pq.PQresStatus)
 #define PQresultErrorField (ladder_pq.PQresultErrorField)
