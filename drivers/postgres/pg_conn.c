@@ -445,6 +445,11 @@ static const ladder_driver_ops postgres_ops = {
 	.scratch_drop = ladder_pg__scratch_drop,
 	.statements = ladder_pg__statements,
 	.table_has = ladder_pg__table_has,
+	.pooled = ladder_pg__pooled,
+	.xact_lock = ladder_pg__xact_lock,
+	.lease_take = ladder_pg__lease_take,
+	.lease_renew = ladder_pg__lease_renew,
+	.lease_release = ladder_pg__lease_release,
 };
 
 static const char *const pg_schemes[] = {"postgres://", "postgresql://", NULL};

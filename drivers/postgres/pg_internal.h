@@ -24,6 +24,9 @@ typedef struct ladder_pg_conn {
 
 	int lock_held;
 	long long lock_key;
+	/* Behind a pooler? Known after the first check (pg_lease.c). */
+	int pool_checked, pooled;
+	long long server_pid;    /* pg_backend_pid() last seen, 0: none yet */
 	/* Wrapped connections: session settings to put back on unlock. */
 	int settings_scoped;
 	char *saved_search_path;
@@ -80,6 +83,26 @@ int ladder_pg__is_empty(ladder_conn *base, const ladder_store *store, int *empty
 /* Release the advisory lock and put back scoped settings if still held
  * (close()); errors are ignored. */
 void ladder_pg__release(ladder_pg_conn *conn);
+
+/* --- pg_lease.c ----------------------------------------------------------- */
+
+/* The leases of every store of a schema: one row per store, beside the
+ * history table. is_empty and describe leave it out. */
+#define LADDER_PG_LOCK_TABLE "ladder_lock"
+
+int ladder_pg__pooled(ladder_conn *base, int *pooled);
+int ladder_pg__xact_lock(ladder_conn *base, const ladder_store *store, const char *owner, int *got);
+int ladder_pg__lease_take(ladder_conn *base, const ladder_store *store, const ladder_lease *lease);
+int ladder_pg__lease_renew(ladder_conn *base, const ladder_store *store, const ladder_lease *lease, int *kept);
+int ladder_pg__lease_release(ladder_conn *base, const ladder_store *store, const ladder_lease *lease);
+/* *blocked = 1 when a live lease of an owner other than `owner` (NULL: any)
+ * is in the way; an expired one of another owner is deleted on the way.
+ * No lease table: nothing in the way. */
+int ladder_pg__lease_blocks(ladder_pg_conn *conn, const ladder_store *store, const char *owner, int *blocked);
+/* A live lease's holder for people, "" if none. */
+void ladder_pg__lease_holder(ladder_pg_conn *conn, const ladder_store *store, char *out, size_t len);
+/* Note the server session seen: a change means a pooler in between. */
+void ladder_pg__saw_pid(ladder_pg_conn *conn, const char *pid);
 
 /* --- pg_store.c ----------------------------------------------------------- */
 
