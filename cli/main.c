@@ -23,6 +23,8 @@ enum {
 	OPT_SCHEMA,
 	OPT_LOCK_TIMEOUT,
 	OPT_DDL_LOCK_TIMEOUT,
+	OPT_LOCK,
+	OPT_LEASE_EXPIRY,
 	OPT_ALLOW_NEWER,
 	OPT_ALLOW_FOREIGN,
 	OPT_ALLOW_OUT_OF_ORDER,
@@ -57,6 +59,8 @@ static const struct option long_options[] = {
 	{"schema", required_argument, NULL, OPT_SCHEMA},
 	{"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
 	{"ddl-lock-timeout", required_argument, NULL, OPT_DDL_LOCK_TIMEOUT},
+	{"lock", required_argument, NULL, OPT_LOCK},
+	{"lease-expiry", required_argument, NULL, OPT_LEASE_EXPIRY},
 	{"allow-newer", no_argument, NULL, OPT_ALLOW_NEWER},
 	{"allow-foreign", no_argument, NULL, OPT_ALLOW_FOREIGN},
 	{"allow-out-of-order", no_argument, NULL, OPT_ALLOW_OUT_OF_ORDER},
@@ -199,6 +203,14 @@ static const char usage_tail[] =
 	"      --ddl-lock-timeout SECONDS\n"
 	"                           PostgreSQL: a step waiting longer than this for a\n"
 	"                           table lock fails instead of queueing (default: wait)\n"
+	"      --lock MODE          PostgreSQL: how migrators exclude one another:\n"
+	"                           auto (default: session, or transaction behind a\n"
+	"                           pooler such as PgBouncer), session, transaction\n"
+	"                           (a lease for runs that commit more than once),\n"
+	"                           lease\n"
+	"      --lease-expiry SECONDS\n"
+	"                           a lease not renewed this long may be taken over\n"
+	"                           (default 120)\n"
 	"      --allow-newer        accept applied versions the plan does not know\n"
 	"      --allow-foreign      up: start ladder's history even where another\n"
 	"                           tool's version table or a stamp is found\n"
@@ -432,6 +444,23 @@ static int parse_args(cli_options *o, parsed *p, int argc, char *argv[])
 		case OPT_LOCK_TIMEOUT:
 			if (parse_seconds(optarg, &o->lock_timeout_ms) < 0)
 				return cli_usage_error("invalid --lock-timeout '%s': expected seconds, e.g. 30 or 2.5", optarg);
+			break;
+		case OPT_LOCK:
+			if (strcmp(optarg, "auto") == 0)
+				o->lock = LADDER_LOCK_AUTO;
+			else if (strcmp(optarg, "session") == 0)
+				o->lock = LADDER_LOCK_SESSION;
+			else if (strcmp(optarg, "transaction") == 0)
+				o->lock = LADDER_LOCK_TRANSACTION;
+			else if (strcmp(optarg, "lease") == 0)
+				o->lock = LADDER_LOCK_LEASE;
+			else
+				return cli_usage_error("invalid --lock '%s': expected auto, session, transaction or lease", optarg);
+			break;
+		case OPT_LEASE_EXPIRY:
+			if (parse_seconds(optarg, &o->lease_expiry_ms) < 0 || o->lease_expiry_ms <= 0)
+				return cli_usage_error("invalid --lease-expiry '%s': expected seconds above 0, e.g. 120 or 2.5",
+				                       optarg);
 			break;
 		case OPT_DDL_LOCK_TIMEOUT:
 			if (parse_seconds(optarg, &o->ddl_lock_timeout_ms) < 0)
