@@ -14,6 +14,7 @@ packages=(
   libpq-dev                          # PostgreSQL client library
   libpg-query-dev                    # PostgreSQL's own parser: split and inspect SQL
   postgresql                         # a real server for the PostgreSQL tests (started by the harness)
+  pgbouncer                          # a real pooler in front of it, for the connection-pooler tests
   openssh-client                     # ssh-keygen makes the vault example's test keys
   sql-migrate                        # the real sql-migrate, for the adopt tests
   nodejs                             # runs npm, which installs dbmate for the adopt tests

@@ -151,6 +151,37 @@ int ladder_pg__lease_blocks(ladder_pg_conn *conn, const ladder_store *store, con
 	return error;
 }
 
+/* The schema first on the search path and lock_timeout, for this
+ * transaction alone: behind a pooler the session settings made at connect
+ * stayed on whichever server session ran them. */
+static int local_settings(ladder_pg_conn *conn)
+{
+	char sql[512], timeout[32];
+	const char *params[2] = {NULL, NULL};
+	char *quoted = NULL;
+	int nparams = 0, error = 0;
+
+	if (conn->schema == NULL && conn->ddl_lock_timeout_ms <= 0)
+		return 0;
+	snprintf(sql, sizeof(sql), "SELECT 1");
+	if (conn->schema != NULL) {
+		if ((quoted = ladder_pg__quote_ident(conn, conn->schema)) == NULL)
+			return ladder_error_last()->code;
+		params[nparams++] = quoted;
+		strcat(sql, ", pg_catalog.set_config('search_path', CASE pg_catalog.current_setting('search_path') "
+		            "WHEN '' THEN $1 ELSE $1 || ', ' || pg_catalog.current_setting('search_path') END, true)");
+	}
+	if (conn->ddl_lock_timeout_ms > 0) {
+		snprintf(timeout, sizeof(timeout), "%dms", conn->ddl_lock_timeout_ms);
+		params[nparams++] = timeout;
+		strcat(sql, nparams == 2 ? ", pg_catalog.set_config('lock_timeout', $2, true)"
+		                         : ", pg_catalog.set_config('lock_timeout', $1, true)");
+	}
+	error = ladder_pg__run(conn, NULL, PGRES_TUPLES_OK, "setting up the transaction", sql, nparams, params);
+	ladder_free(quoted);
+	return error;
+}
+
 int ladder_pg__xact_lock(ladder_conn *base, const ladder_store *store, const char *owner, int *got)
 {
 	ladder_pg_conn *conn = (ladder_pg_conn *)base;
@@ -175,6 +206,8 @@ int ladder_pg__xact_lock(ladder_conn *base, const ladder_store *store, const cha
 	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0 && (error = ladder_pg__lease_blocks(conn, store, owner, &blocked)) < 0)
 		goto done;
 	*got = !blocked;
+	if (*got)
+		error = local_settings(conn);
 done:
 	PQclear(res);
 	ladder_free(table);
@@ -282,7 +315,7 @@ void ladder_pg__lease_holder(ladder_pg_conn *conn, const ladder_store *store, ch
 	params[0] = ladder_store_spec(store, spec, sizeof(spec));
 	if (run_on_table(conn, store, &res, PGRES_TUPLES_OK, "finding the lease holder", HOLDER_SQL, 1, params) == 0 &&
 	    PQntuples(res) == 1)
-		snprintf(out, len, "a lease of host %s, pid %s (owner %s, expires in %s s)", PQgetvalue(res, 0, 1),
+		snprintf(out, len, "a lease of host %s, pid %s, owner %s, expiring in %s s", PQgetvalue(res, 0, 1),
 		         PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 3));
 done:
 	PQclear(res);

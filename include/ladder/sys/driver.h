@@ -265,7 +265,9 @@ typedef struct ladder_driver_ops {
 	 * to that transaction (released by its commit or rollback). *got = 1
 	 * when it is ours and no live lease of an owner other than `owner`
 	 * (NULL: any) exists; an expired lease of another is removed, taken
-	 * over. */
+	 * over. When got, the session settings the driver makes at connect
+	 * (search path, lock timeout) are made again for this transaction: a
+	 * pooler may run it in a session that never had them. */
 	int (*xact_lock)(ladder_conn *conn, const ladder_store *store, const char *owner, int *got);
 	/* Inside the open transaction that holds xact_lock: record the lease
 	 * (creating its table if needed), expiring lease->expiry_ms from now
