@@ -278,7 +278,7 @@ static int apply_settings(ladder_pg_conn *conn)
 	error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "setting up the session", sql, nparams, params);
 done:
 	PQclear(res);
-	PQfreemem(quoted);
+	ladder_free(quoted); /* ladder_pg__quote_ident's copy, from ladder_malloc */
 	return error;
 }
 
