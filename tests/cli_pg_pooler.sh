@@ -7,7 +7,7 @@
 # left on a pooled session), every step ran exactly once, and no advisory
 # lock or lease is left behind. Then a holder killed with SIGKILL in the
 # middle of a no-transaction step: while its lease lives, another migrator
-# names it as the holder; once it expired (--lease-expiry 3), it is taken
+# names it as the holder; once it expired (--lease-expiry 6), it is taken
 # over. --schema through the pooler; lastly --lock on a direct connection and
 # the refusals of --lock.
 #
@@ -121,10 +121,10 @@ newdb killed
 name=${URL##*/}
 VIA=${POOLER%/*}/$name
 cp -r m2 m3
-printf -- '-- ladder:no-transaction\nSELECT pg_sleep(6);\n' >m3/5_slow.up.sql
+printf -- '-- ladder:no-transaction\nSELECT pg_sleep(10);\n' >m3/5_slow.up.sql
 run -d "$VIA" -m m2 up
 expect_rc 0
-"$LADDER" -q -d "$VIA" -m m3 --lease-expiry 3 up >"$T/holder.out" 2>&1 </dev/null &
+"$LADDER" -q -d "$VIA" -m m3 --lease-expiry 6 up >"$T/holder.out" 2>&1 </dev/null &
 HOLDER=$!
 for _ in $(seq 100); do
 	[ "$(q "$URL" "SELECT count(*) FROM ladder_history WHERE version = 5 AND state = 'started'")" = 1 ] && break
@@ -149,7 +149,7 @@ expect_out_has '"event":"lock_taken"'
 # taken over: the run got past the lock and judged the killed step
 expect_err_has "migration 5 slow (m3/5_slow.up.sql) was started at"
 expect_err_has "but never finished"
-eq "takeover waited for the rest of the lease" "$(awk -v a="$START" -v b="$END" 'BEGIN { w = b - a; print (w >= 1 && w < 9) ? "yes" : w }')" "yes"
+eq "takeover waited for the rest of the lease" "$(awk -v a="$START" -v b="$END" 'BEGIN { w = b - a; print (w >= 1 && w < 14) ? "yes" : w }')" "yes"
 run -d "$VIA" -m m3 repair --applied 5
 expect_rc 0
 run -d "$VIA" -m m3 up
