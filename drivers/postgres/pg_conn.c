@@ -196,6 +196,7 @@ static void conn_free(ladder_pg_conn *conn)
 		return;
 	if (conn->pg != NULL) {
 		ladder_pg__release(conn);
+		ladder_pg__store_close(conn);
 		if (conn->owned)
 			PQfinish(conn->pg);
 	}
@@ -208,6 +209,7 @@ static void conn_free(ladder_pg_conn *conn)
 
 static int conn_new(ladder_pg_conn **out, PGconn *pg, int owned, const ladder_open_options *opts)
 {
+	static unsigned long next_id; /* names of the head read, unique in the process */
 	ladder_pg_conn *conn = ladder_calloc(1, sizeof(*conn));
 	const char *encoding;
 	int error = 0;
@@ -218,6 +220,8 @@ static int conn_new(ladder_pg_conn **out, PGconn *pg, int owned, const ladder_op
 		goto done;
 	}
 	conn->base.driver = &ladder_postgres_driver;
+	snprintf(conn->head_name, sizeof(conn->head_name), "ladder_head_%lu",
+	         __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED));
 	conn->pg = pg;
 	conn->owned = owned;
 	if (opts != NULL && opts->schema != NULL && opts->schema[0] != '\0' &&

@@ -24,6 +24,11 @@ typedef struct ladder_pg_conn {
 
 	int lock_held;
 	long long lock_key;
+	/* The head read prepared under a name, on a direct connection only
+	 * (pg_store.c): the table it was prepared for, or NULL. */
+	char head_name[32];
+	char *head_table;
+	unsigned long head_reads;
 	/* Behind a pooler? Known after the first check (pg_lease.c). */
 	int pool_checked, pooled;
 	long long server_pid;    /* pg_backend_pid() last seen, 0: none yet */
@@ -114,6 +119,10 @@ int ladder_pg__history_write(ladder_conn *base, const ladder_store *store, const
 int ladder_pg__history_delete(ladder_conn *base, const ladder_store *store, int64_t version);
 int ladder_pg__stamp_read(ladder_conn *base, const ladder_store *store, int64_t *version);
 int ladder_pg__stamp_write(ladder_conn *base, const ladder_store *store, int64_t version, int after_down);
+
+/* Deallocate the named head read (wrapped connections: the application's
+ * session goes on) and free its memory. */
+void ladder_pg__store_close(ladder_pg_conn *conn);
 
 /* --- pg_describe.c ------------------------------------------------------- */
 

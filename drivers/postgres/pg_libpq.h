@@ -18,9 +18,9 @@
 #define LADDER_LIBPQ_FUNCTIONS(X)                                                                      \
 	X(PQbackendPID) X(PQclear) X(PQclientEncoding) X(PQcmdStatus) X(PQconnectdbParams) X(PQconninfo) X(PQconninfoFree)       \
 	X(PQconninfoParse) X(PQdb) X(PQerrorMessage) X(PQescapeIdentifier) X(PQexec) X(PQexecParams)        \
-	X(PQfinish) X(PQfname) X(PQfreemem) X(PQgetCopyData) X(PQgetisnull)               \
+	X(PQexecPrepared) X(PQfinish) X(PQfname) X(PQfreemem) X(PQgetCopyData) X(PQgetisnull)               \
 	X(PQgetlength) X(PQgetResult) X(PQgetvalue) X(PQhost) X(PQnfields) X(PQntuples) X(PQparameterStatus) \
-	X(PQpass) X(PQport) X(PQputCopyEnd) X(PQresStatus) X(PQresultErrorField)              \
+	X(PQpass) X(PQport) X(PQprepare) X(PQputCopyEnd) X(PQresStatus) X(PQresultErrorField)              \
 	X(PQresultErrorMessage) X(PQresultStatus) X(PQsendQuery) X(PQserverVersion) X(PQsetNoticeReceiver) X(PQstatus)         \
 	X(PQtransactionStatus) X(PQuser) X(pg_encoding_to_char)
 
@@ -57,6 +57,7 @@ int ladder_libpq_load(void);
 #define PQescapeIdentifier (ladder_pq.PQescapeIdentifier)
 #define PQexec (ladder_pq.PQexec)
 #define PQexecParams (ladder_pq.PQexecParams)
+#define PQexecPrepared (ladder_pq.PQexecPrepared)
 #define PQfinish (ladder_pq.PQfinish)
 #define PQfname (ladder_pq.PQfname)
 #define PQfreemem (ladder_pq.PQfreemem)
@@ -71,6 +72,7 @@ int ladder_libpq_load(void);
 #define PQparameterStatus (ladder_pq.PQparameterStatus)
 #define PQpass (ladder_pq.PQpass)
 #define PQport (ladder_pq.PQport)
+#define PQprepare (ladder_pq.PQprepare)
 #define PQputCopyEnd (ladder_pq.PQputCopyEnd)
 #define PQresStatus (ladder_pq.PQresStatus)
 #define PQresultErrorField (ladder_pq.PQresultErrorField)

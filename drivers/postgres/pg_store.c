@@ -3,11 +3,12 @@
  * history table (one row per migration, chained by digest) or PhoenixKit's
  * table comment (COMMENT ON TABLE schema.t IS 'N', the head alone).
  * The head read is the fast path every application start takes: one round
- * trip. Every statement is unnamed (PQexecParams): a named prepared
- * statement outlives the client on a pooled server connection (PgBouncer in
+ * trip. Statements are unnamed (PQexecParams): a named prepared statement
+ * outlives the client on a pooled server connection (PgBouncer in
  * transaction mode), where the next client's PREPARE of the same name
  * fails with 42P05, and parse, bind and execute of an unnamed one travel
- * in one round trip anyway.
+ * in one round trip anyway. The one exception is the head read on a
+ * connection proven direct (head_named).
  *
  * A missing table reads as version 0 (no rows). Outside a transaction the
  * query is simply tried and SQLSTATE 42P01 taken as "missing"; inside one an
@@ -119,6 +120,72 @@ static int parse_int64(const char *text, int64_t *out)
 
 /* --- the history table ------------------------------------------------------------------ */
 
+/* --- the fast path's named statement --------------------------------------------- */
+
+/* On a connection proven direct (the server session's pid is the one libpq
+ * was told at connect, so no pooler is in between), the head read runs as
+ * a statement prepared under a name from the connection's second read on:
+ * an application that migrates on every start of a long-lived connection
+ * then does not have the server parse and plan it each time (as long again
+ * as the read itself). A one-shot run never pays for the check or the
+ * PREPARE; behind a pooler, where a named statement outlives its client on
+ * the pooled session, it stays unnamed. NULL: use the unnamed statement
+ * (also after any failure here, which that one then reports). */
+static PGresult *head_named(ladder_pg_conn *conn, const char *sql, const char *qualified)
+{
+	ladder_error_saved saved;
+	PGresult *res = NULL;
+	int pooled = 1;
+
+	if (in_transaction(conn) || conn->head_reads++ == 0)
+		return NULL;
+	if (!conn->pool_checked) {
+		ladder_error_save(&saved);
+		if (ladder_pg__pooled(&conn->base, &pooled) < 0)
+			pooled = 1;
+		ladder_error_restore(&saved);
+	}
+	if (conn->pooled || !conn->pool_checked)
+		return NULL;
+	if (conn->head_table == NULL || strcmp(conn->head_table, qualified) != 0) {
+		ladder_pg__store_close(conn);
+		if ((conn->head_table = ladder_strdup(qualified)) == NULL)
+			return NULL;
+		res = PQprepare(conn->pg, conn->head_name, sql, 0, NULL);
+		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+			ladder_free(conn->head_table); /* a missing table, say */
+			conn->head_table = NULL;
+			PQclear(res);
+			return NULL;
+		}
+		PQclear(res);
+	}
+	res = PQexecPrepared(conn->pg, conn->head_name, 0, NULL, NULL, NULL, 0);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		/* DEALLOCATE ALL or DISCARD ALL by the application, a dropped table:
+		 * prepared again next time, and the unnamed read says what is wrong */
+		ladder_free(conn->head_table);
+		conn->head_table = NULL;
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+void ladder_pg__store_close(ladder_pg_conn *conn)
+{
+	/* Our own sessions end with PQfinish; an application's keeps going, so
+	 * leave no statement behind in it. */
+	if (conn->head_table != NULL && !conn->owned && PQstatus(conn->pg) == CONNECTION_OK &&
+	    PQtransactionStatus(conn->pg) == PQTRANS_IDLE) {
+		char sql[64];
+		snprintf(sql, sizeof(sql), "DEALLOCATE %s", conn->head_name);
+		PQclear(PQexec(conn->pg, sql));
+	}
+	ladder_free(conn->head_table);
+	conn->head_table = NULL;
+}
+
 /* The newest row is the fast path: one round trip. Inside a transaction a
  * missing table would abort it, so the table is looked up first; outside,
  * its absence is SQLSTATE 42P01. */
@@ -135,7 +202,8 @@ static int history_read(ladder_pg_conn *conn, const ladder_store *store, const c
 		error = LADDER_ENOMEM;
 		goto done;
 	}
-	res = PQexecParams(conn->pg, sql, 0, NULL, NULL, NULL, NULL, 0);
+	if (!newest_only || (res = head_named(conn, sql, qualified)) == NULL)
+		res = PQexecParams(conn->pg, sql, 0, NULL, NULL, NULL, NULL, 0);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		/* No table: nothing applied. */
 		if (!in_transaction(conn) && ladder_pg__sqlstate_is(res, UNDEFINED_TABLE))
