@@ -51,6 +51,8 @@ typedef struct cli_options {
 	int lock_timeout_ms;    /* --lock-timeout, in milliseconds */
 	int ddl_lock_timeout_ms; /* --ddl-lock-timeout, 0: none */
 	int lock_retries;       /* --lock-retries, 0: none */
+	ladder_lock_mode lock;  /* --lock, default auto */
+	int lease_expiry_ms;    /* --lease-expiry, 0: the library's default */
 	unsigned int run_flags; /* LADDER_ALLOW_* | LADDER_TX_PER_MIGRATION */
 	int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
 

@@ -54,6 +54,8 @@ int cli_open_db(const cli_options *o, ladder_db **db, int must_exist)
 	opts.schema = o->schema;
 	opts.lock_timeout_ms = o->lock_timeout_ms;
 	opts.ddl_lock_timeout_ms = o->ddl_lock_timeout_ms;
+	opts.lock = o->lock;
+	opts.lease_expiry_ms = o->lease_expiry_ms;
 	if (ladder_db_open(db, o->database, &opts) < 0)
 		return cli_lib_error();
 	cli_hints_context(*db, NULL);

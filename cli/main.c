@@ -24,6 +24,8 @@ enum {
 	OPT_LOCK_TIMEOUT,
 	OPT_DDL_LOCK_TIMEOUT,
 	OPT_LOCK_RETRIES,
+	OPT_LOCK,
+	OPT_LEASE_EXPIRY,
 	OPT_ALLOW_NEWER,
 	OPT_ALLOW_FOREIGN,
 	OPT_ALLOW_OUT_OF_ORDER,
@@ -66,6 +68,8 @@ static const struct option long_options[] = {
 	{"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
 	{"ddl-lock-timeout", required_argument, NULL, OPT_DDL_LOCK_TIMEOUT},
 	{"lock-retries", required_argument, NULL, OPT_LOCK_RETRIES},
+	{"lock", required_argument, NULL, OPT_LOCK},
+	{"lease-expiry", required_argument, NULL, OPT_LEASE_EXPIRY},
 	{"allow-newer", no_argument, NULL, OPT_ALLOW_NEWER},
 	{"allow-foreign", no_argument, NULL, OPT_ALLOW_FOREIGN},
 	{"allow-out-of-order", no_argument, NULL, OPT_ALLOW_OUT_OF_ORDER},
@@ -241,6 +245,14 @@ static const char usage_tail[] =
 	"                           back and run again, after a growing pause, at most\n"
 	"                           N times in the run (default 0); a no-transaction\n"
 	"                           step never is\n"
+	"      --lock MODE          PostgreSQL: how migrators exclude one another:\n"
+	"                           auto (default: session, or transaction behind a\n"
+	"                           pooler such as PgBouncer), session, transaction\n"
+	"                           (a lease for runs that commit more than once),\n"
+	"                           lease\n"
+	"      --lease-expiry SECONDS\n"
+	"                           a lease not renewed this long may be taken over\n"
+	"                           (default 120)\n"
 	"      --allow-newer        accept applied versions the plan does not know\n"
 	"      --allow-foreign      up: start ladder's history even where another\n"
 	"                           tool's version table or a stamp is found\n"
@@ -449,6 +461,14 @@ static void add_positional(parsed *p, const char *arg)
 }
 
 /* Fill o and p from argv; returns 0 or a usage exit code. */
+static int is_command(const char *word)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, word) == 0)
+			return 1;
+	return strcmp(word, "help") == 0;
+}
+
 static int parse_args(cli_options *o, parsed *p, int argc, char *argv[])
 {
 	int64_t n;
@@ -480,6 +500,23 @@ static int parse_args(cli_options *o, parsed *p, int argc, char *argv[])
 		case OPT_LOCK_TIMEOUT:
 			if (parse_seconds(optarg, &o->lock_timeout_ms) < 0)
 				return cli_usage_error("invalid --lock-timeout '%s': expected seconds, e.g. 30 or 2.5", optarg);
+			break;
+		case OPT_LOCK:
+			if (strcmp(optarg, "auto") == 0)
+				o->lock = LADDER_LOCK_AUTO;
+			else if (strcmp(optarg, "session") == 0)
+				o->lock = LADDER_LOCK_SESSION;
+			else if (strcmp(optarg, "transaction") == 0)
+				o->lock = LADDER_LOCK_TRANSACTION;
+			else if (strcmp(optarg, "lease") == 0)
+				o->lock = LADDER_LOCK_LEASE;
+			else
+				return cli_usage_error("invalid --lock '%s': expected auto, session, transaction or lease", optarg);
+			break;
+		case OPT_LEASE_EXPIRY:
+			if (parse_seconds(optarg, &o->lease_expiry_ms) < 0 || o->lease_expiry_ms <= 0)
+				return cli_usage_error("invalid --lease-expiry '%s': expected seconds above 0, e.g. 120 or 2.5",
+				                       optarg);
 			break;
 		case OPT_DDL_LOCK_TIMEOUT:
 			if (parse_seconds(optarg, &o->ddl_lock_timeout_ms) < 0)
@@ -523,7 +560,7 @@ static int parse_args(cli_options *o, parsed *p, int argc, char *argv[])
 			break;
 		case OPT_PENDING:
 			/* `repair --pending V` takes a version; `lint --pending` is a flag. */
-			if (optarg == NULL && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
+			if (optarg == NULL && optind < argc && argv[optind][0] != '-' && !is_command(argv[optind]))
 				optarg = argv[optind++];
 			if (optarg == NULL) {
 				o->given |= CLI_OPT_PENDING_ONLY;

@@ -284,7 +284,34 @@ LADDER_EXTERN int ladder_file_write(const char *path, const char *data, size_t l
 
 typedef struct ladder_db ladder_db;
 
-#define LADDER_OPEN_OPTIONS_VERSION 1
+/* How a run keeps other migrators out (ladder_open_options.lock):
+ *   AUTO         SESSION on a direct connection; behind a pooler that may
+ *                run consecutive transactions in different server sessions
+ *                (PgBouncer in transaction mode, detected), TRANSACTION;
+ *   SESSION      a session lock held for the whole run (PostgreSQL's session
+ *                advisory lock): what a direct connection or a pooler in
+ *                session mode needs;
+ *   TRANSACTION  a lock scoped to each transaction (PostgreSQL
+ *                pg_try_advisory_xact_lock, polled) for runs that are one
+ *                transaction; a run that commits more than once (no-
+ *                transaction steps, one transaction per migration) also
+ *                holds a LEASE across its transactions;
+ *   LEASE        every write run holds a lease: a row in the table
+ *                ladder_lock beside the store naming its owner, host and
+ *                pid, renewed whenever the run begins a transaction and
+ *                taken over by another migrator only after it expired.
+ * SQLite's own locks are used whatever this says; TRANSACTION and LEASE
+ * are refused there. */
+typedef enum {
+	LADDER_LOCK_AUTO = 0,
+	LADDER_LOCK_SESSION,
+	LADDER_LOCK_TRANSACTION,
+	LADDER_LOCK_LEASE,
+} ladder_lock_mode;
+
+/* Version 2 added lock and lease_expiry_ms; a version 1 struct (without
+ * them) is still accepted and gets their defaults. */
+#define LADDER_OPEN_OPTIONS_VERSION 2
 typedef struct ladder_open_options {
 	unsigned int version;    /* LADDER_OPEN_OPTIONS_VERSION */
 	const char *store;       /* "history" (default), "history:TABLE",
@@ -297,6 +324,9 @@ typedef struct ladder_open_options {
 	int ddl_lock_timeout_ms; /* PostgreSQL lock_timeout for DDL; 0 = none */
 	unsigned int flags;      /* LADDER_OPEN_EXISTING | LADDER_OPEN_NOTICES |
 	                            LADDER_OPEN_NO_CREATE */
+	ladder_lock_mode lock;   /* LADDER_LOCK_AUTO (default) .. LEASE */
+	int lease_expiry_ms;     /* a lease not renewed for this long may be
+	                            taken over (0: 120000) */
 } ladder_open_options;
 
 /* Refuse a database that does not exist yet instead of creating it (what
@@ -314,7 +344,7 @@ typedef struct ladder_open_options {
  * missing folder is refused as creating the file would be. */
 #define LADDER_OPEN_NO_CREATE 0x4u
 
-#define LADDER_OPEN_OPTIONS_INIT {LADDER_OPEN_OPTIONS_VERSION, NULL, NULL, 60000, 0, 0}
+#define LADDER_OPEN_OPTIONS_INIT {LADDER_OPEN_OPTIONS_VERSION, NULL, NULL, 60000, 0, 0, LADDER_LOCK_AUTO, 0}
 
 /* Open a database by URL: "sqlite:PATH", a plain file path, or
  * "postgres://..." / "postgresql://..." / "key=value ..." as libpq reads it.

@@ -15,6 +15,7 @@ packages=(
   libpg-query-dev                    # PostgreSQL's own parser: split and inspect SQL
   libprotobuf-c-dev                  # the header for libpg_query's typed parse tree (lint)
   postgresql                         # a real server for the PostgreSQL tests (started by the harness)
+  pgbouncer                          # a real pooler in front of it, for the connection-pooler tests
   openssh-client                     # ssh-keygen makes the vault example's test keys
   sql-migrate                        # the real sql-migrate, for the adopt tests
   nodejs                             # runs npm, which installs dbmate for the adopt tests

@@ -101,6 +101,39 @@ static inline void conn_lock_holder(ladder_conn *c, const ladder_store *store, c
 		OPS(c)->lock_holder(c, store, out, len);
 }
 
+/* The pooler ops (driver.h): all or none. */
+static inline int conn_has_pooler_locks(const ladder_conn *c)
+{
+	return OPS(c)->xact_lock != NULL && OPS(c)->lease_take != NULL && OPS(c)->lease_renew != NULL &&
+	       OPS(c)->lease_release != NULL;
+}
+
+static inline int conn_pooled(ladder_conn *c, int *pooled)
+{
+	*pooled = 0;
+	return OPS(c)->pooled ? OPS(c)->pooled(c, pooled) : 0;
+}
+
+static inline int conn_xact_lock(ladder_conn *c, const ladder_store *store, const char *owner, int *got)
+{
+	return OPS(c)->xact_lock(c, store, owner, got);
+}
+
+static inline int conn_lease_take(ladder_conn *c, const ladder_store *store, const ladder_lease *lease)
+{
+	return OPS(c)->lease_take(c, store, lease);
+}
+
+static inline int conn_lease_renew(ladder_conn *c, const ladder_store *store, const ladder_lease *lease, int *kept)
+{
+	return OPS(c)->lease_renew(c, store, lease, kept);
+}
+
+static inline int conn_lease_release(ladder_conn *c, const ladder_store *store, const ladder_lease *lease)
+{
+	return OPS(c)->lease_release(c, store, lease);
+}
+
 static inline int conn_is_empty(ladder_conn *c, const ladder_store *store, int *empty)
 {
 	return OPS(c)->is_empty(c, store, empty);

@@ -12,6 +12,8 @@ struct ladder_db {
 	ladder_conn *conn;
 	ladder_store store;
 	int lock_timeout_ms;
+	ladder_lock_mode lock_mode;
+	int lease_expiry_ms;
 };
 
 /* 1 if url names a file for a driver of files (or a path no scheme

@@ -109,11 +109,18 @@ static int db_new(ladder_db **out, const ladder_driver *driver, const ladder_ope
 	*out = NULL;
 	if (opts == NULL)
 		opts = &defaults;
-	if (opts->version != LADDER_OPEN_OPTIONS_VERSION)
+	if (opts->version != 1 && opts->version != LADDER_OPEN_OPTIONS_VERSION)
 		return ladder_error_set(LADDER_EINVALID, "ladder_open_options: unknown version %u", opts->version);
 	if (driver->version != LADDER_DRIVER_VERSION)
 		return ladder_error_set(LADDER_EUNSUPPORTED, "the %s driver has interface version %u, not %u",
 		                        driver->name, driver->version, LADDER_DRIVER_VERSION);
+	if (opts->version >= 2 && (opts->lock < LADDER_LOCK_AUTO || opts->lock > LADDER_LOCK_LEASE))
+		return ladder_error_set(LADDER_EINVALID, "ladder_open_options: unknown lock mode %d", (int)opts->lock);
+	if (opts->version >= 2 && opts->lock > LADDER_LOCK_SESSION && driver->ops->xact_lock == NULL)
+		return ladder_error_set(LADDER_EUNSUPPORTED,
+		                        "the %s driver has no transaction lock or lease: only the lock modes auto and "
+		                        "session apply to it",
+		                        driver->name);
 	if ((db = ladder_calloc(1, sizeof(*db))) == NULL)
 		return ladder_error_set(LADDER_ENOMEM, "out of memory opening a database");
 	if ((error = ladder_store_parse(&db->store, opts->store, opts->schema)) < 0 ||
@@ -122,6 +129,8 @@ static int db_new(ladder_db **out, const ladder_driver *driver, const ladder_ope
 		return error;
 	}
 	db->lock_timeout_ms = opts->lock_timeout_ms > 0 ? opts->lock_timeout_ms : 0;
+	db->lock_mode = opts->version >= 2 ? opts->lock : LADDER_LOCK_AUTO;
+	db->lease_expiry_ms = opts->version >= 2 && opts->lease_expiry_ms > 0 ? opts->lease_expiry_ms : 120000;
 	*out = db;
 	return 0;
 }

@@ -24,7 +24,7 @@ static int maintenance_begin(txn *t, ladder_db *db, history *h)
 	t->db = db;
 	if (conn_in_transaction(db->conn))
 		return ladder_error_set(LADDER_EINVALID, "the connection has an open transaction");
-	if (txn_needs_lock(db, 0) && (error = txn_lock(t)) < 0)
+	if ((error = txn_lock(t, 0)) < 0)
 		return error;
 	if ((error = txn_begin(t)) < 0)
 		return error;

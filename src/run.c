@@ -643,13 +643,14 @@ static int plan_run(run *r)
 /* --- the run ---------------------------------------------------------------------------- */
 
 /* A run that commits more than once, or may meet another process's
- * no-transaction step, holds the session lock across its transactions. */
-static int needs_session_lock(const run *r)
+ * no-transaction step, holds a lock across its transactions (txn_lock
+ * chooses which). */
+static int commits_more_than_once(const run *r)
 {
 	int several = ((r->opts->flags & LADDER_TX_PER_MIGRATION) && r->nactions > 1) || history_has_started(&r->st);
 	for (size_t i = 0; i < r->nactions && !several; i++)
 		several = (action_flags(&r->actions[i]) & (LADDER_NO_TRANSACTION | LADDER_COMMIT_AFTER)) != 0;
-	return txn_needs_lock(r->db, several);
+	return several;
 }
 
 static int refuse_light_no_tx(const action *a)
@@ -857,10 +858,8 @@ static int run_locked(run *r, int force_session_lock, int first_attempt)
 	if (r->opts->flags & LADDER_DRY_RUN)
 		return dry_run(r);
 
-	if (force_session_lock || needs_session_lock(r)) {
-		if ((error = txn_lock(&r->tx)) < 0)
-			return error;
-	}
+	if ((error = txn_lock(&r->tx, force_session_lock || commits_more_than_once(r))) < 0)
+		return error;
 	r->current = 0;
 	if ((error = foreign_keys_off_for_run(r)) < 0 || (error = tx_begin(r)) < 0)
 		return error;

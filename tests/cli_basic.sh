@@ -41,7 +41,8 @@ for text in "  up [--to V]" "  down [--to V | --steps N]" "  status [--json] [--
 	"  new NAME [--single]" "  adopt [--from user_version|comment:TABLE]" \
 	"  repair --applied V | --pending V | --checksums" "  embed [-o FILE] [--symbol NAME]" \
 	"  -d, --database URL" '(default: $DATABASE_URL, else DATABASE_URL=' "      --no-dotenv" "  -m, --migrations DIR" "(default: ./migrations)" \
-	"      --store SPEC" "history:TABLE, user_version" "      --lock-timeout SECONDS" "      --allow-newer" \
+	"      --store SPEC" "history:TABLE, user_version" "      --lock-timeout SECONDS" "      --lock MODE" \
+	"      --lease-expiry SECONDS" "      --allow-newer" \
 	"      --allow-out-of-order" "      --tx-per-migration" "  -q, --quiet" "  -v, --verbose" "  -h, --help" \
 	"  -V, --version" "  0  success" "  1  error" "  2  usage error" "  3  status --exit-code: migrations are pending"; do
 	expect_out_has "$text"

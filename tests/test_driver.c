@@ -79,6 +79,40 @@ static void unsupported_store_is_refused_before_opening(void **state)
 	sqlite3_close(handle);
 }
 
+/* ladder_open_options version 2 added the lock mode: a version 1 struct
+ * (an application built before it) still opens, and SQLite, which has no
+ * transaction lock or lease, refuses those modes before creating anything. */
+static void open_options_lock_mode(void **state)
+{
+	const char *path = tu_keep(tu_fmt("%s/lockmode.db", tu_tmpdir()));
+	ladder_open_options opts = LADDER_OPEN_OPTIONS_INIT;
+	ladder_db *db = NULL;
+	struct {
+		unsigned int version;
+		const char *store, *schema;
+		int lock_timeout_ms, ddl_lock_timeout_ms;
+		unsigned int flags;
+	} v1 = {1, NULL, NULL, 1000, 0, 0};
+	(void)state;
+
+	opts.lock = LADDER_LOCK_LEASE;
+	tu_assert_error(ladder_db_open(&db, path, &opts), LADDER_EUNSUPPORTED,
+	                "the sqlite driver has no transaction lock or lease");
+	assert_int_equal(access(path, F_OK), -1);
+	opts.lock = LADDER_LOCK_TRANSACTION;
+	tu_assert_error(ladder_db_open(&db, path, &opts), LADDER_EUNSUPPORTED, "only the lock modes auto and session");
+	opts.lock = (ladder_lock_mode)42;
+	tu_assert_error(ladder_db_open(&db, path, &opts), LADDER_EINVALID, "unknown lock mode 42");
+	opts.lock = LADDER_LOCK_SESSION;
+	assert_int_equal(ladder_db_open(&db, path, &opts), 0);
+	ladder_db_close(db);
+	db = NULL;
+	assert_int_equal(ladder_db_open(&db, path, (const ladder_open_options *)(const void *)&v1), 0);
+	ladder_db_close(db);
+	opts.version = 3;
+	tu_assert_error(ladder_db_open(&db, path, &opts), LADDER_EINVALID, "unknown version 3");
+}
+
 typedef struct counting {
 	long live;
 	long calls;
@@ -151,6 +185,7 @@ int main(void)
 		cmocka_unit_test(unknown_scheme_is_refused_by_name),
 		cmocka_unit_test(sqlite_urls_and_paths_reach_one_file),
 		cmocka_unit_test(unsupported_store_is_refused_before_opening),
+		cmocka_unit_test(open_options_lock_mode),
 		cmocka_unit_test(allocator_hook_sees_every_allocation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

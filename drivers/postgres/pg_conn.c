@@ -210,8 +210,7 @@ static void conn_free(ladder_pg_conn *conn)
 
 static int conn_new(ladder_pg_conn **out, PGconn *pg, int owned, const ladder_open_options *opts)
 {
-	static unsigned long next_id;
-	unsigned long id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
+	static unsigned long next_id; /* names of the head read, unique in the process */
 	ladder_pg_conn *conn = ladder_calloc(1, sizeof(*conn));
 	const char *encoding;
 	int error = 0;
@@ -222,6 +221,8 @@ static int conn_new(ladder_pg_conn **out, PGconn *pg, int owned, const ladder_op
 		goto done;
 	}
 	conn->base.driver = &ladder_postgres_driver;
+	snprintf(conn->head_name, sizeof(conn->head_name), "ladder_head_%lu",
+	         __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED));
 	conn->pg = pg;
 	conn->owned = owned;
 	if (opts != NULL && opts->schema != NULL && opts->schema[0] != '\0' &&
@@ -234,8 +235,6 @@ static int conn_new(ladder_pg_conn **out, PGconn *pg, int owned, const ladder_op
 	 * SQL_ASCII every byte is one. */
 	encoding = PQparameterStatus(pg, "server_encoding");
 	conn->byte_positions = encoding != NULL && strcmp(encoding, "SQL_ASCII") == 0;
-	snprintf(conn->head.name, sizeof(conn->head.name), "ladder_head_%lu", id);
-	snprintf(conn->put.name, sizeof(conn->put.name), "ladder_put_%lu", id);
 	if ((conn->display = build_display(pg, NULL)) == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory connecting to postgres");
 		goto done;
@@ -284,7 +283,7 @@ static int apply_settings(ladder_pg_conn *conn)
 	error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "setting up the session", sql, nparams, params);
 done:
 	PQclear(res);
-	PQfreemem(quoted);
+	ladder_free(quoted); /* ladder_pg__quote_ident's copy, from ladder_malloc */
 	return error;
 }
 
@@ -453,6 +452,11 @@ static const ladder_driver_ops postgres_ops = {
 	.table_has = ladder_pg__table_has,
 	.table_size = ladder_pg__table_size,
 	.statement_timeout = ladder_pg__statement_timeout,
+	.pooled = ladder_pg__pooled,
+	.xact_lock = ladder_pg__xact_lock,
+	.lease_take = ladder_pg__lease_take,
+	.lease_renew = ladder_pg__lease_renew,
+	.lease_release = ladder_pg__lease_release,
 };
 
 static const char *const pg_schemes[] = {"postgres://", "postgresql://", NULL};

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 /* Each query takes $1 = the schema (NULL: current_schema()), $2 = the
- * history table to leave out, $3 = the comment-store table whose comment
+ * history table to leave out (and the lease table, ladder_lock), $3 = the comment-store table whose comment
  * is the version stamp, and returns (object line, detail line) pairs in a
  * deterministic order. Objects that belong to extensions are left out:
  * the extension line stands for them. */
@@ -63,7 +63,7 @@ static const char *const describe_queries[] = {
 	"LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum "
 	"LEFT JOIN pg_collation co ON co.oid = a.attcollation AND a.attcollation <> 0 "
 	"  AND a.attcollation <> (SELECT typcollation FROM pg_type WHERE oid = a.atttypid) "
-	"WHERE n.nspname = " SCHEMA " AND c.relkind IN ('r', 'p') AND c.relname <> " HISTORY " "
+	"WHERE n.nspname = " SCHEMA " AND c.relkind IN ('r', 'p') AND c.relname NOT IN (" HISTORY ", '" LADDER_PG_LOCK_TABLE "') "
 	"  AND " NOT_EXTENSION("c.oid", "pg_class") " "
 	"ORDER BY c.relname, a.attnum",
 
@@ -71,14 +71,14 @@ static const char *const describe_queries[] = {
 	PARAMS "SELECT 'constraint ' || con.conname || ' on ' || c.relname, '  ' || pg_get_constraintdef(con.oid, true) "
 	"FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
 	"JOIN pg_namespace n ON n.oid = c.relnamespace "
-	"WHERE n.nspname = " SCHEMA " AND c.relname <> " HISTORY " AND " NOT_EXTENSION("c.oid", "pg_class") " "
+	"WHERE n.nspname = " SCHEMA " AND c.relname NOT IN (" HISTORY ", '" LADDER_PG_LOCK_TABLE "') AND " NOT_EXTENSION("c.oid", "pg_class") " "
 	"ORDER BY c.relname, con.conname",
 
 	/* indexes that no constraint owns */
 	PARAMS "SELECT 'index ' || ic.relname || ' on ' || c.relname, '  ' || pg_get_indexdef(i.indexrelid) "
 	"FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid "
 	"JOIN pg_namespace n ON n.oid = c.relnamespace "
-	"WHERE n.nspname = " SCHEMA " AND c.relname <> " HISTORY " "
+	"WHERE n.nspname = " SCHEMA " AND c.relname NOT IN (" HISTORY ", '" LADDER_PG_LOCK_TABLE "') "
 	"  AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.conrelid = c.oid) "
 	"  AND " NOT_EXTENSION("c.oid", "pg_class") " "
 	"ORDER BY ic.relname",
@@ -100,7 +100,7 @@ static const char *const describe_queries[] = {
 	/* triggers */
 	PARAMS "SELECT 'trigger ' || t.tgname || ' on ' || c.relname, '  ' || pg_get_triggerdef(t.oid, true) "
 	"FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-	"WHERE n.nspname = " SCHEMA " AND NOT t.tgisinternal AND c.relname <> " HISTORY " ORDER BY c.relname, t.tgname",
+	"WHERE n.nspname = " SCHEMA " AND NOT t.tgisinternal AND c.relname NOT IN (" HISTORY ", '" LADDER_PG_LOCK_TABLE "') ORDER BY c.relname, t.tgname",
 
 	/* comments on tables, columns and functions, but not the comment store's
 	 * version stamp */
@@ -109,7 +109,7 @@ static const char *const describe_queries[] = {
 	"FROM pg_description d JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid "
 	"JOIN pg_namespace n ON n.oid = c.relnamespace "
 	"LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0 "
-	"WHERE n.nspname = " SCHEMA " AND c.relname <> " HISTORY " "
+	"WHERE n.nspname = " SCHEMA " AND c.relname NOT IN (" HISTORY ", '" LADDER_PG_LOCK_TABLE "') "
 	"  AND NOT (d.objsubid = 0 AND c.relname = " STAMPED ") AND " NOT_EXTENSION("c.oid", "pg_class") " "
 	"UNION ALL "
 	"SELECT 'comment on function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', "

@@ -13,15 +13,6 @@
 
 #include "pg_libpq.h" /* libpq, loaded on first use */
 
-/* A statement prepared once per connection, named uniquely so that it
- * cannot collide with an application's own on a wrapped connection, with
- * the qualified table it was prepared for (adopt reads one store while
- * recording into another). */
-typedef struct ladder_pg_cached {
-	char name[32];
-	char *table; /* quoted "schema"."table", or NULL: not prepared */
-} ladder_pg_cached;
-
 typedef struct ladder_pg_conn {
 	ladder_conn base;        /* first: the core sees only this */
 	PGconn *pg;
@@ -33,15 +24,20 @@ typedef struct ladder_pg_conn {
 
 	int lock_held;
 	long long lock_key;
+	/* The head read prepared under a name, on a direct connection only
+	 * (pg_store.c): the table it was prepared for, or NULL. */
+	char head_name[32];
+	char *head_table;
+	unsigned long head_reads;
+	/* Behind a pooler? Known after the first check (pg_lease.c). */
+	int pool_checked, pooled;
+	long long server_pid;    /* pg_backend_pid() last seen, 0: none yet */
 	/* Wrapped connections: session settings to put back on unlock. */
 	int settings_scoped;
 	char *saved_search_path;
 	char *saved_lock_timeout;
 	/* A step's statement timeout: the setting it replaced, put back after. */
 	char *saved_statement_timeout;
-
-	ladder_pg_cached head;   /* history: the newest row */
-	ladder_pg_cached put;    /* history: upsert a batch of rows */
 } ladder_pg_conn;
 
 extern const ladder_driver ladder_postgres_driver;
@@ -104,6 +100,26 @@ int ladder_pg__is_empty(ladder_conn *base, const ladder_store *store, int *empty
  * (close()); errors are ignored. */
 void ladder_pg__release(ladder_pg_conn *conn);
 
+/* --- pg_lease.c ----------------------------------------------------------- */
+
+/* The leases of every store of a schema: one row per store, beside the
+ * history table. is_empty and describe leave it out. */
+#define LADDER_PG_LOCK_TABLE "ladder_lock"
+
+int ladder_pg__pooled(ladder_conn *base, int *pooled);
+int ladder_pg__xact_lock(ladder_conn *base, const ladder_store *store, const char *owner, int *got);
+int ladder_pg__lease_take(ladder_conn *base, const ladder_store *store, const ladder_lease *lease);
+int ladder_pg__lease_renew(ladder_conn *base, const ladder_store *store, const ladder_lease *lease, int *kept);
+int ladder_pg__lease_release(ladder_conn *base, const ladder_store *store, const ladder_lease *lease);
+/* *blocked = 1 when a live lease of an owner other than `owner` (NULL: any)
+ * is in the way; an expired one of another owner is deleted on the way.
+ * No lease table: nothing in the way. */
+int ladder_pg__lease_blocks(ladder_pg_conn *conn, const ladder_store *store, const char *owner, int *blocked);
+/* A live lease's holder for people, "" if none. */
+void ladder_pg__lease_holder(ladder_pg_conn *conn, const ladder_store *store, char *out, size_t len);
+/* Note the server session seen: a change means a pooler in between. */
+void ladder_pg__saw_pid(ladder_pg_conn *conn, const char *pid);
+
 /* --- pg_store.c ----------------------------------------------------------- */
 
 int ladder_pg__store_prepare(ladder_conn *base, const ladder_store *store);
@@ -115,8 +131,8 @@ int ladder_pg__history_delete(ladder_conn *base, const ladder_store *store, int6
 int ladder_pg__stamp_read(ladder_conn *base, const ladder_store *store, int64_t *version);
 int ladder_pg__stamp_write(ladder_conn *base, const ladder_store *store, int64_t version, int after_down);
 
-/* Deallocate the cached statements (wrapped connections, on close) and
- * free their memory. */
+/* Deallocate the named head read (wrapped connections: the application's
+ * session goes on) and free its memory. */
 void ladder_pg__store_close(ladder_pg_conn *conn);
 
 /* --- pg_describe.c ------------------------------------------------------- */

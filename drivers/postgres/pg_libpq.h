@@ -18,7 +18,7 @@
 #include <pg_query/pg_query.pb-c.h>
 
 #define LADDER_LIBPQ_FUNCTIONS(X)                                                                      \
-	X(PQclear) X(PQclientEncoding) X(PQcmdStatus) X(PQconnectdbParams) X(PQconninfo) X(PQconninfoFree)       \
+	X(PQbackendPID) X(PQclear) X(PQclientEncoding) X(PQcmdStatus) X(PQconnectdbParams) X(PQconninfo) X(PQconninfoFree)       \
 	X(PQconninfoParse) X(PQdb) X(PQerrorMessage) X(PQescapeIdentifier) X(PQexec) X(PQexecParams)        \
 	X(PQexecPrepared) X(PQfinish) X(PQfname) X(PQfreemem) X(PQgetCopyData) X(PQgetisnull)               \
 	X(PQgetlength) X(PQgetResult) X(PQgetvalue) X(PQhost) X(PQnfields) X(PQntuples) X(PQparameterStatus) \
@@ -50,6 +50,7 @@ int ladder_pg_query_load(void);
 
 /* pg_libpq.c itself names the real functions. */
 #ifndef LADDER_LIBPQ_NO_MACROS
+#define PQbackendPID (ladder_pq.PQbackendPID)
 #define PQclear (ladder_pq.PQclear)
 #define PQclientEncoding (ladder_pq.PQclientEncoding)
 #define PQcmdStatus (ladder_pq.PQcmdStatus)

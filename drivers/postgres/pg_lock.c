@@ -1,10 +1,11 @@
 /*
  * pg_lock.c — transactions, the migration lock and the emptiness check on
- * PostgreSQL. The lock is a session-level advisory lock taken with
+ * PostgreSQL. The session lock is a session-level advisory lock taken with
  * pg_try_advisory_lock and polled with backoff: a migrator blocked inside
  * pg_advisory_lock (or waiting on a transaction-scoped lock) holds a
  * snapshot that CREATE INDEX CONCURRENTLY in the lock holder waits for,
- * and neither would ever finish.
+ * and neither would ever finish. Behind a pooler the core takes the
+ * transaction-scoped lock and the lease of pg_lease.c instead.
  */
 #ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE /* strdup, nanosleep under -std=c11 */
@@ -27,7 +28,8 @@
  * way (see ladder/postgres.h); it is returned so that unlock names it
  * exactly even if the search path changes meanwhile. */
 #define TRY_LOCK_SQL                                                                                       \
-	"SELECT s.k, pg_catalog.pg_try_advisory_lock(s.k) FROM (SELECT pg_catalog.hashtextextended('ladder:' " \
+	"SELECT s.k, pg_catalog.pg_try_advisory_lock(s.k), pg_catalog.to_regclass($3) IS NOT NULL, "          \
+	"pg_catalog.pg_backend_pid() FROM (SELECT pg_catalog.hashtextextended('ladder:' "                      \
 	"|| COALESCE($1, pg_catalog.current_schema(), '') || ':' || $2, 0) AS k) s"
 
 /* The session holding the key this store's lock uses: a bigint advisory
@@ -46,7 +48,8 @@
 	"WITH s AS (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = COALESCE($1, "                          \
 	"pg_catalog.current_schema())) "                                                                             \
 	"SELECT NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN s ON c.relnamespace = s.oid "                   \
-	"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c') AND c.relname IS DISTINCT FROM $2) "               \
+	"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c') AND c.relname IS DISTINCT FROM $2 "                  \
+	"AND c.relname <> '" LADDER_PG_LOCK_TABLE "') "               \
 	"AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN s ON p.pronamespace = s.oid) "                      \
 	"AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type t JOIN s ON t.typnamespace = s.oid "                       \
 	"WHERE t.typrelid = 0 AND t.typcategory <> 'A')"
@@ -216,27 +219,45 @@ static double jitter(unsigned int *state)
 	return 0.8 + 0.4 * (double)(*state % 1000) / 1000.0;
 }
 
-/* One attempt: *got = 1 when the lock is now ours. */
+static int unlock_key(ladder_pg_conn *conn);
+
+/* One attempt: *got = 1 when the lock is now ours. A live lease of a
+ * migrator behind a pooler (pg_lease.c) keeps it from us all the same. */
 static int try_lock(ladder_pg_conn *conn, const ladder_store *store, int *got)
 {
 	char spec[LADDER_NAME_MAX + 32];
-	const char *params[2];
+	const char *params[3];
+	char *table = NULL;
 	PGresult *res = NULL;
-	int error;
+	int blocked = 0, error;
 
 	*got = 0;
+	if ((table = ladder_pg__qualify(conn, store->schema, LADDER_PG_LOCK_TABLE)) == NULL)
+		return ladder_error_last()->code;
 	params[0] = store->schema[0] ? store->schema : NULL;
 	params[1] = ladder_store_spec(store, spec, sizeof(spec));
-	if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "taking the migration lock", TRY_LOCK_SQL, 2,
+	params[2] = table;
+	if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "taking the migration lock", TRY_LOCK_SQL, 3,
 	                            params)) < 0)
 		goto done;
-	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0) {
-		conn->lock_key = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		conn->lock_held = 1;
-		*got = 1;
+	ladder_pg__saw_pid(conn, PQgetvalue(res, 0, 3));
+	if (strcmp(PQgetvalue(res, 0, 1), "t") != 0)
+		goto done;
+	conn->lock_key = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	conn->lock_held = 1;
+	if (strcmp(PQgetvalue(res, 0, 2), "t") == 0 && (error = ladder_pg__lease_blocks(conn, store, NULL, &blocked)) < 0) {
+		ladder_error_saved saved;
+		ladder_error_save(&saved);
+		unlock_key(conn);
+		ladder_error_restore(&saved);
+		goto done;
 	}
+	if (blocked && (error = unlock_key(conn)) < 0)
+		goto done;
+	*got = !blocked;
 done:
 	PQclear(res);
+	ladder_free(table);
 	return error;
 }
 
@@ -304,6 +325,9 @@ void ladder_pg__lock_holder(ladder_conn *base, const ladder_store *store, char *
 
 	/* Best effort: a failure here must not replace the error being waited out. */
 	ladder_error_save(&saved);
+	ladder_pg__lease_holder(conn, store, out, len);
+	if (out[0] != '\0')
+		goto done;
 	params[0] = store->schema[0] ? store->schema : NULL;
 	params[1] = ladder_store_spec(store, spec, sizeof(spec));
 	if (ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "finding the lock holder", HOLDER_SQL, 2, params) == 0 &&
@@ -316,6 +340,7 @@ void ladder_pg__lock_holder(ladder_conn *base, const ladder_store *store, char *
 		if (PQgetvalue(res, 0, 2)[0] != '\0' && used < len)
 			snprintf(out + used, len - used, ", client %s", PQgetvalue(res, 0, 2));
 	}
+done:
 	PQclear(res);
 	ladder_error_restore(&saved);
 }

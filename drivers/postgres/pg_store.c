@@ -2,8 +2,13 @@
  * pg_store.c — where a PostgreSQL database records what was applied: a
  * history table (one row per migration, chained by digest) or PhoenixKit's
  * table comment (COMMENT ON TABLE schema.t IS 'N', the head alone).
- * store_head is the fast path every application start takes: one round
- * trip to a statement prepared once per connection.
+ * The head read is the fast path every application start takes: one round
+ * trip. Statements are unnamed (PQexecParams): a named prepared statement
+ * outlives the client on a pooled server connection (PgBouncer in
+ * transaction mode), where the next client's PREPARE of the same name
+ * fails with 42P05, and parse, bind and execute of an unnamed one travel
+ * in one round trip anyway. The one exception is the head read on a
+ * connection proven direct (head_named).
  *
  * A missing table reads as version 0 (no rows). Outside a transaction the
  * query is simply tried and SQLSTATE 42P01 taken as "missing"; inside one an
@@ -23,7 +28,6 @@
 #include <string.h>
 
 #define UNDEFINED_TABLE "42P01"
-#define UNDEFINED_STATEMENT "26000" /* an application's DEALLOCATE ALL */
 
 #define HEAD_SQL "SELECT " LADDER_HISTORY_HEAD_COLUMNS " FROM %s ORDER BY version DESC LIMIT 1"
 #define READ_SQL "SELECT " LADDER_HISTORY_COLUMNS " FROM %s ORDER BY version"
@@ -101,96 +105,6 @@ static int in_transaction(ladder_pg_conn *conn)
 	return PQtransactionStatus(conn->pg) != PQTRANS_IDLE;
 }
 
-/* --- prepared statements ------------------------------------------------------------ */
-
-static void forget(ladder_pg_conn *conn, ladder_pg_cached *slot, int deallocate)
-{
-	if (slot->table != NULL && deallocate && PQstatus(conn->pg) == CONNECTION_OK &&
-	    PQtransactionStatus(conn->pg) != PQTRANS_INERROR) {
-		char sql[64];
-		snprintf(sql, sizeof(sql), "DEALLOCATE %s", slot->name);
-		PQclear(PQexec(conn->pg, sql));
-	}
-	ladder_free(slot->table);
-	slot->table = NULL;
-}
-
-/* Prepare fmt for the table `qualified` in slot unless it already is. With
- * missing_ok, a missing table leaves the slot empty and *missing = 1. */
-static int prepared(ladder_pg_conn *conn, ladder_pg_cached *slot, const char *fmt, const char *qualified,
-                    int missing_ok, int *missing)
-{
-	PGresult *res = NULL;
-	char *sql = NULL;
-	int error = 0;
-
-	if (missing)
-		*missing = 0;
-	if (slot->table != NULL && strcmp(slot->table, qualified) == 0)
-		return 0;
-	forget(conn, slot, 1);
-	if ((sql = format_sql(fmt, qualified)) == NULL) {
-		error = LADDER_ENOMEM;
-		goto done;
-	}
-	res = PQprepare(conn->pg, slot->name, sql, 0, NULL);
-	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
-		if (missing_ok && ladder_pg__sqlstate_is(res, UNDEFINED_TABLE))
-			*missing = 1;
-		else
-			error = ladder_pg__error(conn, res, "preparing a version store query");
-		goto done;
-	}
-	if ((slot->table = ladder_strdup(qualified)) == NULL) {
-		/* prepared but unknown to us: deallocate it so the name is free */
-		PQclear(res);
-		res = NULL;
-		snprintf(sql, strlen(sql) + 1, "DEALLOCATE %s", slot->name);
-		PQclear(PQexec(conn->pg, sql));
-		error = ladder_error_set(LADDER_ENOMEM, "out of memory preparing a query");
-	}
-done:
-	PQclear(res);
-	ladder_free(sql);
-	return error;
-}
-
-/* Run the statement in slot. A statement the application deallocated under
- * us (DISCARD ALL on a pooled connection) is prepared again, once. */
-static int run_prepared(ladder_pg_conn *conn, ladder_pg_cached *slot, const char *fmt, const char *qualified,
-                        int nparams, const char *const *params, ExecStatusType expect, PGresult **out)
-{
-	PGresult *res = NULL;
-	int error = 0;
-
-	*out = NULL;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		int missing = 0;
-		if ((error = prepared(conn, slot, fmt, qualified, 0, &missing)) < 0)
-			break;
-		res = PQexecPrepared(conn->pg, slot->name, nparams, params, NULL, NULL, 0);
-		if (res != NULL && PQresultStatus(res) == expect)
-			break;
-		if (attempt == 0 && ladder_pg__sqlstate_is(res, UNDEFINED_STATEMENT) && !in_transaction(conn)) {
-			forget(conn, slot, 0);
-			PQclear(res);
-			res = NULL;
-			continue;
-		}
-		break;
-	}
-	*out = res;
-	return error;
-}
-
-void ladder_pg__store_close(ladder_pg_conn *conn)
-{
-	/* Our own sessions end with PQfinish; an application's keeps going, so
-	 * leave no statements behind in it. */
-	forget(conn, &conn->head, !conn->owned);
-	forget(conn, &conn->put, !conn->owned);
-}
-
 static int parse_int64(const char *text, int64_t *out)
 {
 	char *end = NULL;
@@ -206,35 +120,92 @@ static int parse_int64(const char *text, int64_t *out)
 
 /* --- the history table ------------------------------------------------------------------ */
 
-/* The newest row is the fast path: a statement prepared once per
- * connection. Inside a transaction a missing table would abort it, so the
- * table is looked up first; outside, its absence is SQLSTATE 42P01. */
+/* --- the fast path's named statement --------------------------------------------- */
+
+/* On a connection proven direct (the server session's pid is the one libpq
+ * was told at connect, so no pooler is in between), the head read runs as
+ * a statement prepared under a name from the connection's second read on:
+ * an application that migrates on every start of a long-lived connection
+ * then does not have the server parse and plan it each time (as long again
+ * as the read itself). A one-shot run never pays for the check or the
+ * PREPARE; behind a pooler, where a named statement outlives its client on
+ * the pooled session, it stays unnamed. NULL: use the unnamed statement
+ * (also after any failure here, which that one then reports). */
+static PGresult *head_named(ladder_pg_conn *conn, const char *sql, const char *qualified)
+{
+	ladder_error_saved saved;
+	PGresult *res = NULL;
+	int pooled = 1;
+
+	if (in_transaction(conn) || conn->head_reads++ == 0)
+		return NULL;
+	if (!conn->pool_checked) {
+		ladder_error_save(&saved);
+		if (ladder_pg__pooled(&conn->base, &pooled) < 0)
+			pooled = 1;
+		ladder_error_restore(&saved);
+	}
+	if (conn->pooled || !conn->pool_checked)
+		return NULL;
+	if (conn->head_table == NULL || strcmp(conn->head_table, qualified) != 0) {
+		ladder_pg__store_close(conn);
+		if ((conn->head_table = ladder_strdup(qualified)) == NULL)
+			return NULL;
+		res = PQprepare(conn->pg, conn->head_name, sql, 0, NULL);
+		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+			ladder_free(conn->head_table); /* a missing table, say */
+			conn->head_table = NULL;
+			PQclear(res);
+			return NULL;
+		}
+		PQclear(res);
+	}
+	res = PQexecPrepared(conn->pg, conn->head_name, 0, NULL, NULL, NULL, 0);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		/* DEALLOCATE ALL or DISCARD ALL by the application, a dropped table:
+		 * prepared again next time, and the unnamed read says what is wrong */
+		ladder_free(conn->head_table);
+		conn->head_table = NULL;
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+void ladder_pg__store_close(ladder_pg_conn *conn)
+{
+	/* Our own sessions end with PQfinish; an application's keeps going, so
+	 * leave no statement behind in it. */
+	if (conn->head_table != NULL && !conn->owned && PQstatus(conn->pg) == CONNECTION_OK &&
+	    PQtransactionStatus(conn->pg) == PQTRANS_IDLE) {
+		char sql[64];
+		snprintf(sql, sizeof(sql), "DEALLOCATE %s", conn->head_name);
+		PQclear(PQexec(conn->pg, sql));
+	}
+	ladder_free(conn->head_table);
+	conn->head_table = NULL;
+}
+
+/* The newest row is the fast path: one round trip. Inside a transaction a
+ * missing table would abort it, so the table is looked up first; outside,
+ * its absence is SQLSTATE 42P01. */
 static int history_read(ladder_pg_conn *conn, const ladder_store *store, const char *qualified, int newest_only,
                         ladder_row_fn fn, void *ctx)
 {
 	PGresult *res = NULL;
 	char *sql = NULL;
-	int exists = 1, missing = 0, error = 0;
+	int exists = 1, error = 0;
 
 	if (in_transaction(conn) && ((error = lookup(conn, store, qualified, NULL, &exists)) < 0 || !exists))
 		goto done;
-	if (newest_only) {
-		/* Prepared here rather than in run_prepared, so that a missing
-		 * table is version 0 and not an error. */
-		if ((error = prepared(conn, &conn->head, HEAD_SQL, qualified, !in_transaction(conn), &missing)) < 0 ||
-		    missing)
-			goto done;
-		if ((error = run_prepared(conn, &conn->head, HEAD_SQL, qualified, 0, NULL, PGRES_TUPLES_OK, &res)) < 0)
-			goto done;
-	} else {
-		if ((sql = format_sql(READ_SQL, qualified)) == NULL) {
-			error = LADDER_ENOMEM;
-			goto done;
-		}
-		res = PQexecParams(conn->pg, sql, 0, NULL, NULL, NULL, NULL, 0);
+	if ((sql = format_sql(newest_only ? HEAD_SQL : READ_SQL, qualified)) == NULL) {
+		error = LADDER_ENOMEM;
+		goto done;
 	}
+	if (!newest_only || (res = head_named(conn, sql, qualified)) == NULL)
+		res = PQexecParams(conn->pg, sql, 0, NULL, NULL, NULL, NULL, 0);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		/* No table (or dropped since it was prepared): nothing applied. */
+		/* No table: nothing applied. */
 		if (!in_transaction(conn) && ladder_pg__sqlstate_is(res, UNDEFINED_TABLE))
 			goto done;
 		error = ladder_pg__error(conn, res, "reading the history table");
@@ -326,7 +297,7 @@ static int history_write(ladder_pg_conn *conn, const char *qualified, const char
 {
 	ladder_buf columns[LADDER_HISTORY_NCOLS];
 	const char *params[LADDER_HISTORY_NCOLS];
-	PGresult *res = NULL;
+	char *sql = NULL;
 	int error = 0;
 
 	memset(columns, 0, sizeof(columns));
@@ -338,15 +309,16 @@ static int history_write(ladder_pg_conn *conn, const char *qualified, const char
 	}
 	if (error < 0)
 		goto done;
-	if ((error = run_prepared(conn, &conn->put, PUT_SQL, qualified, LADDER_HISTORY_NCOLS, params,
-	                          PGRES_COMMAND_OK, &res)) < 0)
+	if ((sql = format_sql(PUT_SQL, qualified)) == NULL) {
+		error = LADDER_ENOMEM;
 		goto done;
-	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
-		error = ladder_pg__error(conn, res, "recording in the history table");
+	}
+	error = ladder_pg__run(conn, NULL, PGRES_COMMAND_OK, "recording in the history table", sql,
+	                       LADDER_HISTORY_NCOLS, params);
 done:
 	for (int c = 0; c < LADDER_HISTORY_NCOLS; c++)
 		ladder_buf_free(&columns[c]);
-	PQclear(res);
+	ladder_free(sql);
 	return error;
 }
 

@@ -208,6 +208,16 @@ typedef int (*ladder_action_fn)(void *ctx, const ladder_action *action);
                                            later, ALTER TABLE holding table locks to
                                            commit, typed columns */
 
+/* A run's lease on the migration lock (see the pooler ops below): who holds it, so
+ * that another migrator can say whom it waits for, and how long it lasts
+ * without renewal. The core fills it. */
+typedef struct ladder_lease {
+	char owner[64]; /* unique to the run: "HOST:PID:RANDOM" */
+	char host[64];
+	long pid;
+	int expiry_ms;
+} ladder_lease;
+
 typedef struct ladder_driver_ops {
 	void (*close)(ladder_conn *conn);
 	void *(*native)(ladder_conn *conn);
@@ -252,8 +262,9 @@ typedef struct ladder_driver_ops {
 	int (*unlock)(ladder_conn *conn, const ladder_store *store);
 	/* Who holds the lock (or write lock) this connection waits for, as a
 	 * short text for people: "pid 4242, application 'ladder', client
-	 * 10.0.0.7". "" when the engine cannot tell; NULL op: never. Best
-	 * effort: a failure to find out is no error. */
+	 * 10.0.0.7", or a live lease's owner, host and pid. "" when the engine
+	 * cannot tell; NULL op: never. Best effort: a failure to find out is
+	 * no error. */
 	void (*lock_holder)(ladder_conn *conn, const ladder_store *store, char *out, size_t len);
 
 	/* Does the database hold no objects besides ladder's own store? */
@@ -346,9 +357,42 @@ typedef struct ladder_driver_ops {
 	 * rollback that follows does it. NULL: the engine has no such limit,
 	 * and the core refuses a step that asks for one before anything runs. */
 	int (*statement_timeout)(ladder_conn *conn, int timeout_ms);
+
+	/* --- the migration lock behind a connection pooler (version 3) ---
+	 * A pooler in transaction mode (PgBouncer) may run each transaction of
+	 * one client connection on another server session: a session lock
+	 * taken on one is released on another, or never. The core then takes
+	 * a lock scoped to each transaction and, for runs that commit more
+	 * than once, a lease: a row naming its owner that expires unless
+	 * renewed. Every way of locking respects a live lease of another
+	 * owner (lock() too), so they exclude one another. NULL ops: the
+	 * engine has none of this and only lock() is used. */
+
+	/* *pooled = 1 when consecutive transactions of this connection may run
+	 * in different server sessions, as far as the engine can tell. */
+	int (*pooled)(ladder_conn *conn, int *pooled);
+	/* Inside the open transaction, try once for the migration lock scoped
+	 * to that transaction (released by its commit or rollback). *got = 1
+	 * when it is ours and no live lease of an owner other than `owner`
+	 * (NULL: any) exists; an expired lease of another is removed, taken
+	 * over. When got, the session settings the driver makes at connect
+	 * (search path, lock timeout) are made again for this transaction: a
+	 * pooler may run it in a session that never had them. */
+	int (*xact_lock)(ladder_conn *conn, const ladder_store *store, const char *owner, int *got);
+	/* Inside the open transaction that holds xact_lock: record the lease
+	 * (creating its table if needed), expiring lease->expiry_ms from now
+	 * by the engine's clock. */
+	int (*lease_take)(ladder_conn *conn, const ladder_store *store, const ladder_lease *lease);
+	/* Inside the open transaction that holds xact_lock: push the lease's
+	 * expiry to expiry_ms from now; *kept = 0 when it is no longer ours
+	 * (expired and taken over). */
+	int (*lease_renew)(ladder_conn *conn, const ladder_store *store, const ladder_lease *lease, int *kept);
+	/* Outside any transaction: drop the lease if it is still ours. */
+	int (*lease_release)(ladder_conn *conn, const ladder_store *store, const ladder_lease *lease);
 } ladder_driver_ops;
 
-/* 3: statement_timeout, table_size, and the driver's read_actions (lint). */
+/* 2 -> 3: the pooler ops (pooled .. lease_release), statement_timeout,
+ * table_size, and the driver's read_actions (lint). */
 #define LADDER_DRIVER_VERSION 3
 
 /* One engine, as the registry (src/drivers.h) lists it. */
