@@ -37,7 +37,7 @@ static const ladder_lint_rule rules[] = {
 	{"concurrently-in-transaction", E, "a statement that cannot run in a transaction shares its step with others", 0},
 	{"rebuild-with-foreign-keys", E, "a referenced table dropped (or rebuilt) with foreign keys on cascades or fails", 0},
 	{"pragma-foreign-keys", W, "PRAGMA foreign_keys does nothing inside a transaction", 0},
-	{"pragma-journal-mode", E, "PRAGMA journal_mode cannot change inside a transaction", 0},
+	{"pragma-journal-mode", W, "PRAGMA journal_mode in a step: a no-op inside a transaction, so the step runs without one", 0},
 	{"needs-newer-engine", E, "the statement needs a newer engine library than the target's", 0},
 	{"statement-fails", E, "the statement fails (syntax error, or refused by the engine)", 0},
 	{"prefer-timestamptz", W, "timestamp without time zone stores local times that shift with the server's zone", 0},
@@ -205,14 +205,17 @@ static int judge_locks(linter *l, lint_step *step, const ladder_action *a)
 
 	if (!(a->flags & LADDER_ACTF_BLOCKS_ALL) || is_new(l, a) || step->lock_timeout || step->lock_timeout_reported)
 		return 0;
-	if (a->table[0] == '\0' && a->kind != LADDER_ACT_DROP_INDEX)
+	/* DROP SCHEMA ... CASCADE locks every table in the schema. */
+	if (a->table[0] == '\0' && a->kind != LADDER_ACT_DROP_INDEX &&
+	    !(a->kind == LADDER_ACT_DROP_SCHEMA && (a->flags & LADDER_ACTF_CASCADE)))
 		return 0;
 	step->lock_timeout_reported = 1;
 	fix = "set a lock timeout so the statement gives up instead of queueing every other query behind it: "
 	      "`ladder up --ddl-lock-timeout 5 --lock-retries 10`, or `SET lock_timeout = '5s';` first in the step";
 	ADD("lock-timeout-missing", a->table,
-	    "this statement waits for an ACCESS EXCLUSIVE lock on \"%s\" with no lock_timeout: while it waits behind a "
+	    "this statement waits for an ACCESS EXCLUSIVE lock on %s\"%s\" with no lock_timeout: while it waits behind a "
 	    "long query, every read and write of the table queues behind it",
+	    a->kind == LADDER_ACT_DROP_SCHEMA ? "every table in schema " : a->kind == LADDER_ACT_DROP_INDEX ? "the table of index " : "",
 	    a->table[0] != '\0' ? a->table : a->name);
 	return 0;
 }
@@ -265,6 +268,14 @@ static int judge_column(linter *l, lint_step *step, const ladder_action *a)
 		    "ADD COLUMN \"%s\" with a non-constant default is refused by SQLite (\"Cannot add a column with "
 		    "non-constant default\") as soon as \"%s\" holds a row",
 		    a->column, a->table);
+	}
+	if ((a->flags & LADDER_ACTF_UNIQUE) && online_ddl(l)) {
+		fix = "add the column plain, CREATE UNIQUE INDEX CONCURRENTLY in its own step, then ADD CONSTRAINT ... "
+		      "UNIQUE (or PRIMARY KEY) USING INDEX";
+		ADD("unique-without-index", a->table,
+		    "ADD COLUMN \"%s\" %s builds its index while an ACCESS EXCLUSIVE lock blocks all reads and writes of "
+		    "\"%s\"",
+		    a->column, (a->flags & LADDER_ACTF_PRIMARY_KEY) ? "PRIMARY KEY" : "UNIQUE", a->table);
 	}
 	if ((a->flags & LADDER_ACTF_FILLS) && online_ddl(l)) {
 		fix = "add a plain nullable column, backfill it in batches, then attach the sequence, identity or "
@@ -452,9 +463,10 @@ static int judge_engine(linter *l, lint_step *step, const ladder_action *a)
 		return 0;
 	case LADDER_ACT_PRAGMA:
 		if (strcasecmp(a->name, "journal_mode") == 0) {
-			fix = "set the journal mode where the application opens the database, not in a migration";
+			fix = "set the journal mode where the application opens the database (WAL persists in the file)";
 			ADD("pragma-journal-mode", NULL,
-			    "PRAGMA journal_mode inside the step's transaction does nothing (or fails, for WAL)");
+			    "PRAGMA journal_mode cannot change inside a transaction: ladder runs this step without one (the "
+			    "step is not atomic), and tools that wrap each step in a transaction leave it without effect");
 		}
 		return 0;
 	default:
