@@ -183,7 +183,7 @@ static const char *sqlite_display(ladder_conn *base)
 
 /* Where in the text SQLite's complaint points, given the statement that
  * began at `start`: the token it names, else the statement's first token. */
-static size_t prepare_error_offset(sqlite3 *db, const char *sql, size_t len, size_t start)
+size_t ladder_sqlite__error_offset(sqlite3 *db, const char *sql, size_t len, size_t start)
 {
 #if SQLITE_VERSION_NUMBER >= 3038000
 	int offset = sqlite3_error_offset(db);
@@ -221,7 +221,7 @@ static int sqlite_exec(ladder_conn *base, const char *sql, size_t len, unsigned 
 		tail = NULL;
 		rc = sqlite3_prepare_v2(conn->db, p, (int)(end - p), &stmt, &tail);
 		if (rc != SQLITE_OK) {
-			*err_offset = prepare_error_offset(conn->db, sql, len, start);
+			*err_offset = ladder_sqlite__error_offset(conn->db, sql, len, start);
 			error = ladder_error_set(ladder_sqlite__code(rc), "%s", sqlite3_errmsg(conn->db));
 			goto done;
 		}

@@ -98,4 +98,9 @@ void ladder_sqlite__release_lock(ladder_sqlite_conn *conn);
 /* Finalize the statements the stores cached (before closing the handle). */
 void ladder_sqlite__store_close(ladder_sqlite_conn *conn);
 
+/* Where in the text SQLite's complaint points, given the statement that
+ * began at `start`: the token it names, else the statement's first token
+ * (sqlite_driver.c). */
+size_t ladder_sqlite__error_offset(sqlite3 *db, const char *sql, size_t len, size_t start);
+
 #endif /* LADDER_SQLITE_INTERNAL_H */

@@ -435,20 +435,6 @@ static int is_temp(const seen *s, const char *db)
 	}
 }
 
-/* Where SQLite's complaint about the statement at `start` points: the
- * token it names, else the statement's first token. */
-static size_t error_offset(sqlite3 *db, const char *sql, size_t len, size_t start)
-{
-#if SQLITE_VERSION_NUMBER >= 3038000
-	int offset = sqlite3_error_offset(db);
-	if (offset >= 0 && start + (size_t)offset <= len)
-		return start + (size_t)offset;
-#else
-	(void)db;
-#endif
-	return ladder_text_skip_blank(sql, len, start);
-}
-
 static int report_failed(sqlite3 *db, size_t offset, size_t stmt_offset, ladder_action_fn fn, void *ctx)
 {
 	ladder_action act;
@@ -490,7 +476,7 @@ int ladder_sqlite__read_actions(ladder_conn *base, const char *sql, size_t len, 
 		sqlite3_set_authorizer(conn->db, NULL, NULL);
 		first = ladder_text_skip_blank(sql, len, start);
 		if (rc != SQLITE_OK) {
-			error = report_failed(conn->db, error_offset(conn->db, sql, len, start), first, fn, ctx);
+			error = report_failed(conn->db, ladder_sqlite__error_offset(conn->db, sql, len, start), first, fn, ctx);
 			goto done;
 		}
 		if (tail == NULL || tail <= p) /* nothing consumed: only a blank tail was left */

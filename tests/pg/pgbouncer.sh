@@ -9,22 +9,9 @@
 # stops it and removes the folder; it succeeds even after a failed start.
 set -u
 
-die() {
-  echo "pgbouncer.sh: $*" >&2
-  exit 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 
-as_owner() {
-  if [ "$(id -u)" -eq 0 ]; then
-    runuser -u postgres -- "$@"
-  else
-    "$@"
-  fi
-}
 
-port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
 
 stop() {
   local dir=$1 confdir="" pid

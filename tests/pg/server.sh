@@ -13,10 +13,7 @@ set -u
 
 LADDER_PW_PASSWORD='ladder-pw-s3cret'
 
-die() {
-  echo "server.sh: $*" >&2
-  exit 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 
 # Where initdb and pg_ctl live: $PG_BINDIR, pg_config's answer, or the
 # newest Debian cluster version.
@@ -40,18 +37,7 @@ find_bindir() {
   return 1
 }
 
-# Run a server program as the user that owns the data folder.
-as_owner() {
-  if [ "$(id -u)" -eq 0 ]; then
-    runuser -u postgres -- "$@"
-  else
-    "$@"
-  fi
-}
 
-port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
 
 stop() {
   local dir=$1 datadir="" bindir
