@@ -50,6 +50,7 @@ typedef struct cli_options {
 	const char *schema;     /* --schema */
 	int lock_timeout_ms;    /* --lock-timeout, in milliseconds */
 	int ddl_lock_timeout_ms; /* --ddl-lock-timeout, 0: none */
+	int lock_retries;       /* --lock-retries, 0: none */
 	unsigned int run_flags; /* LADDER_ALLOW_* | LADDER_TX_PER_MIGRATION */
 	int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
 

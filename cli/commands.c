@@ -97,6 +97,7 @@ static int run_once(const cli_options *o, ladder_plan *plan, ladder_db *db, int 
 	run.flags = o->run_flags | ((o->given & CLI_OPT_STRICT) ? LADDER_STRICT : 0);
 	run.target = target;
 	run.steps = steps;
+	run.lock_retries = o->lock_retries;
 	memset(result, 0, sizeof(*result));
 	cli_progress_init(&p, o, db, plan, &run);
 	error = down ? ladder_down(result, db, plan, &run) : ladder_migrate(result, db, plan, &run);

@@ -23,6 +23,7 @@ enum {
 	OPT_SCHEMA,
 	OPT_LOCK_TIMEOUT,
 	OPT_DDL_LOCK_TIMEOUT,
+	OPT_LOCK_RETRIES,
 	OPT_ALLOW_NEWER,
 	OPT_ALLOW_FOREIGN,
 	OPT_ALLOW_OUT_OF_ORDER,
@@ -64,6 +65,7 @@ static const struct option long_options[] = {
 	{"schema", required_argument, NULL, OPT_SCHEMA},
 	{"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
 	{"ddl-lock-timeout", required_argument, NULL, OPT_DDL_LOCK_TIMEOUT},
+	{"lock-retries", required_argument, NULL, OPT_LOCK_RETRIES},
 	{"allow-newer", no_argument, NULL, OPT_ALLOW_NEWER},
 	{"allow-foreign", no_argument, NULL, OPT_ALLOW_FOREIGN},
 	{"allow-out-of-order", no_argument, NULL, OPT_ALLOW_OUT_OF_ORDER},
@@ -235,6 +237,10 @@ static const char usage_tail[] =
 	"      --ddl-lock-timeout SECONDS\n"
 	"                           PostgreSQL: a step waiting longer than this for a\n"
 	"                           table lock fails instead of queueing (default: wait)\n"
+	"      --lock-retries N     up/down/redo: a step that failed that way is rolled\n"
+	"                           back and run again, after a growing pause, at most\n"
+	"                           N times in the run (default 0); a no-transaction\n"
+	"                           step never is\n"
 	"      --allow-newer        accept applied versions the plan does not know\n"
 	"      --allow-foreign      up: start ladder's history even where another\n"
 	"                           tool's version table or a stamp is found\n"
@@ -478,6 +484,11 @@ static int parse_args(cli_options *o, parsed *p, int argc, char *argv[])
 		case OPT_DDL_LOCK_TIMEOUT:
 			if (parse_seconds(optarg, &o->ddl_lock_timeout_ms) < 0)
 				return cli_usage_error("invalid --ddl-lock-timeout '%s': expected seconds, e.g. 5 or 0.5", optarg);
+			break;
+		case OPT_LOCK_RETRIES:
+			if (parse_int64(optarg, &n) < 0 || n < 0 || n > 1000)
+				return cli_usage_error("invalid --lock-retries '%s': expected a number from 0 to 1000", optarg);
+			o->lock_retries = (int)n;
 			break;
 		case OPT_ALLOW_NEWER: o->run_flags |= LADDER_ALLOW_NEWER; break;
 		case OPT_ALLOW_FOREIGN: o->run_flags |= LADDER_ALLOW_FOREIGN; break;

@@ -179,7 +179,21 @@ static void warn_if_empty(const cli_progress *p, ladder_direction dir, int64_t v
 	}
 }
 
-static void json_event(ladder_event event, ladder_direction dir, int64_t version, const char *name, double seconds)
+/* "step 3 add_index: lock not available (lock_timeout 200 ms), retry 2 of
+ * 20 in 0.4 s" (the n-th retry event is retry n). */
+static void retry_line(const cli_progress *p, int64_t version, const char *name, double seconds)
+{
+	fprintf(stderr, "ladder: step %" PRId64 " ", version);
+	out_text(stderr, name ? name : "");
+	fputs(": lock not available", stderr);
+	if (p->ddl_lock_timeout_ms > 0)
+		fprintf(stderr, " (lock_timeout %d ms)", p->ddl_lock_timeout_ms);
+	fprintf(stderr, ", retry %d of %d in %.1f s\n", p->retried, p->lock_retries, seconds);
+	fflush(stderr);
+}
+
+static void json_event(const cli_progress *p, ladder_event event, ladder_direction dir, int64_t version,
+                       const char *name, double seconds)
 {
 	switch (event) {
 	case LADDER_EVENT_START:
@@ -197,6 +211,14 @@ static void json_event(ladder_event event, ladder_direction dir, int64_t version
 		break;
 	case LADDER_EVENT_LOCK_TAKEN:
 		printf("{\"event\":\"lock_taken\",\"waited_ms\":%.0f", seconds * 1000.0);
+		break;
+	case LADDER_EVENT_LOCK_RETRY:
+		printf("{\"event\":\"lock_retry\",\"direction\":\"%s\",\"version\":%" PRId64 ",\"name\":",
+		       direction_name(dir), version);
+		out_json_string(stdout, name);
+		printf(",\"retry\":%d,\"retries\":%d,\"delay_ms\":%.0f", p->retried, p->lock_retries, seconds * 1000.0);
+		if (p->ddl_lock_timeout_ms > 0)
+			printf(",\"lock_timeout_ms\":%d", p->ddl_lock_timeout_ms);
 		break;
 	default:
 		return; /* an event this ladder does not know yet */
@@ -231,8 +253,10 @@ static void on_event(void *ctx, ladder_event event, ladder_direction dir, int64_
 {
 	cli_progress *p = ctx;
 
+	if (event == LADDER_EVENT_LOCK_RETRY)
+		p->retried++;
 	if (p->json) {
-		json_event(event, dir, version, name, seconds);
+		json_event(p, event, dir, version, name, seconds);
 		if (event == LADDER_EVENT_DONE)
 			warn_if_empty(p, dir, version, name);
 		return;
@@ -282,6 +306,17 @@ static void on_event(void *ctx, ladder_event event, ladder_direction dir, int64_
 		if (p->live)
 			show(p, NULL);
 		break;
+	case LADDER_EVENT_LOCK_RETRY:
+		/* the step's -v line and live line end here; it starts again */
+		if (p->live)
+			show(p, NULL);
+		if (p->line_open) {
+			fputs("  (rolled back)\n", stdout);
+			fflush(stdout);
+			p->line_open = 0;
+		}
+		retry_line(p, version, name, seconds);
+		break;
 	default:
 		break;
 	}
@@ -297,6 +332,8 @@ void cli_progress_init(cli_progress *p, const cli_options *o, ladder_db *db, con
 	pthread_mutex_init(&p->mutex, NULL);
 	pthread_cond_init(&p->wake, NULL);
 	p->plan = plan;
+	p->lock_retries = o->lock_retries;
+	p->ddl_lock_timeout_ms = o->ddl_lock_timeout_ms;
 	p->json = (o->given & CLI_OPT_JSON) != 0;
 	p->verbose = o->verbosity > 0 && !p->json;
 	if (p->verbose)

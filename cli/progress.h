@@ -1,7 +1,7 @@
 /*
  * progress.h — what `up`, `down` and `redo` say while a run works: -v lines,
  * a live line on a terminal for a step (or a lock wait) that lasts longer
- * than a second, warnings about empty steps, and with --json one JSON line
+ * than a second, warnings about empty steps, a line per lock retry, and with --json one JSON line
  * per event and a summary for CI systems and log pipelines.
  */
 #ifndef LADDER_CLI_PROGRESS_H
@@ -19,6 +19,9 @@ typedef struct cli_progress {
 	int json;           /* --json: events on stdout, nothing else */
 	int live;           /* stdout is a terminal that can redraw a line */
 	int line_open;      /* a -v line is started, not finished */
+	int lock_retries;   /* --lock-retries: the most the run makes */
+	int retried;        /* LADDER_EVENT_LOCK_RETRY events so far */
+	int ddl_lock_timeout_ms; /* --ddl-lock-timeout, for the retry line */
 
 	/* The live line, drawn by a ticker thread while the library works on
 	 * the main thread; mutex guards everything below and stdout. */

@@ -65,7 +65,9 @@ extern "C" {
 	X(CHECK, -15, "a post-condition or foreign-key check failed")                   \
 	X(UNSUPPORTED, -16, "not supported by this engine or version store")             \
 	X(STORE, -17, "the version store is unreadable")                               \
-	X(FOREIGN, -18, "another tool's migration history must be adopted first")
+	X(FOREIGN, -18, "another tool's migration history must be adopted first")        \
+	X(LOCK_UNAVAILABLE, -19, "a statement could not get a lock in time")              \
+	X(TIMEOUT, -20, "a statement ran past its statement timeout")
 
 typedef enum {
 #define LADDER_X_ENUM(name, value, text) LADDER_E##name = value,
@@ -366,7 +368,12 @@ LADDER_EXTERN const char *ladder_db_display_name(const ladder_db *db);
  *              waits; name says who holds it ("pid 4242, application
  *              'ladder', client 10.0.0.7"; NULL when the engine cannot
  *              tell), seconds how long the run has waited so far, version 0;
- *   LOCK_TAKEN the lock came after a wait that was reported: seconds waited.
+ *   LOCK_TAKEN the lock came after a wait that was reported: seconds waited;
+ *   LOCK_RETRY a step could not get a lock in time (LADDER_ELOCK_UNAVAILABLE:
+ *              PostgreSQL's lock_timeout), its transaction was rolled back
+ *              and will run again (opts->lock_retries): version and name of
+ *              the step, seconds until the retry. The n-th LOCK_RETRY of a
+ *              run is its retry n.
  * A callback must not call back into ladder on the same database. */
 typedef enum {
 	LADDER_EVENT_START = 1,
@@ -375,6 +382,7 @@ typedef enum {
 	LADDER_EVENT_PLANNED_COMMIT,
 	LADDER_EVENT_LOCK_WAIT = 16,
 	LADDER_EVENT_LOCK_TAKEN,
+	LADDER_EVENT_LOCK_RETRY,
 } ladder_event;
 
 typedef enum {
@@ -386,7 +394,9 @@ typedef enum {
 typedef void (*ladder_progress_fn)(void *ctx, ladder_event event, ladder_direction dir,
                                    int64_t version, const char *name, double seconds);
 
-#define LADDER_RUN_OPTIONS_VERSION 1
+/* Version 1 ended at progress_ctx; a version 1 struct is still accepted
+ * (lock_retries then reads as 0). */
+#define LADDER_RUN_OPTIONS_VERSION 2
 typedef struct ladder_run_options {
 	unsigned int version; /* LADDER_RUN_OPTIONS_VERSION */
 	unsigned int flags;   /* LADDER_ALLOW_* | LADDER_TX_PER_MIGRATION | LADDER_STEPS_ONLY */
@@ -395,9 +405,23 @@ typedef struct ladder_run_options {
 	int steps;            /* down: revert this many applied steps */
 	ladder_progress_fn progress;
 	void *progress_ctx;
+	int lock_retries;     /* a step whose statement could not get a lock in
+	                         time (LADDER_ELOCK_UNAVAILABLE: PostgreSQL's
+	                         lock_timeout, see ddl_lock_timeout_ms) has its
+	                         transaction rolled back and run again, after a
+	                         jittered exponential backoff (0.2 s, 0.4 s, ...,
+	                         at most 10 s), at most this many times in the
+	                         whole run (0: never). What runs again is exactly
+	                         what was rolled back: the whole run when it is
+	                         one transaction, the failing step's transaction
+	                         with LADDER_TX_PER_MIGRATION (steps committed
+	                         before it stay). A no-transaction step is never
+	                         run again: what its statements did is not rolled
+	                         back (a failed CREATE INDEX CONCURRENTLY leaves
+	                         an invalid index behind). */
 } ladder_run_options;
 
-#define LADDER_RUN_OPTIONS_INIT {LADDER_RUN_OPTIONS_VERSION, 0, 0, 0, NULL, NULL}
+#define LADDER_RUN_OPTIONS_INIT {LADDER_RUN_OPTIONS_VERSION, 0, 0, 0, NULL, NULL, 0}
 
 typedef struct ladder_result {
 	int64_t from_version; /* head before the run */

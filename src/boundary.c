@@ -7,6 +7,7 @@
 #include "boundary.h"
 
 #include "db.h"
+#include "sqltext.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -107,6 +108,19 @@ int step_text_read(step_text *out, const ladder_driver *driver, ladder_conn *con
 	/* C callbacks: nothing to read; the check after the step stands guard. */
 	if (sql == NULL)
 		return 0;
+	if ((error = ladder_text_statement_timeout(source, ladder_step_line(step, down, 0), sql,
+	                                           &out->statement_timeout_ms, &out->statement_timeout_line)) < 0)
+		goto done;
+	/* Refused before anything runs rather than run without the limit the
+	 * author asked for. */
+	if (out->statement_timeout_ms > 0 && driver->ops->statement_timeout == NULL) {
+		error = ladder_error_set(LADDER_EUNSUPPORTED,
+		                         "%s:%d: migration %" PRId64 " %s asks for a statement timeout "
+		                         "(-- ladder:statement-timeout), which the %s driver cannot set",
+		                         source, out->statement_timeout_line, step->def.version, step->def.name,
+		                         driver->name);
+		goto done;
+	}
 	if (driver->ops->statements != NULL &&
 	    (error = driver->ops->statements(conn, sql, strlen(sql), &stmts, &count)) < 0)
 		goto done;

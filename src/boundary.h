@@ -5,7 +5,8 @@
  * end ladder's transaction is refused naming file and line, a statement that
  * cannot run inside a transaction makes the step a no-transaction step, and
  * SQLite's PRAGMA foreign_keys = OFF (a no-op inside a transaction) becomes
- * ladder's own foreign-keys-off run.
+ * ladder's own foreign-keys-off run. A step's statement timeout is read
+ * here too, and refused on an engine that has none.
  */
 #ifndef LADDER_BOUNDARY_H
 #define LADDER_BOUNDARY_H
@@ -24,6 +25,8 @@ typedef struct step_text {
 	size_t refused_at;      /* on refusal: the offending statement's offset */
 	size_t statements;      /* how many the parser found (when read) */
 	size_t detected_at;     /* the statement that set a detected flag */
+	int statement_timeout_ms; /* -- ladder:statement-timeout; 0: none */
+	int statement_timeout_line; /* where the annotation is */
 } step_text;
 
 /* Read the `dir` side of step for conn's engine. run_flags: LADDER_STRICT

@@ -192,6 +192,14 @@ static inline int conn_table_has(ladder_conn *c, const char *schema, const char 
 	return OPS(c)->table_has(c, schema, table, column, exists);
 }
 
+/* timeout_ms > 0 sets the limit for what follows; 0 puts back the old one. */
+static inline int conn_statement_timeout(ladder_conn *c, int timeout_ms)
+{
+	if (OPS(c)->statement_timeout == NULL)
+		return conn_lacks(c, "limit how long a statement runs");
+	return OPS(c)->statement_timeout(c, timeout_ms);
+}
+
 #undef OPS
 
 #endif /* LADDER_CONN_H */

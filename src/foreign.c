@@ -416,7 +416,8 @@ static int summarise(char *buf, size_t len, ladder_db *db, const foreign_source 
 	int error;
 
 	ladder_error_save(&saved);
-	if ((error = read_table(&r, db, src)) == LADDER_ENOMEM || error == LADDER_ELOCKED) {
+	if ((error = read_table(&r, db, src)) == LADDER_ENOMEM || error == LADDER_ELOCKED ||
+	    error == LADDER_ELOCK_UNAVAILABLE) {
 		reader_clear(&r);
 		return error;
 	}

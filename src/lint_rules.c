@@ -120,24 +120,40 @@ static int rebuilt_later(const lint_step *step, size_t i)
 	return 0;
 }
 
-static int fold(linter *l, const lint_step *step, const ladder_action *a)
+/* Set on a step's DROP TABLE of a table that held data (not new): a
+ * rename onto its name later in the step is a rebuild, whose table holds
+ * that data too. Lint's own mark, above every LADDER_ACTF_*. */
+#define DROPPED_EXISTING 0x80000000u
+
+static int rebuilds_existing(const lint_step *step, const ladder_action *rename)
+{
+	for (size_t i = 0; i < step->count && &step->actions[i] != rename; i++)
+		if (step->actions[i].kind == LADDER_ACT_DROP_TABLE && (step->actions[i].flags & DROPPED_EXISTING) &&
+		    strcasecmp(step->actions[i].table, rename->name) == 0)
+			return 1;
+	return 0;
+}
+
+static int fold(linter *l, lint_step *step, ladder_action *a)
 {
 	char key[2 * LADDER_NAME_MAX + 2];
 	const char *value;
 	int error = 0;
 
-	(void)step;
 	switch (a->kind) {
 	case LADDER_ACT_CREATE_TABLE:
 		error = lint_map_put(&l->new_tables, a->table, NULL);
 		break;
 	case LADDER_ACT_DROP_TABLE:
+		if (!is_new(l, a))
+			a->flags |= DROPPED_EXISTING;
 		lint_map_del(&l->new_tables, a->table);
 		break;
 	case LADDER_ACT_RENAME_TABLE:
 		if (lint_map_has(&l->new_tables, a->table)) {
 			lint_map_del(&l->new_tables, a->table);
-			error = lint_map_put(&l->new_tables, a->name, NULL);
+			if (!rebuilds_existing(step, a))
+				error = lint_map_put(&l->new_tables, a->name, NULL);
 		}
 		break;
 	case LADDER_ACT_COLUMN:
@@ -447,8 +463,11 @@ static int judge_engine(linter *l, lint_step *step, const ladder_action *a)
 	}
 	if (a->needs_version > 0 && l->opts.engine_version > 0 && a->needs_version > l->opts.engine_version) {
 		fix = "rebuild the table instead (create new, copy, drop old, rename), or raise the minimum library version";
-		ADD("needs-newer-engine", a->table, "this form needs library version %d.%d.%d; the target has %d.%d.%d",
-		    a->needs_version / 1000000, a->needs_version / 1000 % 1000, a->needs_version % 1000,
+		ADD("needs-newer-engine", a->table, "%s needs %s %d.%d.%d or newer; the target's library is %d.%d.%d",
+		    a->kind == LADDER_ACT_DROP_COLUMN     ? "ALTER TABLE ... DROP COLUMN"
+		    : a->kind == LADDER_ACT_RENAME_COLUMN ? "ALTER TABLE ... RENAME COLUMN"
+		                                          : "this statement",
+		    l->driver->name, a->needs_version / 1000000, a->needs_version / 1000 % 1000, a->needs_version % 1000,
 		    l->opts.engine_version / 1000000, l->opts.engine_version / 1000 % 1000, l->opts.engine_version % 1000);
 	}
 	return 0;
@@ -456,7 +475,7 @@ static int judge_engine(linter *l, lint_step *step, const ladder_action *a)
 
 int lint_judge(linter *l, lint_step *step, size_t i)
 {
-	const ladder_action *a = &step->actions[i];
+	ladder_action *a = &step->actions[i];
 	int error;
 
 	if (a->kind == LADDER_ACT_SET_LOCK_TIMEOUT)

@@ -23,6 +23,9 @@
 /* Internal: start over holding the session lock. Negative so that it
  * travels up like an error; it never leaves this file. */
 #define RETRY_RUN (-1000)
+/* Internal: the run's first transaction could not get a lock and was rolled
+ * back whole; run it again from the start (ladder_run_options.lock_retries). */
+#define RETRY_LOCK (-1001)
 
 typedef struct action {
 	const ladder_step *step;
@@ -52,7 +55,10 @@ typedef struct run {
 	size_t recorded; /* steps recorded as finished, in memory or stored */
 	size_t durable;  /* of those, the ones whose transaction committed */
 	size_t applied;
+	size_t tx_applied; /* r->applied when the open transaction began */
 	int64_t from;
+	int lock_unavailable; /* the last step failed: a statement could not get a lock */
+	int lock_retries;     /* lock retries made in this run */
 } run;
 
 static unsigned int action_flags(const action *a)
@@ -117,6 +123,7 @@ static int tx_begin(run *r)
 	if (error < 0)
 		return error;
 	r->tx_first = r->current;
+	r->tx_applied = r->applied;
 	return r->begun++ > 0 ? head_unchanged(r) : 0;
 }
 
@@ -160,6 +167,42 @@ static int tx_commit(run *r)
 
 /* --- running one step ---------------------------------------------------------- */
 
+static void trim_utf8(char *buf, size_t len);
+
+/* ": `SELECT pg_sleep(5)` ran past the step's statement timeout of 500 ms
+ * (-- ladder:statement-timeout, line 1)": the statement's start, on one
+ * line, cut to fit. */
+static void timeout_detail(char *buf, size_t len, const action *a, const char *sql, size_t offset)
+{
+	char statement[96];
+	size_t n = 0;
+
+	statement[0] = '\0';
+	if (sql != NULL && offset != (size_t)-1 && offset < strlen(sql)) {
+		const char *p = sql + offset;
+		int space = 0;
+		for (; *p && *p != ';' && n + 4 < sizeof(statement); p++) {
+			if (*p == '\n' || *p == '\r' || *p == '\t' || *p == ' ') {
+				space = n > 0;
+				continue;
+			}
+			if (space)
+				statement[n++] = ' ';
+			space = 0;
+			statement[n++] = *p;
+		}
+		statement[n] = '\0';
+		if (*p && *p != ';') {
+			/* cut: on a character boundary, and say so */
+			trim_utf8(statement, n);
+			strcat(statement, "...");
+		}
+	}
+	snprintf(buf, len, ": %s%s%sran past the step's statement timeout of %d ms (-- ladder:statement-timeout, line %d)",
+	         statement[0] ? "`" : "", statement, statement[0] ? "` " : "the statement ", a->text.statement_timeout_ms,
+	         a->text.statement_timeout_line);
+}
+
 static int step_failed(const action *a, int code, size_t offset, int no_tx)
 {
 	const ladder_step *step = a->step;
@@ -168,7 +211,7 @@ static int step_failed(const action *a, int code, size_t offset, int no_tx)
 	const char *source = ladder_step_source(step, down);
 	const char *what = a->dir == LADDER_BASELINE ? "baseline" : down ? "down" : "up";
 	const char *engine_message = ladder_error_last()->message;
-	char where[512];
+	char where[512], timeout[256] = "";
 
 	if (sql != NULL && offset != (size_t)-1) {
 		int line = ladder_step_line(step, down, offset);
@@ -178,22 +221,25 @@ static int step_failed(const action *a, int code, size_t offset, int no_tx)
 	} else {
 		snprintf(where, sizeof(where), "%s (C callback)", source);
 	}
-	if (code != LADDER_ECHECK && code != LADDER_ELOCKED && code != LADDER_ENOMEM)
+	if (code == LADDER_ETIMEOUT && a->text.statement_timeout_ms > 0)
+		timeout_detail(timeout, sizeof(timeout), a, sql, offset);
+	if (code != LADDER_ECHECK && code != LADDER_ELOCKED && code != LADDER_ENOMEM &&
+	    code != LADDER_ELOCK_UNAVAILABLE && code != LADDER_ETIMEOUT)
 		code = LADDER_EMIGRATION;
 	if (no_tx && down)
 		return ladder_error_set(code,
-		                        "%s: %s (migration %" PRId64 " %s, down, no-transaction). It is recorded as "
+		                        "%s: %s (migration %" PRId64 " %s, down, no-transaction)%s. It is recorded as "
 		                        "started: fix the database by hand, then repair its record, as pending if the "
 		                        "down took effect or as applied if the migration still stands",
-		                        where, engine_message, step->def.version, step->def.name);
+		                        where, engine_message, step->def.version, step->def.name, timeout);
 	if (no_tx)
 		return ladder_error_set(code,
-		                        "%s: %s (migration %" PRId64 " %s, %s, no-transaction). It is recorded as "
+		                        "%s: %s (migration %" PRId64 " %s, %s, no-transaction)%s. It is recorded as "
 		                        "started: fix the database by hand, then repair its record, as applied if it "
 		                        "took effect or as pending to run it again",
-		                        where, engine_message, step->def.version, step->def.name, what);
-	return ladder_error_set(code, "%s: %s (migration %" PRId64 " %s, %s)", where, engine_message,
-	                        step->def.version, step->def.name, what);
+		                        where, engine_message, step->def.version, step->def.name, what, timeout);
+	return ladder_error_set(code, "%s: %s (migration %" PRId64 " %s, %s)%s", where, engine_message,
+	                        step->def.version, step->def.name, what, timeout);
 }
 
 /* Back up to the start of a UTF-8 sequence cut by truncation at buf[len]. */
@@ -254,8 +300,15 @@ static int run_step_body(run *r, const action *a, int no_tx)
 	const char *sql = a->text.sql;
 	ladder_step_fn fn = down ? step->def.down_fn : step->def.up_fn;
 	size_t offset = (size_t)-1;
+	int timeout_ms = a->text.statement_timeout_ms;
 	int error;
 
+	r->lock_unavailable = 0;
+	/* -- ladder:statement-timeout holds for the step's own statements only:
+	 * set before them, put back right after (a failed transaction puts it
+	 * back when it rolls back). */
+	if (timeout_ms > 0 && (error = conn_statement_timeout(r->conn, timeout_ms)) < 0)
+		return step_failed(a, error, offset, no_tx);
 	if (sql != NULL) {
 		error = conn_exec(r->conn, sql, strlen(sql), no_tx ? LADDER_EXEC_SEPARATE : 0, &offset);
 	} else {
@@ -266,8 +319,19 @@ static int run_step_body(run *r, const action *a, int no_tx)
 		if (error > 0)
 			error = LADDER_EMIGRATION;
 	}
+	if (timeout_ms > 0) {
+		ladder_error_saved saved;
+		int put_back;
+		ladder_error_save(&saved);
+		put_back = conn_statement_timeout(r->conn, 0);
+		if (error < 0)
+			ladder_error_restore(&saved);
+		else
+			error = put_back;
+	}
 	if (error == 0 && !down && step->def.check_sql != NULL)
 		error = check_post_condition(r, step->def.check_sql);
+	r->lock_unavailable = error == LADDER_ELOCK_UNAVAILABLE;
 	return error < 0 ? step_failed(a, error, offset, no_tx) : 0;
 }
 
@@ -715,6 +779,66 @@ static int dry_run(run *r)
 	return 0;
 }
 
+/* --- lock retries ------------------------------------------------------------------------ */
+
+/* A version 1 struct ends before lock_retries. */
+static int max_lock_retries(const run *r)
+{
+	return r->opts->version >= 2 && r->opts->lock_retries > 0 ? r->opts->lock_retries : 0;
+}
+
+/* May the failed action's transaction be rolled back and run again? Only
+ * when a statement of the step could not get a lock, the transaction is
+ * still ladder's and open (so that rolling it back undoes exactly the steps
+ * from r->tx_first on), and the step ran inside it: a no-transaction
+ * step's statements are committed one by one, and a failed CREATE INDEX
+ * CONCURRENTLY leaves an invalid index behind, so it is never run again. */
+static int may_retry(run *r, const action *a, int error)
+{
+	return error == LADDER_ELOCK_UNAVAILABLE && r->lock_unavailable && !r->boundary_lost && r->tx.open &&
+	       conn_in_transaction(r->conn) && !(action_flags(a) & LADDER_NO_TRANSACTION) &&
+	       r->lock_retries < max_lock_retries(r);
+}
+
+/* The failure stands: say how many retries were made, or why none was. */
+static int lock_gave_up(run *r, const action *a, int error)
+{
+	if (error != LADDER_ELOCK_UNAVAILABLE || !r->lock_unavailable || max_lock_retries(r) == 0)
+		return error;
+	if (action_flags(a) & LADDER_NO_TRANSACTION)
+		return ladder_error_set(error,
+		                        "%s. Not retried: a no-transaction step is never run again, as its statements "
+		                        "commit one by one",
+		                        ladder_error_last()->message);
+	if (r->lock_retries >= max_lock_retries(r))
+		return ladder_error_set(error, "%s. Gave up after %d lock retr%s", ladder_error_last()->message,
+		                        r->lock_retries, r->lock_retries == 1 ? "y" : "ies");
+	return error;
+}
+
+/* Back off before running the rolled-back transaction again; the wait is
+ * reported first. */
+static void lock_backoff(run *r, const action *a)
+{
+	double delay = txn_retry_delay(++r->lock_retries);
+
+	notify(r, LADDER_EVENT_LOCK_RETRY, a, delay);
+	txn_pause(delay);
+}
+
+/* Roll back the open transaction (the steps from r->tx_first to the one
+ * that failed), back off, and begin again at r->tx_first. What committed
+ * before it stays; the session lock is held throughout. */
+static int retry_in_place(run *r, const action *a)
+{
+	txn_abandon(&r->tx, &r->st);
+	r->recorded = r->durable;
+	r->applied = r->tx_applied;
+	lock_backoff(r, a);
+	r->current = r->tx_first;
+	return tx_begin(r);
+}
+
 static int run_locked(run *r, int force_session_lock, int first_attempt)
 {
 	int error;
@@ -737,6 +861,7 @@ static int run_locked(run *r, int force_session_lock, int first_attempt)
 		if ((error = txn_lock(&r->tx)) < 0)
 			return error;
 	}
+	r->current = 0;
 	if ((error = foreign_keys_off_for_run(r)) < 0 || (error = tx_begin(r)) < 0)
 		return error;
 	/* Another process may have migrated while we waited: judge again. */
@@ -751,10 +876,24 @@ static int run_locked(run *r, int force_session_lock, int first_attempt)
 		return error;
 	if ((error = refuse_no_tx_in_light_store(r)) < 0)
 		return error;
-	for (size_t i = 0; i < r->nactions; i++) {
+	for (size_t i = 0; i < r->nactions;) {
+		const action *a = &r->actions[i];
 		r->current = i;
-		if ((error = run_action(r, &r->actions[i])) < 0)
+		if ((error = run_action(r, a)) == 0) {
+			i++;
+			continue;
+		}
+		if (error == RETRY_RUN)
+			return error;
+		if (!may_retry(r, a, error))
+			return explain_failure(r, lock_gave_up(r, a, error));
+		/* The run's first transaction also created the store: run it all
+		 * again, from the re-read under the lock. */
+		if (r->begun == 1)
+			return RETRY_LOCK;
+		if ((error = retry_in_place(r, a)) < 0)
 			return error == RETRY_RUN ? error : explain_failure(r, error);
+		i = r->tx_first;
 	}
 	if (r->tx.open && (error = tx_commit(r)) < 0)
 		return explain_failure(r, error);
@@ -778,12 +917,20 @@ static int run_with_retries(ladder_result *out, ladder_db *db, const ladder_plan
 	r->opts = opts;
 	r->dir = dir;
 
-	for (int attempt = 0; attempt < RETRY_LIMIT; attempt++) {
+	for (int attempt = 0, first = 1; attempt < RETRY_LIMIT; first = 0) {
 		r->begun = 0;
-		error = run_locked(r, force_lock, attempt == 0);
+		error = run_locked(r, force_lock, first);
 		run_cleanup(r);
+		if (error == RETRY_LOCK) {
+			/* rolled back whole (run_cleanup): nothing of it is applied */
+			r->applied = r->tx_applied;
+			lock_backoff(r, &r->actions[r->current]);
+			history_clear(&r->st);
+			continue;
+		}
 		if (error != RETRY_RUN)
 			break;
+		attempt++;
 		force_lock = 1;
 		history_clear(&r->st);
 	}
@@ -804,7 +951,7 @@ static int check_args(ladder_db *db, const ladder_plan *plan, const ladder_run_o
 {
 	if (db == NULL || plan == NULL)
 		return ladder_error_set(LADDER_EINVALID, "no database or no plan given");
-	if (opts->version != LADDER_RUN_OPTIONS_VERSION)
+	if (opts->version != LADDER_RUN_OPTIONS_VERSION && opts->version != 1)
 		return ladder_error_set(LADDER_EINVALID, "ladder_run_options: unknown version %u", opts->version);
 	if (conn_in_transaction(db->conn))
 		return ladder_error_set(LADDER_EINVALID,

@@ -170,6 +170,55 @@ static int directive_is(const char *d, size_t len, const char *word)
 	return strlen(word) == len && strncmp(d, word, len) == 0;
 }
 
+/* `statement-timeout VALUE`: VALUE is a number and a unit (ms, s or min),
+ * e.g. 500ms, 30s, 1.5min; *ms is at least 1. */
+#define STATEMENT_TIMEOUT "statement-timeout "
+
+static int is_statement_timeout(const char *d, size_t len)
+{
+	return len >= strlen(STATEMENT_TIMEOUT) && strncmp(d, STATEMENT_TIMEOUT, strlen(STATEMENT_TIMEOUT)) == 0;
+}
+
+static int parse_statement_timeout(const char *source, int line, const char *d, size_t len, int *ms)
+{
+	static const struct {
+		const char *unit;
+		double ms;
+	} units[] = {{"ms", 1}, {"s", 1000}, {"min", 60000}};
+	char value[64];
+	size_t n = len - strlen(STATEMENT_TIMEOUT);
+	const char *unit;
+	char *end = NULL;
+	double number;
+
+	if (n == 0 || n >= sizeof(value))
+		goto bad;
+	memcpy(value, d + strlen(STATEMENT_TIMEOUT), n);
+	value[n] = '\0';
+	if (!isdigit((unsigned char)value[0]))
+		goto bad;
+	errno = 0;
+	number = strtod(value, &end);
+	if (errno != 0 || end == value)
+		goto bad;
+	for (unit = end; *unit == ' '; unit++)
+		;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		double total = number * units[i].ms;
+		if (strcmp(unit, units[i].unit) != 0)
+			continue;
+		if (total < 1 || total > 2147483647.0)
+			goto bad;
+		*ms = (int)(total + 0.5);
+		return 0;
+	}
+bad:
+	return ladder_error_set(LADDER_EPLAN,
+	                        "%s:%d: 'ladder:%.*s': the statement timeout must be a number with a unit, ms, s or min "
+	                        "(e.g. 'ladder:statement-timeout 30s'), from 1 ms to 24 days",
+	                        source, line, (int)len, d);
+}
+
 typedef struct flag_walk {
 	unsigned int flags;
 	int baseline;
@@ -202,7 +251,10 @@ static int collect_flags(void *ctx, const char *source, int line, const char *to
 		set_flag(walk, LADDER_FOREIGN_KEYS_OFF, line);
 	else if (directive_is(d, len, "irreversible"))
 		set_flag(walk, LADDER_IRREVERSIBLE, line);
-	else if (len >= 6 && strncmp(d, "floor ", 6) == 0 && !walk->baseline)
+	else if (is_statement_timeout(d, len)) {
+		int ms; /* checked at load; read by ladder_text_statement_timeout */
+		return parse_statement_timeout(source, line, d, len, &ms);
+	} else if (len >= 6 && strncmp(d, "floor ", 6) == 0 && !walk->baseline)
 		return ladder_error_set(LADDER_EPLAN, "%s:%d: 'ladder:floor' belongs in the baseline file", source, line);
 	else if (len >= 6 && strncmp(d, "floor ", 6) == 0)
 		; /* read by ladder_text_floor */
@@ -211,7 +263,7 @@ static int collect_flags(void *ctx, const char *source, int line, const char *to
 	else
 		return ladder_error_set(LADDER_EPLAN,
 		                        "%s:%d: unknown annotation 'ladder:%.*s' (known: ladder:no-transaction, "
-		                        "ladder:foreign-keys off, ladder:irreversible, ladder:floor N, ladder:lint-ignore RULE because ...)",
+		                        "ladder:foreign-keys off, ladder:irreversible, ladder:floor N, ladder:statement-timeout T, ladder:lint-ignore RULE because ...)",
 		                        source, line, (int)len, d);
 	return 0;
 }
@@ -261,4 +313,29 @@ int ladder_text_floor(const char *source, int first_line, const char *text, int6
 {
 	*floor = 0;
 	return walk_directives(source, first_line, text, collect_floor, floor);
+}
+
+typedef struct timeout_walk {
+	int ms;
+	int line;
+} timeout_walk;
+
+static int collect_statement_timeout(void *ctx, const char *source, int line, const char *tool, const char *d,
+                                     size_t len)
+{
+	timeout_walk *walk = ctx;
+
+	if (strcmp(tool, "ladder") != 0 || !is_statement_timeout(d, len))
+		return 0;
+	walk->line = line;
+	return parse_statement_timeout(source, line, d, len, &walk->ms);
+}
+
+int ladder_text_statement_timeout(const char *source, int first_line, const char *text, int *ms, int *line)
+{
+	timeout_walk walk = {0, 0};
+	int error = walk_directives(source, first_line, text, collect_statement_timeout, &walk);
+	*ms = walk.ms;
+	*line = walk.line;
+	return error;
 }

@@ -34,6 +34,13 @@ int ladder_text_annotations_line(const char *source, int first_line, const char 
  * is 0 when there is none. */
 int ladder_text_floor(const char *source, int first_line, const char *text, int64_t *floor);
 
+/* Read `-- ladder:statement-timeout T` (T: 500ms, 30s, 2min) from the
+ * leading comment of text: *ms is 0 when there is none (the last one wins),
+ * *line the line of source that holds it. A bad value is refused
+ * (LADDER_EPLAN, naming source and line), as ladder_text_annotations does
+ * at load. */
+int ladder_text_statement_timeout(const char *source, int first_line, const char *text, int *ms, int *line);
+
 /* ladder_text_is_blank() is public: <ladder.h>. */
 
 /* Offset of the first token at or after `offset` (skipping white space and

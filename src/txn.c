@@ -6,7 +6,9 @@
 #include "error.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <time.h>
+#include <unistd.h>
 
 int txn_needs_lock(const ladder_db *db, int commits_more_than_once)
 {
@@ -136,4 +138,39 @@ void txn_unlock(txn *t)
 		ladder_error_restore(&saved);
 		t->locked = 0;
 	}
+}
+
+#define RETRY_FIRST_S 0.2
+#define RETRY_MAX_S 10.0
+
+/* splitmix64 over the clock and the process: no shared state to guard,
+ * and two processes that retry at the same instant still differ. */
+static double jitter(int retry)
+{
+	struct timespec now;
+	uint64_t x;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	x = ((uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)retry;
+	x += 0x9e3779b97f4a7c15u;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
+	x ^= x >> 31;
+	return (double)(x >> 11) / (double)(UINT64_C(1) << 53); /* [0, 1) */
+}
+
+double txn_retry_delay(int retry)
+{
+	double nominal = RETRY_FIRST_S;
+
+	for (int i = 1; i < retry && nominal < RETRY_MAX_S; i++)
+		nominal *= 2;
+	if (nominal > RETRY_MAX_S)
+		nominal = RETRY_MAX_S;
+	return nominal * (1.0 - 0.5 * jitter(retry));
+}
+
+void txn_pause(double seconds)
+{
+	pause_ms((int)(seconds * 1000 + 0.5));
 }

@@ -34,4 +34,11 @@ int txn_commit(txn *t, history *h);
 void txn_abandon(txn *t, history *h);
 void txn_unlock(txn *t);
 
+/* Lock retries (ladder_run_options.lock_retries): the pause before retry
+ * n (1, 2, ...) of a transaction that could not get a lock, 0.2 s doubling
+ * up to 10 s, less a random part of up to half, so that migrators that
+ * failed together do not come back together; and the pause itself. */
+double txn_retry_delay(int retry);
+void txn_pause(double seconds);
+
 #endif /* LADDER_TXN_H */

@@ -57,7 +57,7 @@ for command in up down status history new adopt repair embed dump verify; do
 	expect_out_has "Usage: ladder [options] $command"
 	expect_out_has "Example:
   ladder "
-	line=$(printf '%s\n' "$HELP" | grep -m1 "^  $command\b")
+	line=$(grep -m1 "^  $command\b" <<<"$HELP")
 	expect_out_has "$line"
 	one=$OUT
 	run help "$command"

@@ -1312,6 +1312,7 @@ static void ups_only_loads_never_open_the_downs(void **state)
 	tu_assert_error(ladder_verify(&report, NULL, ups, NULL), LADDER_EINVALID, "ladder_verify needs the plan's downs");
 	tu_assert_error(ladder_plan_render_c(&c_source, ups, "plan"), LADDER_EINVALID, "without them");
 	assert_null(c_source);
+	ladder_plan_free(ups);
 	tu_assert_error(ladder_plan_load_dir_ext(&ups, dir, 0x80), LADDER_EINVALID, "unknown flags");
 	assert_int_equal(ladder_plan_load_dir_ext(&ups, dir, LADDER_LOAD_UPS_ONLY), 0);
 	ladder_plan_free(ups);

@@ -204,6 +204,7 @@ static void conn_free(ladder_pg_conn *conn)
 	ladder_free(conn->schema);
 	ladder_free(conn->saved_search_path);
 	ladder_free(conn->saved_lock_timeout);
+	ladder_free(conn->saved_statement_timeout);
 	ladder_free(conn);
 }
 
@@ -451,6 +452,7 @@ static const ladder_driver_ops postgres_ops = {
 	.statements = ladder_pg__statements,
 	.table_has = ladder_pg__table_has,
 	.table_size = ladder_pg__table_size,
+	.statement_timeout = ladder_pg__statement_timeout,
 };
 
 static const char *const pg_schemes[] = {"postgres://", "postgresql://", NULL};

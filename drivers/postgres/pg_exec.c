@@ -5,7 +5,8 @@
  * position, counted in characters) or of the failing statement. Text runs as
  * one multi-statement query inside the run's transaction; no-transaction
  * steps are split with libpg_query (PostgreSQL's own parser) and each
- * statement runs alone, as CREATE INDEX CONCURRENTLY requires.
+ * statement runs alone, as CREATE INDEX CONCURRENTLY requires. A step's
+ * statement timeout is set and put back here too.
  */
 #ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE /* strdup, strndup under -std=c11 */
@@ -48,7 +49,9 @@ static int code_for(const char *sqlstate)
 	if (sqlstate == NULL)
 		return LADDER_EDB;
 	if (strcmp(sqlstate, "55P03") == 0) /* lock_not_available: lock_timeout */
-		return LADDER_ELOCKED;
+		return LADDER_ELOCK_UNAVAILABLE;
+	if (strcmp(sqlstate, "57014") == 0) /* query_canceled: statement_timeout */
+		return LADDER_ETIMEOUT;
 	if (strcmp(sqlstate, "53200") == 0) /* out_of_memory */
 		return LADDER_ENOMEM;
 	return LADDER_EDB;
@@ -361,5 +364,49 @@ int ladder_pg__exec(ladder_conn *base, const char *sql, size_t len, unsigned int
 		error = exec_whole(conn, text, len, err_offset);
 done:
 	ladder_free(copy);
+	return error;
+}
+
+/* --- a step's statement timeout ----------------------------------------------------------- */
+
+int ladder_pg__statement_timeout(ladder_conn *base, int timeout_ms)
+{
+	ladder_pg_conn *conn = (ladder_pg_conn *)base;
+	PGTransactionStatusType status = PQtransactionStatus(conn->pg);
+	const char *in_tx = status == PQTRANS_INTRANS || status == PQTRANS_INERROR ? "true" : "false";
+	const char *params[2];
+	char value[32];
+	PGresult *res = NULL;
+	int error = 0;
+
+	if (timeout_ms > 0) {
+		/* The MATERIALIZED CTE reads the old value before set_config runs. */
+		snprintf(value, sizeof(value), "%dms", timeout_ms);
+		params[0] = value;
+		params[1] = in_tx;
+		if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "setting the step's statement timeout",
+		                            "WITH old AS MATERIALIZED (SELECT pg_catalog.current_setting('statement_timeout') "
+		                            "AS st) SELECT old.st, pg_catalog.set_config('statement_timeout', $1, $2::boolean) "
+		                            "FROM old",
+		                            2, params)) < 0)
+			goto done;
+		ladder_free(conn->saved_statement_timeout);
+		if ((conn->saved_statement_timeout = ladder_strdup(PQgetvalue(res, 0, 0))) == NULL)
+			error = ladder_error_set(LADDER_ENOMEM, "out of memory setting the step's statement timeout");
+		goto done;
+	}
+	if (conn->saved_statement_timeout == NULL)
+		goto done;
+	/* A failed transaction takes the setting with it when it rolls back. */
+	if (status != PQTRANS_INERROR) {
+		params[0] = conn->saved_statement_timeout;
+		params[1] = in_tx;
+		error = ladder_pg__run(conn, NULL, PGRES_TUPLES_OK, "putting back the statement timeout",
+		                       "SELECT pg_catalog.set_config('statement_timeout', $1, $2::boolean)", 2, params);
+	}
+	ladder_free(conn->saved_statement_timeout);
+	conn->saved_statement_timeout = NULL;
+done:
+	PQclear(res);
 	return error;
 }

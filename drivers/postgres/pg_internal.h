@@ -37,6 +37,8 @@ typedef struct ladder_pg_conn {
 	int settings_scoped;
 	char *saved_search_path;
 	char *saved_lock_timeout;
+	/* A step's statement timeout: the setting it replaced, put back after. */
+	char *saved_statement_timeout;
 
 	ladder_pg_cached head;   /* history: the newest row */
 	ladder_pg_cached put;    /* history: upsert a batch of rows */
@@ -53,8 +55,9 @@ int ladder_pg__table_size(ladder_conn *conn, const char *schema, const char *tab
 
 /* Raise the error that `res` (or, when res carries none, the connection)
  * reports, as one line: "ERROR SQLSTATE: message; DETAIL: ...; HINT: ...",
- * prefixed by `what` when not NULL. Returns the ladder code (LADDER_ELOCKED
- * for lock timeouts, LADDER_ENOMEM, else LADDER_EDB). */
+ * prefixed by `what` when not NULL. Returns the ladder code
+ * (LADDER_ELOCK_UNAVAILABLE for lock timeouts, LADDER_ETIMEOUT for statement
+ * timeouts, LADDER_ENOMEM, else LADDER_EDB). */
 int ladder_pg__error(ladder_pg_conn *conn, const PGresult *res, const char *what);
 
 /* 1 if res failed with this SQLSTATE. */
@@ -68,6 +71,9 @@ int ladder_pg__run(ladder_pg_conn *conn, PGresult **res, ExecStatusType expect, 
 
 int ladder_pg__exec(ladder_conn *base, const char *sql, size_t len, unsigned int flags,
                     size_t *err_offset);
+/* The statement_timeout op: set_config('statement_timeout', ..., is_local)
+ * with is_local inside a transaction, the old value kept to put back. */
+int ladder_pg__statement_timeout(ladder_conn *base, int timeout_ms);
 
 /* Hand every row of res to fn as text cells (pg_query_rows.c). */
 int ladder_pg__emit_rows(const PGresult *res, ladder_row_fn fn, void *ctx);

@@ -3,7 +3,7 @@
  * application's handle, running migration text, transactions and the
  * foreign-key switch used by table rebuilds, and the ops table. The file
  * itself is sqlite_file.c's, the lock file sqlite_lock.c's, the version
- * stores sqlite_store.c's.
+ * stores sqlite_store.c's, what lint reads of a step sqlite_lint.c's.
  */
 #ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE /* strdup under -std=c11 */
@@ -73,6 +73,7 @@ static void conn_free(ladder_sqlite_conn *conn)
 	if (conn == NULL)
 		return;
 	ladder_sqlite__store_close(conn);
+	sqlite3_close_v2(conn->lint_probe);
 	ladder_sqlite__remove_if_unused(conn);
 	ladder_sqlite__release_lock(conn);
 	/* close_v2: should a statement still be open, the handle is freed when
@@ -443,6 +444,7 @@ static const ladder_driver_ops sqlite_ops = {
 	.describe = ladder_sqlite__describe,
 	.statements = ladder_sqlite__statements,
 	.table_has = ladder_sqlite__table_has,
+	.table_size = ladder_sqlite__table_size,
 };
 
 static const char *const sqlite_schemes[] = {"sqlite:", "sqlite3:", NULL};
@@ -451,8 +453,10 @@ const ladder_driver ladder_sqlite_driver = {
 	.version = LADDER_DRIVER_VERSION,
 	.name = "sqlite",
 	.schemes = sqlite_schemes,
-	.caps = LADDER_DRIVER_USER_VERSION | LADDER_DRIVER_ENDS_TX_ON_ERROR | LADDER_DRIVER_PATHS,
+	.caps = LADDER_DRIVER_USER_VERSION | LADDER_DRIVER_ENDS_TX_ON_ERROR | LADDER_DRIVER_PATHS |
+	        LADDER_DRIVER_ACTIONS_RUN,
 	.connect = sqlite_connect,
 	.wrap = sqlite_wrap,
+	.read_actions = ladder_sqlite__read_actions,
 	.ops = &sqlite_ops,
 };

@@ -38,6 +38,8 @@ typedef struct ladder_sqlite_conn {
 	ladder_sqlite_cached head;   /* history: the newest row */
 	ladder_sqlite_cached put;    /* history: INSERT OR REPLACE */
 	sqlite3_stmt *user_version;  /* PRAGMA user_version */
+	sqlite3 *lint_probe;         /* a private in-memory database in which lint
+	                                judges defaults (sqlite_lint.c), or NULL */
 } ladder_sqlite_conn;
 
 extern const ladder_driver ladder_sqlite_driver;
@@ -68,6 +70,13 @@ int ladder_sqlite__describe(ladder_conn *conn, const ladder_store *store, ladder
 /* Split and classify migration text (sqlite_statements.c). */
 int ladder_sqlite__statements(ladder_conn *conn, const char *sql, size_t len, ladder_stmt **out,
                               size_t *count);
+
+/* Lint (sqlite_lint.c): what each statement does, learnt by running it on
+ * a scratch database (see ladder_driver.read_actions), and a table's size
+ * (ladder_driver_ops.table_size). */
+int ladder_sqlite__read_actions(ladder_conn *scratch, const char *sql, size_t len, ladder_action_fn fn, void *ctx);
+int ladder_sqlite__table_size(ladder_conn *conn, const char *schema, const char *table, int *exists, int64_t *rows,
+                              int64_t *bytes);
 
 /* The database file (sqlite_file.c): open conn->path into conn->db as the
  * connection's flags say; open it again after the path was removed (no

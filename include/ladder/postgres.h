@@ -37,8 +37,14 @@
  *
  * DDL lock timeout (ladder_open_options.ddl_lock_timeout_ms > 0): the
  * session's lock_timeout, so DDL queued behind a long transaction fails
- * with SQLSTATE 55P03 (LADDER_ELOCKED) instead of blocking all traffic to
- * the table while it waits.
+ * with SQLSTATE 55P03 (LADDER_ELOCK_UNAVAILABLE) instead of blocking all
+ * traffic to the table while it waits; ladder_run_options.lock_retries
+ * rolls such a step's transaction back and runs it again.
+ *
+ * A step's `-- ladder:statement-timeout T` sets statement_timeout for its
+ * statements alone (set_config(..., true) in its transaction, or on the
+ * session around a no-transaction step), put back right after the step; a
+ * statement cancelled by it fails with LADDER_ETIMEOUT (57014).
  *
  * Version stores: "history" / "history:TABLE" (one row per migration) and
  * "comment:TABLE", PhoenixKit's COMMENT ON TABLE SCHEMA.TABLE IS 'N':

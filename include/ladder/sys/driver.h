@@ -216,7 +216,13 @@ typedef struct ladder_driver_ops {
 
 	/* Run every statement of sql[0..len). On failure set the error message
 	 * (the engine's text) and *err_offset to the byte offset in sql of the
-	 * failing token, or of the failing statement's first token, or SIZE_MAX. */
+	 * failing token, or of the failing statement's first token, or SIZE_MAX.
+	 * Two failures are classified for the core, which decides what follows:
+	 * LADDER_ELOCK_UNAVAILABLE when a statement could not get a lock in
+	 * time and the engine cancelled it (PostgreSQL 55P03 lock_not_available,
+	 * raised by lock_timeout; MariaDB's lock-wait timeout 1205 would be the
+	 * same), so that running it again later may succeed; LADDER_ETIMEOUT when
+	 * a statement ran past the statement timeout (PostgreSQL 57014). */
 	int (*exec)(ladder_conn *conn, const char *sql, size_t len, unsigned int flags,
 	            size_t *err_offset);
 
@@ -327,8 +333,22 @@ typedef struct ladder_driver_ops {
 	 * for a missing table. Reads only. NULL op: sizes are never known. */
 	int (*table_size)(ladder_conn *conn, const char *schema, const char *table, int *exists, int64_t *rows,
 	                  int64_t *bytes);
+
+	/* --- limits on one step --- */
+
+	/* `-- ladder:statement-timeout`: from now on each statement may run at
+	 * most timeout_ms (> 0) before the engine cancels it (exec then fails
+	 * with LADDER_ETIMEOUT); timeout_ms = 0 puts back the setting the last
+	 * call replaced. Inside an open transaction the setting is the
+	 * transaction's (PostgreSQL SET LOCAL), so a rollback also ends it;
+	 * outside one (a no-transaction step) it is the session's until put
+	 * back. Putting back inside a failed transaction may do nothing: the
+	 * rollback that follows does it. NULL: the engine has no such limit,
+	 * and the core refuses a step that asks for one before anything runs. */
+	int (*statement_timeout)(ladder_conn *conn, int timeout_ms);
 } ladder_driver_ops;
 
+/* 3: statement_timeout, table_size, and the driver's read_actions (lint). */
 #define LADDER_DRIVER_VERSION 3
 
 /* One engine, as the registry (src/drivers.h) lists it. */
