@@ -33,7 +33,8 @@ for line in open(sys.argv[1]):
 print("\n".join(sorted(rows)))' "$T/.out"
 }
 
-is_known() { printf '%s\n' "$KNOWN" | grep -qxF "$1"; }
+# (a here-string: grep -q quitting early must not fail a pipe under pipefail)
+is_known() { grep -qxF "$1" <<<"$KNOWN"; }
 
 mismatched=() gaps=() fixed=()
 for engine in postgres sqlite; do
