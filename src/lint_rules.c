@@ -203,7 +203,8 @@ static int judge_locks(linter *l, lint_step *step, const ladder_action *a)
 	const char *fix;
 	int error = 0;
 
-	if (!(a->flags & LADDER_ACTF_BLOCKS_ALL) || is_new(l, a) || step->lock_timeout || step->lock_timeout_reported)
+	if (!(a->flags & LADDER_ACTF_BLOCKS_ALL) || is_new(l, a) || step->lock_timeout || step->lock_timeout_reported ||
+	    (a->kind == LADDER_ACT_DROP_INDEX && lint_map_has(&l->new_indexes, a->name)))
 		return 0;
 	/* DROP SCHEMA ... CASCADE locks every table in the schema. */
 	if (a->table[0] == '\0' && a->kind != LADDER_ACT_DROP_INDEX &&

@@ -1,0 +1,2 @@
+SET lock_timeout = '2s';
+ALTER TABLE t ADD COLUMN seen_at timestamptz NOT NULL DEFAULT clock_timestamp();

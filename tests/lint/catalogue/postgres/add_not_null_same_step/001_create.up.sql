@@ -1,0 +1,2 @@
+CREATE TABLE t (id bigint PRIMARY KEY, a text);
+ALTER TABLE t ADD COLUMN b bigint NOT NULL;

@@ -1,0 +1,2 @@
+SET LOCAL lock_timeout = '1s';
+ALTER TABLE t ADD COLUMN b text;

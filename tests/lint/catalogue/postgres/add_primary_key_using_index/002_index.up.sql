@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX CONCURRENTLY t_pkey_idx ON t (id);

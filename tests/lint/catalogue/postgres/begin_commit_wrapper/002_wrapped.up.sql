@@ -1,0 +1,4 @@
+BEGIN;
+CREATE TABLE u (id bigint PRIMARY KEY);
+CREATE TABLE v (id bigint PRIMARY KEY);
+COMMIT;

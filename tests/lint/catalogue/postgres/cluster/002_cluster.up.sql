@@ -1,0 +1,2 @@
+SET lock_timeout = '2s';
+CLUSTER t USING t_a;

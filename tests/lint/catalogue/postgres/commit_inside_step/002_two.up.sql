@@ -1,0 +1,3 @@
+CREATE TABLE u (id bigint PRIMARY KEY);
+COMMIT;
+CREATE TABLE v (id bigint PRIMARY KEY);

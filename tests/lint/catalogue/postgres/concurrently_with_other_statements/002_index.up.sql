@@ -1,0 +1,3 @@
+SET lock_timeout = '2s';
+CREATE INDEX CONCURRENTLY t_a ON t (a);
+ALTER TABLE t ADD COLUMN b text;

@@ -1,0 +1,2 @@
+CREATE SCHEMA archive;
+CREATE TABLE archive.t (id bigint PRIMARY KEY);

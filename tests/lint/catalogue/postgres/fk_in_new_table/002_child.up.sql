@@ -1,0 +1,1 @@
+CREATE TABLE c (id bigint PRIMARY KEY, p_id bigint REFERENCES p (id));

@@ -1,0 +1,3 @@
+ALTER TABLE t ADD COLUMN b text;
+SET lock_timeout = '2s';
+ALTER TABLE t ADD COLUMN c text;

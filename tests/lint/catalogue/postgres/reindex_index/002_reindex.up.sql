@@ -1,0 +1,1 @@
+REINDEX INDEX t_a;

@@ -1,0 +1,1 @@
+ALTER TABLE t VALIDATE CONSTRAINT t_a_not_null;

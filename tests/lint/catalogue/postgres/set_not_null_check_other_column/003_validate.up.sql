@@ -1,0 +1,1 @@
+ALTER TABLE t VALIDATE CONSTRAINT t_n_not_null;

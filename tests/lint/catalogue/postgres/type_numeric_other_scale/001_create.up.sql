@@ -1,0 +1,1 @@
+CREATE TABLE t (id bigint PRIMARY KEY, price numeric(10,2));

@@ -1,0 +1,2 @@
+SET lock_timeout = '2s';
+ALTER TABLE t ALTER COLUMN a TYPE bigint USING a::bigint;

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX t_a_key ON t (a);

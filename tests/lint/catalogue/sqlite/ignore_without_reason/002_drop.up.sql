@@ -1,0 +1,2 @@
+-- ladder:lint-ignore drop-table
+DROP TABLE t;

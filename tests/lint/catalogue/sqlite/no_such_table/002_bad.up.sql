@@ -1,0 +1,1 @@
+ALTER TABLE missing ADD COLUMN b TEXT;

@@ -1,0 +1,2 @@
+PRAGMA journal_mode = WAL;
+CREATE TABLE u (id INTEGER PRIMARY KEY);

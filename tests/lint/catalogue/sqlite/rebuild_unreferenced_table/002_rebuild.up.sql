@@ -1,0 +1,4 @@
+CREATE TABLE t_new (id INTEGER PRIMARY KEY, a TEXT NOT NULL DEFAULT '', n INTEGER);
+INSERT INTO t_new (id, a, n) SELECT id, coalesce(a, ''), n FROM t;
+DROP TABLE t;
+ALTER TABLE t_new RENAME TO t;
