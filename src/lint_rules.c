@@ -37,7 +37,6 @@ static const ladder_lint_rule rules[] = {
 	{"concurrently-in-transaction", E, "a statement that cannot run in a transaction shares its step with others", 0},
 	{"rebuild-with-foreign-keys", E, "a referenced table dropped (or rebuilt) with foreign keys on cascades or fails", 0},
 	{"pragma-foreign-keys", W, "PRAGMA foreign_keys does nothing inside a transaction", 0},
-	{"pragma-journal-mode", W, "PRAGMA journal_mode in a step: a no-op inside a transaction, so the step runs without one", 0},
 	{"needs-newer-engine", E, "the statement needs a newer engine library than the target's", 0},
 	{"statement-fails", E, "the statement fails (syntax error, or refused by the engine)", 0},
 	{"prefer-timestamptz", W, "timestamp without time zone stores local times that shift with the server's zone", 0},
@@ -463,12 +462,9 @@ static int judge_engine(linter *l, lint_step *step, const ladder_action *a)
 		ADD("statement-fails", NULL, "%s", a->detail);
 		return 0;
 	case LADDER_ACT_PRAGMA:
-		if (strcasecmp(a->name, "journal_mode") == 0) {
-			fix = "set the journal mode where the application opens the database (WAL persists in the file)";
-			ADD("pragma-journal-mode", NULL,
-			    "PRAGMA journal_mode cannot change inside a transaction: ladder runs this step without one (the "
-			    "step is not atomic), and tools that wrap each step in a transaction leave it without effect");
-		}
+		/* PRAGMA journal_mode makes ladder run its step without a
+		 * transaction, where it takes effect; a step it shares is
+		 * concurrently-in-transaction's. foreign_keys: judge_boundary. */
 		return 0;
 	default:
 		break;
