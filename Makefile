@@ -7,6 +7,7 @@ SANITIZE ?= OFF
 PREFIX   ?= /usr/local
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 SETTINGS_ROWS ?= 1000000
+LINT_FILES ?= 10000
 CMAKE_FLAGS = -DLADDER_SANITIZE=$(SANITIZE) -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 
 .PHONY: all deps configure check bench install clean demo
@@ -33,6 +34,8 @@ bench: all
 	  bash tests/pg/server.sh start $(BUILD)/pg-bench-settings >/dev/null && \
 	  LADDER_PG_URL_FILE=$(BUILD)/pg-bench-settings/url $(BUILD)/bin/ladder-bench-settings $(SETTINGS_ROWS); \
 	  status=$$?; bash tests/pg/server.sh stop $(BUILD)/pg-bench-settings >/dev/null; exit $$status; fi
+	bash bench/lint_bench.sh $(BUILD)/bin/ladder $(LINT_FILES) 1
+	bash bench/lint_compare.sh $(BUILD)/bin/ladder
 
 demo: all
 	@rm -f $(BUILD)/demo.db

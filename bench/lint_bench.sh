@@ -63,7 +63,21 @@ for v in range(1, files + 1):
 PY
 }
 
-printf '%-9s %7s %9s %12s %9s %9s\n' engine files "best ms" "ms/1000" findings steps
+# best_ms COMMAND...: the best wall-clock time of RUNS runs, in ms
+best_ms() {
+	local best="" ms start
+	for _ in $(seq "$RUNS"); do
+		start=$(date +%s%N)
+		"$@" >/dev/null 2>&1 || true
+		ms=$((($(date +%s%N) - start) / 1000000))
+		if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then best=$ms; fi
+	done
+	echo "$best"
+}
+sqlite3_run() { sqlite3 :memory: <"$WORK/all.sql"; }
+squawk_run() { squawk --assume-in-transaction --pg-version 15 "$1"/*.sql; }
+
+printf '%-9s %7s %9s %9s %9s %9s   %-20s %9s %7s\n' engine files "best ms" "ms/1000" findings steps "same files in" "best ms" ratio
 for engine in postgres sqlite; do
 	dir=$WORK/$engine
 	generate "$engine" "$dir"
@@ -71,15 +85,17 @@ for engine in postgres sqlite; do
 		printf '%-9s skipped: %s\n' "$engine" "$(head -1 "$WORK/err")"
 		continue
 	fi
-	best=""
-	for _ in $(seq "$RUNS"); do
-		start=$(date +%s%N)
-		"$LADDER" -m "$dir" lint --engine "$engine" --json >"$WORK/out" 2>/dev/null || true
-		ms=$((($(date +%s%N) - start) / 1000000))
-		if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then best=$ms; fi
-	done
+	best=$(best_ms "$LADDER" -m "$dir" lint --engine "$engine" --json)
 	findings=$(grep -c '"event":"finding"' "$WORK/out" || true)
 	steps=$(sed -n 's/.*"steps":\([0-9]*\).*/\1/p' "$WORK/out")
-	printf '%-9s %7d %9d %12.1f %9d %9s\n' "$engine" "$FILES" "$best" "$(echo "$best * 1000 / $FILES" | bc -l)" \
-		"$findings" "$steps"
+	if [ "$engine" = sqlite ] && command -v sqlite3 >/dev/null; then
+		cat "$dir"/*.sql >"$WORK/all.sql"
+		peer="sqlite3 :memory:" peer_ms=$(best_ms sqlite3_run)
+	elif [ "$engine" = postgres ] && command -v squawk >/dev/null; then
+		peer="squawk" peer_ms=$(best_ms squawk_run "$dir")
+	else
+		peer="-" peer_ms=""
+	fi
+	printf '%-9s %7d %9d %9.1f %9d %9s   %-20s %9s %7s\n' "$engine" "$FILES" "$best" "$(echo "$best * 1000 / $FILES" | bc -l)" \
+		"$findings" "$steps" "$peer" "${peer_ms:--}" "$([ -n "$peer_ms" ] && [ "$peer_ms" -gt 0 ] && printf '%.2fx' "$(echo "$best / $peer_ms" | bc -l)" || echo -)"
 done
