@@ -38,11 +38,14 @@ printf 'ALTER TABLE items ADD COLUMN qty integer;\nINSERT INTO side VALUES (%s);
 
 # migrators N DB DIR [ARGS...]: N ladder up at once through URL DB; each
 # one's exit code and output in $T/mig.I. Sets FAILED to how many failed.
+# The lock timeout is a bound, not a measure: sixteen sanitized processes
+# on two cores, queued behind one pool of three connections and a CREATE
+# INDEX CONCURRENTLY, took over 30 s.
 migrators() {
 	local n=$1 db=$2 dir=$3 i pids=()
 	shift 3
 	for i in $(seq "$n"); do
-		"$LADDER" -q -d "$db" -m "$dir" --lock-timeout 30 "$@" up >"$T/mig.$i" 2>&1 </dev/null &
+		"$LADDER" -q -d "$db" -m "$dir" --lock-timeout 180 "$@" up >"$T/mig.$i" 2>&1 </dev/null &
 		pids+=($!)
 	done
 	FAILED=0
