@@ -231,6 +231,10 @@ static int conn_new(ladder_pg_conn **out, PGconn *pg, int owned, const ladder_op
 		goto done;
 	}
 	conn->ddl_lock_timeout_ms = opts != NULL && opts->ddl_lock_timeout_ms > 0 ? opts->ddl_lock_timeout_ms : 0;
+	/* The user who asks for a pooler's lock says there is a pooler, even
+	 * one that passes the server's pid through: nothing named, ever. */
+	if (opts != NULL && opts->version >= 2 && (opts->lock == LADDER_LOCK_TRANSACTION || opts->lock == LADDER_LOCK_LEASE))
+		conn->pool_checked = conn->pooled = 1;
 	/* Error positions count characters in the server's encoding; under
 	 * SQL_ASCII every byte is one. */
 	encoding = PQparameterStatus(pg, "server_encoding");
