@@ -398,7 +398,7 @@ static int read_starts(linter *l, lint_step *step, ladder_conn *conn)
 }
 
 /* What ladder's run would refuse, or change, about the step's text. */
-static int judge_boundary(linter *l, lint_step *step, ladder_conn *conn, const step_text *text, int refused)
+static int judge_boundary(linter *l, lint_step *step, const step_text *text, int refused)
 {
 	const ladder_step *s = step->step;
 	const char *message = ladder_error_last()->message, *colon;
@@ -414,7 +414,6 @@ static int judge_boundary(linter *l, lint_step *step, ladder_conn *conn, const s
 		                "remove the statement (ladder runs each step in its own transaction), or mark the step "
 		                "`-- ladder:no-transaction`");
 	}
-	(void)conn;
 	if ((text->info.detected & LADDER_NO_TRANSACTION) && text->statements > 1)
 		return lint_add(l, step, "concurrently-in-transaction", text->detected_at, NULL,
 		                "this statement cannot run inside a transaction, so ladder runs the whole step without one: "
@@ -468,7 +467,7 @@ static int lint_one(linter *l, const ladder_step *s, ladder_conn *scratch, int *
 	}
 	step.flags = refused ? s->def.up_flags : text.info.flags;
 	if ((error = read_starts(l, &step, scratch)) < 0 || (error = read_ignores(l, &step)) < 0 ||
-	    (error = judge_boundary(l, &step, scratch, &text, refused)) < 0)
+	    (error = judge_boundary(l, &step, &text, refused)) < 0)
 		goto done;
 	/* The text as the run would send it: a wrapping BEGIN/COMMIT and
 	 * foreign-key pragmas blanked (same offsets). */

@@ -179,8 +179,6 @@ static int fold(linter *l, lint_step *step, ladder_action *a)
 		if ((value = lint_map_get(&l->not_null_checks, a->name)) != NULL)
 			error = lint_map_put(&l->validated, value, NULL);
 		break;
-	case LADDER_ACT_SET_LOCK_TIMEOUT:
-		break;
 	default:
 		break;
 	}

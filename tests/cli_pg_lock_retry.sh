@@ -157,6 +157,7 @@ expect_rc 0
 eq "the step runs under its timeout" "$(q "SELECT st FROM seen")" "300ms"
 eq "the next step in the same transaction does not inherit it" "$(q "SELECT st FROM after_tx")" "0"
 eq "nor does the step after a no-transaction step that had one" "$(q "SELECT st FROM after_alone")" "0"
+before=$(state)
 started=$(date +%s%N)
 run -d "$URL" -m m_to up
 took_ms=$((($(date +%s%N) - started) / 1000000))
@@ -165,6 +166,7 @@ expect_err_has "m_to/5_slow.up.sql:4: ERROR 57014: canceling statement due to st
 expect_one_error_line
 eq "it stops at the timeout, not after the statement (${took_ms} ms)" "$([ "$took_ms" -lt 2500 ] && echo stopped)" "stopped"
 eq "nothing of the step stays" "$(q "SELECT to_regclass('slow') IS NULL")" "t"
+eq "schema and history as they were" "$(state)" "$before"
 eq "the database's own setting is untouched" "$(q "SELECT current_setting('statement_timeout')")" "0"
 
 # a bad value is refused at load, with file and line
