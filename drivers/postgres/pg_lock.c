@@ -28,9 +28,9 @@
  * way (see ladder/postgres.h); it is returned so that unlock names it
  * exactly even if the search path changes meanwhile. */
 #define TRY_LOCK_SQL                                                                                       \
-	"SELECT s.k, pg_catalog.pg_try_advisory_lock(s.k), pg_catalog.to_regclass($3) IS NOT NULL, "          \
-	"pg_catalog.pg_backend_pid() FROM (SELECT pg_catalog.hashtextextended('ladder:' "                      \
-	"|| COALESCE($1, pg_catalog.current_schema(), '') || ':' || $2, 0) AS k) s"
+	"SELECT s.k, pg_catalog.pg_try_advisory_lock(s.k), pg_catalog.pg_backend_pid() FROM (SELECT "          \
+	"pg_catalog.hashtextextended('ladder:' || COALESCE($1, pg_catalog.current_schema(), '') || ':' || $2, " \
+	"0) AS k) s"
 
 /* The session holding the key this store's lock uses: a bigint advisory
  * key shows in pg_locks as classid (high half), objid (low half) and
@@ -246,26 +246,23 @@ static int unlock_key(ladder_pg_conn *conn);
 static int try_lock(ladder_pg_conn *conn, const ladder_store *store, int *got)
 {
 	char spec[LADDER_NAME_MAX + 32];
-	const char *params[3];
-	char *table = NULL;
+	const char *params[2];
 	PGresult *res = NULL;
 	int blocked = 0, error;
 
 	*got = 0;
-	if ((table = ladder_pg__qualify(conn, store->schema, LADDER_PG_LOCK_TABLE)) == NULL)
-		return ladder_error_last()->code;
 	params[0] = store->schema[0] ? store->schema : NULL;
 	params[1] = ladder_store_spec(store, spec, sizeof(spec));
-	params[2] = table;
-	if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "taking the migration lock", TRY_LOCK_SQL, 3,
+	if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "taking the migration lock", TRY_LOCK_SQL, 2,
 	                            params)) < 0)
 		goto done;
-	ladder_pg__saw_pid(conn, PQgetvalue(res, 0, 3));
+	ladder_pg__saw_pid(conn, PQgetvalue(res, 0, 2));
 	if (strcmp(PQgetvalue(res, 0, 1), "t") != 0)
 		goto done;
 	conn->lock_key = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	conn->lock_held = 1;
-	if (strcmp(PQgetvalue(res, 0, 2), "t") == 0 && (error = ladder_pg__lease_blocks(conn, store, NULL, &blocked)) < 0) {
+	/* asked now that the lock is ours (see pg_lease.c: LEASE_TABLE_SQL) */
+	if ((error = ladder_pg__lease_blocks(conn, store, NULL, &blocked)) < 0) {
 		ladder_error_saved saved;
 		ladder_error_save(&saved);
 		unlock_key(conn);
@@ -277,7 +274,6 @@ static int try_lock(ladder_pg_conn *conn, const ladder_store *store, int *got)
 	*got = !blocked;
 done:
 	PQclear(res);
-	ladder_free(table);
 	return error;
 }
 
