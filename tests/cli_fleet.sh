@@ -58,9 +58,8 @@ head -c 8192 /dev/urandom >tpl/corrupt.db
 #   states DIR                "COUNT STATE" lines: STATE is h=<history>
 #                             r=<runs> [b=<rows of big tables>], "empty"
 #                             or "unreadable"
-#   fingerprint DIR           every file under DIR: path, SHA-256, mtime
 cat >fleet.py <<'PY'
-import collections, glob, hashlib, os, shutil, sqlite3, sys
+import collections, glob, os, shutil, sqlite3, sys
 def kind(i, over):
     return over.get(i, ["empty", "v1", "v2", "v3"][i % 4])
 def state(path):
@@ -91,15 +90,15 @@ elif cmd == "states":
     c = collections.Counter(state(p) for p in glob.glob(d + "/*/app.db"))
     for s in sorted(c):
         print(c[s], s)
-elif cmd == "fingerprint":
-    for root, dirs, files in sorted(os.walk(d)):
-        for f in sorted(files):
-            p = os.path.join(root, f)
-            print(p, hashlib.sha256(open(p, "rb").read()).hexdigest(), os.stat(p).st_mtime_ns)
 PY
 build() { python3 fleet.py build "$@"; }
 states() { python3 fleet.py states "$1"; }
-fingerprint() { python3 fleet.py fingerprint "$1"; }
+# fingerprint DIR: every file under DIR (journals too) with its mtime in
+# nanoseconds, size and SHA-256
+fingerprint() {
+	find "$1" -type f -printf '%p %T@ %s\n' | sort
+	find "$1" -type f -print0 | sort -z | xargs -0 sha256sum
+}
 # KIND(i) for the JSON checks, as fleet.py builds them
 PYKIND='
 def kind(target):
@@ -357,12 +356,11 @@ norm() { python3 -c '
 import json, sys
 rows = []
 for line in open(sys.argv[1]):
-    o = json.loads(line)
+    o = json.loads(line.replace("J1/", "J/").replace("J4/", "J/"))
     o.pop("duration_ms", None)
     if "fleet" in o:
         o["fleet"].pop("seconds")
     else:
-        o["target"] = o["target"][3:]
     rows.append(json.dumps(o, sort_keys=True))
 print("\n".join(sorted(rows)))' "$1"; }
 run -m m up --glob 'J1/*/app.db' -j 1 --json
@@ -416,7 +414,9 @@ for mode in "" --tx-per-migration; do
 	# shellcheck disable=SC2086 # no option at all, or one
 	"$LADDER" -q -m slow up --glob 'K/*/app.db' -j 2 $mode >/dev/null 2>&1 &
 	KILLED=$!
-	sleep "$(python3 -c 'import random; print(round(random.uniform(0.2, 1.5), 2))')"
+	ms=$((200 + RANDOM % 1301)) # 0.2 to 1.5 s
+	sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
+	echo "killing the fleet ($mode) after $ms ms"
 	kill -9 "$KILLED" 2>/dev/null || true
 	KRC=0
 	wait "$KILLED" 2>/dev/null || KRC=$?
