@@ -14,11 +14,16 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/clitest.bash"
 cli_setup cli-pg-fleet "$@"
 pg_setup ladder_fleet
+# The JSON checks start Python often: start the interpreter itself, not a
+# version manager's shim (pyenv's costs a second a call on a busy machine).
+mkdir "$T/.bin"
+ln -s "$(python3 -c 'import sys; print(sys.executable)')" "$T/.bin/python3"
+PATH="$T/.bin:$PATH"
 
 # q URL QUERY: one value, as psql prints it unaligned
 q() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$1" -c "$2"; }
 # out_line WHAT REGEX: some line of stdout matches the extended REGEX
-out_line() { if printf '%s\n' "$OUT" | grep -Eq -- "$2"; then pass; else fail "$1: no stdout line matches: $2"; fi; }
+out_line() { if printf '%s\n' "$OUT" | grep -E -- "$2" >/dev/null; then pass; else fail "$1: no stdout line matches: $2"; fi; }
 after_failed() { printf '%s\n' "$OUT" | sed -n '/^Failed:$/,$p' | tail -n +2; }
 # schemas URL PREFIX N [OWNER]: schemas PREFIX001..PREFIXN
 schemas() {
@@ -95,12 +100,9 @@ STATUS_MIXED=$((AFTER - BEFORE))
 if [ "$STATUS_MIXED" -lt 40 ]; then pass; else fail "status of 200 schemas (half without a store) took $STATUS_MIXED transactions"; fi
 run -d "$DB" -m m --schemas 'tenant_%' status
 expect_rc 0
-expect_out_re "^Fleet status: 200 targets[^
-]* \([0-9]+ workers?\): 0 current, 200 behind"
-expect_out_re "^Fleet status: [^
-]* on postgres://postgres@127\.0\.0\.1:$PORT/${DBNAME}[ :]"
-out_line "grouped: at 2" '^ +100 at version 2, behind$'
-out_line "grouped: at 0" '^ +100 at version 0, behind$'
+expect_out_re "^Fleet status on postgres://postgres@127\.0\.0\.1:$PORT/$DBNAME: 200 schemas in [0-9.]+ s \(8 workers\): 0 current, 200 behind, 0 failed"
+out_line "grouped: at 2" '^ +100 at version 2, behind \(head 3\)$'
+out_line "grouped: at 0" '^ +100 at version 0, behind \(head 3\)$'
 
 # --- two fleets at once: every schema migrated exactly once -------------------------------
 "$LADDER" -d "$DB" -m m --schemas 'tenant_%' up -j 4 --json >fleet1.json 2>fleet1.err &
@@ -185,8 +187,8 @@ BEGIN
 	END LOOP;
 	RETURN top || ' ' || busy;
 END \$\$" >/dev/null
-# sampled PREFIX ARGS...: run the fleet on PREFIX% under the sampler; prints
-# "MOST SAMPLES": the most ladder sessions seen at once, and in how many
+# sampled PREFIX ARGS...: run the fleet on PREFIX% under the sampler; sets
+# MOST, the most ladder sessions seen at once, and BUSY, in how many
 # samples there were any
 sampled() {
 	local prefix=$1 sampler
@@ -196,19 +198,20 @@ sampled() {
 	sleep 0.2
 	run -d "$CDB" -m slow --schemas "$prefix%" up "$@"
 	wait $sampler
-	cat sample.out
+	read -r MOST BUSY <sample.out
 }
-S=$(sampled a_ -j 8 --max-connections 2)
+sampled a_ -j 8 --max-connections 2
 expect_rc 0
 expect_out_re "\(2 workers\)"
-read -r MOST BUSY <<<"$S"
 if [ "$MOST" -le 2 ]; then pass; else fail "--max-connections 2: $MOST ladder sessions at once"; fi
 if [ "$BUSY" -ge 20 ]; then pass; else fail "the sampler saw the fleet in $BUSY samples only"; fi
-S=$(sampled b_ -j 8 --max-connections 8)
+MOST_LIMITED=$MOST BUSY_LIMITED=$BUSY
+sampled b_ -j 8 --max-connections 8
 expect_rc 0
-read -r MOST BUSY <<<"$S"
+expect_out_re "\(8 workers\)"
 if [ "$MOST" -gt 2 ]; then pass; else fail "the sampler never saw more than $MOST sessions with 8 workers"; fi
 eq "every schema migrated" "$(q "$CDB" "SELECT count(*) FROM pg_class WHERE relname = 'u'")" 32
+echo "ladder sessions seen at once: at most $MOST_LIMITED with --max-connections 2 ($BUSY_LIMITED samples), $MOST with 8"
 
 # --- one schema fails: it alone rolls back; a password never printed ------------------------
 newdb fail
@@ -232,15 +235,13 @@ snapshot() {
 SNAP=$(snapshot)
 run -d "$PWURL" -m m --schemas 's_%' up -j 4
 expect_rc 1
-expect_out_re "^Fleet up: 30 targets[^
-]* \(4 workers\): 29 ok \(29 migrated, 0 already current\), 1 failed"
-expect_out_re "^Fleet up: [^
-]* on postgres://ladder_pw@127\.0\.0\.1:$PORT/${FDBNAME}[ :]"
+# the password masked, or left out as a single database's name leaves it
+expect_out_re "^Fleet up on postgres://ladder_pw(:\*+)?@127\.0\.0\.1:$PORT/$FDBNAME: 30 schemas in [0-9.]+ s \(4 workers\): 29 ok \(29 migrated, 0 already current\), 1 failed"
 out_line "grouped: the others" '^ +29 at version 3 \(head\)$'
 out_line "grouped: the failed one" '^ +1 at version 1, failed$'
 eq "one failed line" "$(after_failed | wc -l)" 1
 has "the schema, by name, with PostgreSQL's error" "$(after_failed)" "  s_013: "
-has "PostgreSQL's error" "$(after_failed)" "relation \"notes\" already exists"
+has "PostgreSQL's error" "$(after_failed)" "ERROR 42P07: relation \"notes\" already exists"
 expect_out_lacks "$SECRET"
 expect_err_lacks "$SECRET"
 eq "s_013 rolled back alone" "$(snapshot)" "$SNAP"

@@ -4,7 +4,8 @@
  * fast path, a corrupt file's error and message, a newer file's status),
  * one callback at a time; targets added one by one, by glob and from a
  * file; LADDER_FLEET_FAIL_FAST leaving the targets it skips untouched; and
- * two fleets run from two threads at once, each ending every file current.
+ * two fleets run from two threads at once, each ending every file current,
+ * and one fleet from two threads at once, each step still run once.
  */
 #include "testutil.h"
 
@@ -150,6 +151,9 @@ static ladder_fleet_result run_fleet(ladder_fleet *fleet, const ladder_plan *pla
 	assert_int_equal(r->bad_index, 0);
 	assert_int_equal(r->overlapped, 0);
 	assert_int_equal(r->calls, (int)result.targets);
+	if (workers > 0 && (size_t)workers <= result.targets)
+		assert_int_equal(result.workers, workers);
+	assert_true(result.workers >= 1);
 	return result;
 }
 
@@ -337,6 +341,11 @@ static void add_glob_and_file(void **state)
 	assert_int_equal(ladder_fleet_add_file(fleet, tu_in(dir, "list"), &added), 0);
 	assert_int_equal(added, 2);
 	assert_int_equal(ladder_fleet_count(fleet), 8);
+	/* no match is an error, and adds nothing */
+	added = 99;
+	tu_assert_error(ladder_fleet_add_glob(fleet, tu_fmt("%s/t*/none.db", dir), &added), LADDER_EINVALID,
+	                "no file matches");
+	assert_int_equal(ladder_fleet_count(fleet), 8);
 
 	/* t0 twice: whether the fleet keeps both or not, each run ends current */
 	result = run_fleet(fleet, plan, LADDER_FLEET_UP, 4, 0, r);
@@ -488,6 +497,58 @@ static void two_threads_two_fleets(void **state)
 	ladder_plan_free(plan);
 }
 
+/* The same fleet from two threads at once: each file's steps run once in
+ * all, the other run finding them done. */
+static void two_threads_one_fleet(void **state)
+{
+	ladder_plan *plan = plan_of(0);
+	const char *dir = tu_tmpdir();
+	ladder_fleet *fleet = NULL;
+	pthread_barrier_t gate;
+	pthread_t threads[2];
+	job jobs[2];
+	int f, i;
+	(void)state;
+
+	assert_int_equal(ladder_fleet_new(&fleet), 0);
+	for (i = 0; i < PER_FLEET; i++) {
+		const char *path = tu_keep(tu_fmt("%s/%02d.db", dir, i));
+		migrate_to(path, plan, i % 4);
+		assert_int_equal(ladder_fleet_add(fleet, path), 0);
+	}
+	assert_int_equal(pthread_barrier_init(&gate, NULL, 2), 0);
+	for (f = 0; f < 2; f++) {
+		memset(&jobs[f], 0, sizeof jobs[f]);
+		jobs[f].fleet = fleet;
+		jobs[f].plan = plan;
+		jobs[f].r = recorder_new();
+		jobs[f].gate = &gate;
+	}
+	for (f = 0; f < 2; f++)
+		assert_int_equal(pthread_create(&threads[f], NULL, run_job, &jobs[f]), 0);
+	for (f = 0; f < 2; f++)
+		assert_int_equal(pthread_join(threads[f], NULL), 0);
+	pthread_barrier_destroy(&gate);
+
+	for (f = 0; f < 2; f++) {
+		assert_int_equal(jobs[f].code, 0);
+		assert_int_equal(jobs[f].result.ok, PER_FLEET);
+		assert_int_equal(jobs[f].r->calls, PER_FLEET);
+		assert_int_equal(jobs[f].r->overlapped, 0);
+	}
+	for (i = 0; i < PER_FLEET; i++) {
+		const char *path = tu_keep(tu_fmt("%s/%02d.db", dir, i));
+		assert_int_equal(jobs[0].r->at[i].error, 0);
+		assert_int_equal(jobs[1].r->at[i].error, 0);
+		assert_int_equal(jobs[0].r->at[i].applied + jobs[1].r->at[i].applied, (size_t)(3 - i % 4));
+		tu_assert_text(path, "SELECT version FROM runs ORDER BY version", "1\n2\n3\n");
+	}
+	for (f = 0; f < 2; f++)
+		recorder_free(jobs[f].r);
+	ladder_fleet_free(fleet);
+	ladder_plan_free(plan);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -496,6 +557,7 @@ int main(void)
 		cmocka_unit_test(add_glob_and_file),
 		cmocka_unit_test(fail_fast_skips_the_rest),
 		cmocka_unit_test(two_threads_two_fleets),
+		cmocka_unit_test(two_threads_one_fleet),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
