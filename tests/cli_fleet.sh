@@ -364,7 +364,35 @@ eq "skipped files untouched (text)" "$(fingerprint F)" "$BEFORE"
 run -q -m m up --targets ff.list -j 1
 expect_rc 1
 expect_out ""
+expect_err_has "F/0.db: 'F/0.db': file is not a database"
 eq "without --fail-fast" "$(sql F/5.db "SELECT group_concat(version) FROM runs")" "1,2,3"
+
+# --- on a terminal: the live progress line, cleared at the end ------------------------------
+# run_tty ARGS...: ladder on a pseudo-terminal (script(1)); OUT is what the
+# terminal received, stdout and stderr, carriage returns shown as '\r'
+# shellcheck disable=SC2034 # CMD, RC, OUT and ERR are what clitest.bash reads
+run_tty() {
+	CMD="ladder $* (on a terminal)"
+	RC=0
+	script -qec "$(printf '%q ' "$LADDER" "$@") </dev/null" /dev/null >"$T/.out" 2>"$T/.err" || RC=$?
+	OUT=$(sed 's/\r/\\r/g' "$T/.out")
+	ERR=$(cat "$T/.err")
+}
+mkdir P
+for i in $(seq -w 1 12); do cp tpl/v1.db "P/$i.db"; done
+hold P/12.db # the last one waits a second for its lock: the line is drawn before
+run_tty -m m --lock-timeout 1 up --glob 'P/*.db' -j 2
+expect_rc 1
+expect_out_re '\\rfleet: [0-9]+/12 done, [0-9]+ failed, [0-9]+ left, [0-9.]+/s'
+expect_out_has "\\r"$'\033'"[KFleet up: 12 targets"
+has "the locked one failed" "$OUT" "P/12.db: 'P/12.db': database is locked"
+cp tpl/v1.db P/11.db
+run_tty -q -m m --lock-timeout 1 up --glob 'P/*.db' -j 2
+expect_rc 1
+expect_out_lacks "fleet: "
+expect_out_lacks "Fleet up"
+expect_out_has "ladder: P/12.db: 'P/12.db': database is locked" # -q: the errors only
+stop_holder
 
 # --- -j 1 and -j 4 end alike; the fast path writes nothing; down ---------------------------
 build J1 120 7=corrupt 50=v4
