@@ -335,6 +335,26 @@ eq "D/004 is not in the list" "$(states D)" "1 empty
 2 h=1,2,3 r=1,2,3"
 eq "the new file" "$(sql D/new.db "SELECT group_concat(version) FROM runs")" "1,2,3"
 
+# status and down never create a file a list names
+printf 'D/001/app.db\nD/ghost.db\n' >ghost.list
+run -m m status --targets ghost.list --json
+expect_rc 1
+json_lines "status of a file not there" '
+eq(sorted((o["target"], o["ok"]) for o in lines[:-1]), [("D/001/app.db", True), ("D/ghost.db", False)])
+assert "does not exist" in [o for o in lines if o.get("target") == "D/ghost.db"][0]["error"]'
+run -m m down --targets ghost.list --steps 1
+expect_rc 1
+check "status and down created no file" test ! -e D/ghost.db
+eq "down ran on the other" "$(sql D/001/app.db "SELECT group_concat(version) FROM runs")" "1,2"
+# --allow-newer applies to every target
+mkdir N
+cp tpl/v4.db N/a.db
+cp tpl/v1.db N/b.db
+run -m m --allow-newer up --glob 'N/*.db' --json
+expect_rc 0
+json_lines "--allow-newer for every target" '
+eq(sorted((o["target"], o["ok"], o["applied"]) for o in lines[:-1]), [("N/a.db", True, 0), ("N/b.db", True, 2)])'
+
 # --- --fail-fast: after the corrupt first target, nothing else starts ---------------------
 mkdir F
 cp tpl/corrupt.db F/0.db
