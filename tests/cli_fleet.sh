@@ -309,6 +309,12 @@ run -m m up --glob 'C/*/app.db' --targets one.list
 expect_rc 2
 run -m m up -d C/001/app.db --glob 'C/*/app.db'
 expect_rc 2
+run -m m up --glob 'C/*/app.db' -j 0
+expect_rc 2
+expect_err_has "-j"
+run -m m up --schemas 'tenant_%'
+expect_rc 2
+expect_err_has "-d"
 eq "usage errors wrote nothing" "$(fingerprint C)" "$BEFORE"
 
 # --- --targets FILE: comments, blank lines, sqlite: URLs, a file not there yet ----------

@@ -277,5 +277,17 @@ eq "s_013's runs" "$(q "$FDB" "SELECT string_agg(version::text, ',' ORDER BY ver
 run -d "$PWURL" -m m --schemas 's_%' status --exit-code
 expect_rc 0
 expect_out_lacks "$SECRET"
+# no schema matches; a wrong password: one line each, no password
+run -d "$PWURL" -m m --schemas 'nothing%' up
+expect_rc 1
+expect_one_error_line
+expect_err_has "no schema of postgres://ladder_pw@127.0.0.1:$PORT/$FDBNAME matches 'nothing%'"
+expect_err_lacks "$SECRET"
+run -d "postgres://ladder_pw:Wr0ng-$SECRET@127.0.0.1:$PORT/$FDBNAME" -m m --schemas 's_%' status
+expect_rc 1
+expect_one_error_line
+expect_err_has "password authentication failed"
+expect_err_lacks "$SECRET"
+expect_out_lacks "$SECRET"
 
 finish
