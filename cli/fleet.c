@@ -268,9 +268,12 @@ static int build(const cli_options *o, ladder_fleet *fleet, const ladder_open_op
 {
 	int error;
 
-	if (o->fleet_glob)
-		error = ladder_fleet_add_glob(fleet, o->fleet_glob, NULL);
-	else if (o->fleet_targets)
+	if (o->fleet_glob) {
+		/* a pattern that matches nothing is a mistyped command, as a
+		 * missing -d would be */
+		if ((error = ladder_fleet_add_glob(fleet, o->fleet_glob, NULL)) == LADDER_EINVALID)
+			return cli_usage_error("%s", ladder_error_last()->message);
+	} else if (o->fleet_targets)
 		error = ladder_fleet_add_file(fleet, o->fleet_targets, NULL);
 	else
 		error = ladder_fleet_add_schemas(fleet, o->database, o->fleet_schemas, o->fleet_schemas_from, open, NULL);

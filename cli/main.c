@@ -697,6 +697,11 @@ static int check_fleet(const cli_options *o, const command *cmd)
 	if (kinds > 1)
 		return cli_usage_error("a fleet is named one way: give one of --glob, --targets, --schemas and "
 		                       "--schemas-from");
+	if ((o->fleet_glob && !o->fleet_glob[0]) || (o->fleet_targets && !o->fleet_targets[0]) ||
+	    (o->fleet_schemas && !o->fleet_schemas[0]) || (o->fleet_schemas_from && !o->fleet_schemas_from[0]))
+		return cli_usage_error("an empty %s names no target",
+		                       o->fleet_glob ? "--glob" : o->fleet_targets ? "--targets"
+		                                                : o->fleet_schemas ? "--schemas" : "--schemas-from");
 	if (kinds == 0) {
 		if (o->workers || o->max_connections || o->fail_fast)
 			return cli_usage_error("%s applies to fleets: add --glob, --targets, --schemas or --schemas-from",

@@ -71,6 +71,15 @@ int ladder_fleet_add(ladder_fleet *fleet, const char *url)
 	return add_target(fleet, url, strlen(url), NULL);
 }
 
+/* A folder the pattern names that does not exist matches nothing, as in
+ * a shell; one that cannot be read stops the match: a fleet silently
+ * missing the targets behind a permission would look complete. */
+static int unreadable_folder(const char *path, int error)
+{
+	(void)path;
+	return error != ENOENT && error != ENOTDIR;
+}
+
 int ladder_fleet_add_glob(ladder_fleet *fleet, const char *pattern, size_t *added)
 {
 	glob_t found;
@@ -82,14 +91,14 @@ int ladder_fleet_add_glob(ladder_fleet *fleet, const char *pattern, size_t *adde
 	if (fleet == NULL || pattern == NULL || pattern[0] == '\0')
 		return ladder_error_set(LADDER_EINVALID, "ladder_fleet_add_glob: no fleet or no pattern given");
 	memset(&found, 0, sizeof(found));
-	rc = glob(pattern, GLOB_ERR, NULL, &found);
+	rc = glob(pattern, 0, unreadable_folder, &found);
 	if (rc == GLOB_NOMATCH)
 		error = ladder_error_set(LADDER_EINVALID, "no file matches '%s'", pattern);
 	else if (rc == GLOB_NOSPACE)
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory matching '%s'", pattern);
 	else if (rc != 0)
 		error = ladder_error_set(LADDER_EIO, "cannot read a folder while matching '%s': %s", pattern,
-		                         strerror(errno));
+		                         strerror(errno ? errno : EIO));
 	/* glob(3) sorts: a fleet runs, and reports, in a stable order */
 	for (size_t i = 0; error == 0 && i < found.gl_pathc; i++)
 		error = add_target(fleet, found.gl_pathv[i], strlen(found.gl_pathv[i]), NULL);

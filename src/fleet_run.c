@@ -57,9 +57,9 @@ typedef struct worker {
 
 /* --- targets' names ----------------------------------------------------------------- */
 
-/* The URL as written, with any password replaced: a server URL's
- * user:password@ and a password=... parameter (key=value strings and
- * query strings alike). Paths come back as they are. */
+/* The URL as written without its password: a server URL's user:password@
+ * loses the password, a password=... parameter (key=value strings and
+ * query strings alike) shows ****. Paths come back as they are. */
 static char *masked_url(const char *url)
 {
 	ladder_buf out = {0};
@@ -72,9 +72,8 @@ static char *masked_url(const char *url)
 			if (*q == '@')
 				at = q;
 		colon = at ? memchr(user, ':', (size_t)(at - user)) : NULL;
-		if (colon != NULL) {
-			ladder_buf_put(&out, url, (size_t)(colon + 1 - url));
-			ladder_buf_puts(&out, "****");
+		if (colon != NULL) { /* user:secret@ shown as user@, as one database's name is */
+			ladder_buf_put(&out, url, (size_t)(colon - url));
 			p = at;
 		}
 	}
@@ -300,10 +299,28 @@ static int on_head(void *ctx, int ncols, const char *const *names, const char *c
 	return 0;
 }
 
+/* A head reached by the plan's own steps below its head (the chain is
+ * the step's, nothing started, at or above the floor): status can say
+ * from it alone what ladder_status_get would, as every step up to it is
+ * applied in order and every one above it is pending. *pending gets
+ * their number. */
+static int cleanly_behind(const ladder_head *stored, const ladder_plan *plan, const ladder_store *store,
+                          size_t *pending)
+{
+	const ladder_step *step = ladder_plan_find(plan, stored->version);
+
+	if (store->kind != LADDER_STORE_HISTORY || stored->started || step == NULL ||
+	    strcmp(stored->chain, step->chain) != 0 || stored->version < ladder_plan_floor(plan))
+		return 0;
+	*pending = plan->count - (size_t)(step - plan->steps) - 1;
+	return 1;
+}
+
 /* Report every schema of url (the targets [first, ...) with that URL)
- * that is current from one batch read, if the driver has one. Anything
- * else (a failed read, a head not current, a store without rows) is left
- * to the workers, who read again and decide as the single run does. */
+ * that is current, or for status cleanly behind, from one batch read, if
+ * the driver has one. Anything else (a failed read, a store without rows,
+ * a head the plan does not explain) is left to the workers, who read
+ * again and decide as the single run does. */
 static void decide_schemas(fleet_run *run, const char *url, const size_t *targets, size_t n)
 {
 	ladder_open_options opts = run->open;
@@ -326,15 +343,20 @@ static void decide_schemas(fleet_run *run, const char *url, const size_t *target
 	if (conn_heads_read(db->conn, stores, n, on_head, &batch) < 0)
 		goto done;
 	for (size_t k = 0; k < n; k++) {
-		size_t i = targets[k];
+		size_t i = targets[k], pending = 0;
 		ladder_fleet_outcome out;
 		char *display;
-		if (!found[k] || !history_head_is_current(&heads[k], run->plan, &stores[k]))
+		if (!found[k])
+			continue;
+		if (!history_head_is_current(&heads[k], run->plan, &stores[k]) &&
+		    (run->opts.command != LADDER_FLEET_STATUS ||
+		     !cleanly_behind(&heads[k], run->plan, &stores[k], &pending)))
 			continue;
 		display = masked_url(url);
 		outcome_init(&out, run, i, display ? display : "(out of memory)");
 		out.from_version = out.to_version = out.current = heads[k].version;
-		out.fast_path = 1;
+		out.fast_path = pending == 0;
+		out.pending = pending;
 		run->decided[i] = 1;
 		finish(run, &out);
 		ladder_free(display);
