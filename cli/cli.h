@@ -74,6 +74,16 @@ typedef struct cli_options {
 	int64_t min_rows;       /* lint --min-rows */
 	int64_t applied_through; /* lint --applied-through */
 	int engine_version;     /* lint --engine-version, as X*1000000+Y*1000+Z */
+
+	/* fleets (up, down, status over many targets): at most one of these */
+	const char *fleet_glob;         /* --glob PATTERN */
+	const char *fleet_targets;      /* --targets FILE */
+	const char *fleet_schemas;      /* --schemas LIKE (of -d) */
+	const char *fleet_schemas_from; /* --schemas-from SQL (of -d) */
+	int workers;                    /* -j, 0: the library's default */
+	int max_connections;            /* --max-connections, 0: default */
+	int fail_fast;                  /* --fail-fast */
+	int database_given;             /* -d was on the command line */
 } cli_options;
 
 /* The commands; each returns the process exit code. */
@@ -95,6 +105,14 @@ int cli_cmd_lint(const cli_options *o);
  * open the database (must_exist: never create one). Exit codes. */
 int cli_load_plan(const cli_options *o, ladder_plan **plan);
 int cli_open_db(const cli_options *o, ladder_db **db, int must_exist);
+/* The options cli_open_db opens with, for callers that open many. */
+void cli_open_options(const cli_options *o, ladder_open_options *opts, int must_exist);
+
+/* 1 when o names a fleet (--glob, --targets, --schemas, --schemas-from). */
+int cli_is_fleet(const cli_options *o);
+
+/* up, down or status over the fleet o names (fleet.c). */
+int cli_fleet(const cli_options *o);
 
 /* Lint the plan and print the findings as o asks (lint.c); db may be NULL.
  * Exit 0, 1 when an error-severity finding stands, or the library's error. */

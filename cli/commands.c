@@ -40,22 +40,30 @@ int cli_load_plan(const cli_options *o, ladder_plan **plan)
 
 /* must_exist: only `up` may create a database; every other command
  * refuses a mistyped path instead of leaving an empty file behind. */
+void cli_open_options(const cli_options *o, ladder_open_options *opts, int must_exist)
+{
+	static const ladder_open_options defaults = LADDER_OPEN_OPTIONS_INIT;
+
+	*opts = defaults;
+	if (must_exist)
+		opts->flags |= LADDER_OPEN_EXISTING;
+	else if (o->given & CLI_OPT_DRY_RUN)
+		opts->flags |= LADDER_OPEN_NO_CREATE; /* a missing file reads as empty */
+	if (o->verbosity > 0)
+		opts->flags |= LADDER_OPEN_NOTICES;
+	opts->store = o->store;
+	opts->schema = o->schema;
+	opts->lock_timeout_ms = o->lock_timeout_ms;
+	opts->ddl_lock_timeout_ms = o->ddl_lock_timeout_ms;
+	opts->lock = o->lock;
+	opts->lease_expiry_ms = o->lease_expiry_ms;
+}
+
 int cli_open_db(const cli_options *o, ladder_db **db, int must_exist)
 {
-	ladder_open_options opts = LADDER_OPEN_OPTIONS_INIT;
+	ladder_open_options opts;
 
-	if (must_exist)
-		opts.flags |= LADDER_OPEN_EXISTING;
-	else if (o->given & CLI_OPT_DRY_RUN)
-		opts.flags |= LADDER_OPEN_NO_CREATE; /* a missing file reads as empty */
-	if (o->verbosity > 0)
-		opts.flags |= LADDER_OPEN_NOTICES;
-	opts.store = o->store;
-	opts.schema = o->schema;
-	opts.lock_timeout_ms = o->lock_timeout_ms;
-	opts.ddl_lock_timeout_ms = o->ddl_lock_timeout_ms;
-	opts.lock = o->lock;
-	opts.lease_expiry_ms = o->lease_expiry_ms;
+	cli_open_options(o, &opts, must_exist);
 	if (ladder_db_open(db, o->database, &opts) < 0)
 		return cli_lib_error();
 	cli_hints_context(*db, NULL);

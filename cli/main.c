@@ -52,13 +52,19 @@ enum {
 	OPT_ENGINE_VERSION,
 	OPT_RULES,
 	OPT_LINT,
+	OPT_GLOB,
+	OPT_TARGETS,
+	OPT_SCHEMAS,
+	OPT_SCHEMAS_FROM,
+	OPT_MAX_CONNECTIONS,
+	OPT_FAIL_FAST,
 };
 
 /* '+': stop at the first non-option whatever POSIXLY_CORRECT says; the loop
  * in parse_args() steps over it and carries on, so options work on either
  * side of the command and "--" is honoured exactly once. ':': report a
  * missing argument as ':' so the message can be ours. */
-static const char short_options[] = "+:d:m:qvhVo:";
+static const char short_options[] = "+:d:m:qvhVo:j:";
 
 static const struct option long_options[] = {
 	{"database", required_argument, NULL, 'd'},
@@ -103,6 +109,13 @@ static const struct option long_options[] = {
 	{"engine-version", required_argument, NULL, OPT_ENGINE_VERSION},
 	{"rules", no_argument, NULL, OPT_RULES},
 	{"lint", no_argument, NULL, OPT_LINT},
+	{"glob", required_argument, NULL, OPT_GLOB},
+	{"targets", required_argument, NULL, OPT_TARGETS},
+	{"schemas", required_argument, NULL, OPT_SCHEMAS},
+	{"schemas-from", required_argument, NULL, OPT_SCHEMAS_FROM},
+	{"jobs", required_argument, NULL, 'j'},
+	{"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+	{"fail-fast", no_argument, NULL, OPT_FAIL_FAST},
 	{NULL, 0, NULL, 0},
 };
 
@@ -216,6 +229,22 @@ static const char help_redo[] =
 	"                           again (two runs: a failing up leaves it reverted)\n";
 static const char help_version[] =
 	"  version                  the database's current version, one line\n";
+static const char help_fleet[] =
+	"\n"
+	"Fleets: up, down and status over many databases or schemas at once\n"
+	"      --glob PATTERN       every SQLite file matching the pattern (quote it)\n"
+	"      --targets FILE       one URL or path per line (# comments)\n"
+	"      --schemas LIKE       with -d postgres://...: each schema whose name\n"
+	"                           matches, with its own store and lock\n"
+	"      --schemas-from SQL   with -d: the schemas the query's rows name\n"
+	"  -j, --jobs N             workers (default: the CPUs; 8 for servers)\n"
+	"      --max-connections N  servers: at most N connections at once (default 8)\n"
+	"      --fail-fast          after a target failed, start no other\n"
+	"                           Each target runs exactly as alone; a summary\n"
+	"                           groups them by version (--json: a line each);\n"
+	"                           exit 1 if any failed, status --exit-code 3 if\n"
+	"                           any is behind\n";
+
 static const char usage_head[] =
 	"Usage: ladder [options] COMMAND [command options]\n"
 	"\n"
@@ -493,7 +522,22 @@ static int parse_args(cli_options *o, parsed *p, int argc, char *argv[])
 			continue;
 		}
 		switch (c) {
-		case 'd': o->database = optarg; break;
+		case 'd':
+			o->database = optarg;
+			o->database_given = 1;
+			break;
+		case OPT_GLOB: o->fleet_glob = optarg; break;
+		case OPT_TARGETS: o->fleet_targets = optarg; break;
+		case OPT_SCHEMAS: o->fleet_schemas = optarg; break;
+		case OPT_SCHEMAS_FROM: o->fleet_schemas_from = optarg; break;
+		case OPT_FAIL_FAST: o->fail_fast = 1; break;
+		case 'j':
+		case OPT_MAX_CONNECTIONS:
+			if (parse_int64(optarg, &n) < 0 || n < 1 || n > 1024)
+				return cli_usage_error("invalid %s '%s': expected a number from 1 to 1024",
+				                       c == 'j' ? "-j" : "--max-connections", optarg);
+			*(c == 'j' ? &o->workers : &o->max_connections) = (int)n;
+			break;
 		case 'm': o->migrations = optarg; break;
 		case OPT_STORE: o->store = optarg; break;
 		case OPT_SCHEMA: o->schema = optarg; break;
@@ -643,10 +687,46 @@ static int parse_args(cli_options *o, parsed *p, int argc, char *argv[])
 	return 0;
 }
 
+/* A fleet's target options: one kind of target, for up, down or status. */
+static int check_fleet(const cli_options *o, const command *cmd)
+{
+	int kinds = (o->fleet_glob != NULL) + (o->fleet_targets != NULL) + (o->fleet_schemas != NULL) +
+	            (o->fleet_schemas_from != NULL);
+	int schemas = o->fleet_schemas != NULL || o->fleet_schemas_from != NULL;
+
+	if (kinds > 1)
+		return cli_usage_error("a fleet is named one way: give one of --glob, --targets, --schemas and "
+		                       "--schemas-from");
+	if (kinds == 0) {
+		if (o->workers || o->max_connections || o->fail_fast)
+			return cli_usage_error("%s applies to fleets: add --glob, --targets, --schemas or --schemas-from",
+			                       o->workers ? "-j" : o->max_connections ? "--max-connections" : "--fail-fast");
+		return 0;
+	}
+	if (strcmp(cmd->name, "up") != 0 && strcmp(cmd->name, "down") != 0 && strcmp(cmd->name, "status") != 0)
+		return cli_usage_error("'%s' works on one database; a fleet (--glob, --targets, --schemas) takes up, "
+		                       "down and status",
+		                       cmd->name);
+	if (o->given & CLI_OPT_DRY_RUN)
+		return cli_usage_error("--dry-run works on one database, not on a fleet: run it with -d on one target");
+	if (!schemas && o->database_given)
+		return cli_usage_error("-d and %s both name targets: give one (-d with --schemas names the database "
+		                       "whose schemas to migrate)",
+		                       o->fleet_glob ? "--glob" : "--targets");
+	if (schemas && (o->database == NULL || o->database[0] == '\0'))
+		return cli_usage_error("%s needs the database whose schemas to migrate: pass -d URL",
+		                       o->fleet_schemas ? "--schemas" : "--schemas-from");
+	if (schemas && o->schema != NULL)
+		return cli_usage_error("--schema names one schema and %s many: give one",
+		                       o->fleet_schemas ? "--schemas" : "--schemas-from");
+	return 0;
+}
+
 /* Refuse what the chosen command cannot use; returns 0 or a usage code. */
 static int check_command(const cli_options *o, const command *cmd, const parsed *p)
 {
 	unsigned int stray = o->given & ~cmd->allowed;
+	int rc;
 
 	if (strcmp(cmd->name, "repair") == 0 && (o->given & CLI_OPT_PENDING_ONLY))
 		return cli_usage_error("option '--pending' needs a version for 'repair': --pending V");
@@ -695,7 +775,9 @@ static int check_command(const cli_options *o, const command *cmd, const parsed 
 	    (o->from == NULL || strchr(o->from, ':') != NULL || strcmp(o->from, "user_version") == 0))
 		return cli_usage_error("--from-table names another tool's renamed table: use it with --from "
 		                       "golang-migrate, dbmate, goose or sql-migrate");
-	if (cmd->needs_db && (o->database == NULL || o->database[0] == '\0'))
+	if ((rc = check_fleet(o, cmd)) != 0)
+		return rc;
+	if (cmd->needs_db && !(o->fleet_glob || o->fleet_targets) && (o->database == NULL || o->database[0] == '\0'))
 		return cli_usage_error("no database: pass -d URL, set DATABASE_URL, or put DATABASE_URL= in ./.env");
 	return 0;
 }
@@ -762,6 +844,7 @@ static int print_help(const char *topic)
 		fputs(usage_head, stdout);
 		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 			fputs(commands[i].help, stdout);
+		fputs(help_fleet, stdout);
 		fputs(usage_tail, stdout);
 		return CLI_EXIT_OK;
 	}
@@ -827,7 +910,7 @@ int main(int argc, char *argv[])
 	}
 	if ((rc = check_command(&o, cmd, &p)) != 0)
 		goto done;
-	rc = cmd->run(&o);
+	rc = cli_is_fleet(&o) ? cli_fleet(&o) : cmd->run(&o);
 
 done:
 	/* A full disk or a closed pipe must not pass for success. */

@@ -752,6 +752,114 @@ LADDER_EXTERN void ladder_lint_report_free(ladder_lint_report *report);
 /* Every rule, for documentation; *count gets their number. */
 LADDER_EXTERN const ladder_lint_rule *ladder_lint_rules(size_t *count);
 
+/* ---------------------------------------------------------------------------
+ * Fleets: many databases, or many schemas of one, in one call
+ *
+ * A fleet is a list of targets: databases by URL (SQLite files by path or
+ * glob) and schemas of a PostgreSQL database, each with its own store and
+ * its own migration lock. ladder_fleet_run runs the same command on every
+ * target from a pool of worker threads; each target's run is exactly the
+ * single-database run, and one target's failure stops no other (unless
+ * LADDER_FLEET_FAIL_FAST). Current targets cost the fast path's one read;
+ * the heads of a database's schemas are read together, in a few round
+ * trips whatever their number.
+ * ------------------------------------------------------------------------- */
+
+typedef struct ladder_fleet ladder_fleet;
+
+LADDER_EXTERN int ladder_fleet_new(ladder_fleet **out);
+LADDER_EXTERN void ladder_fleet_free(ladder_fleet *fleet);
+
+/* One database by URL (as ladder_db_open takes it). */
+LADDER_EXTERN int ladder_fleet_add(ladder_fleet *fleet, const char *url);
+
+/* Every file matching a glob(3) pattern, in sorted order; *added (may be
+ * NULL) gets their number. No match is LADDER_EINVALID. */
+LADDER_EXTERN int ladder_fleet_add_glob(ladder_fleet *fleet, const char *pattern, size_t *added);
+
+/* One URL or path per line of a file; blank lines and lines whose first
+ * non-blank character is '#' are skipped. */
+LADDER_EXTERN int ladder_fleet_add_file(ladder_fleet *fleet, const char *path, size_t *added);
+
+/* The schemas of the database at url whose names match the SQL LIKE
+ * pattern `like` (the engine's own schemas left out), or, when `sql` is
+ * given instead, those named by the first column of its rows. opts (may
+ * be NULL) opens the connection that lists them. */
+LADDER_EXTERN int ladder_fleet_add_schemas(ladder_fleet *fleet, const char *url, const char *like, const char *sql,
+                                           const ladder_open_options *opts, size_t *added);
+
+LADDER_EXTERN size_t ladder_fleet_count(const ladder_fleet *fleet);
+
+typedef enum {
+	LADDER_FLEET_UP = 1,
+	LADDER_FLEET_DOWN,
+	LADDER_FLEET_STATUS,
+} ladder_fleet_command;
+
+/* What became of one target. Valid during the callback only. */
+typedef struct ladder_fleet_outcome {
+	size_t index;            /* the target's position in the fleet */
+	const char *target;      /* its URL (password masked) or path */
+	const char *schema;      /* the schema of a schema target, else NULL */
+	int error;               /* 0, or the target's negative LADDER_E* */
+	const char *message;     /* with error: the target's own message */
+	int skipped;             /* LADDER_FLEET_FAIL_FAST: never started */
+	/* up and down, as ladder_result: */
+	int64_t from_version;    /* -1 when unknown (the target failed first) */
+	int64_t to_version;      /* -1 when unknown */
+	size_t applied;
+	int fast_path;
+	/* status, as ladder_status: */
+	int64_t current;         /* -1 when unknown */
+	int64_t head;
+	size_t pending;
+	size_t problems;
+	int newer;               /* versions applied that the plan lacks */
+	double seconds;          /* this target's wall time */
+} ladder_fleet_outcome;
+
+/* Called from the worker threads, one call at a time, as each target ends. */
+typedef void (*ladder_fleet_fn)(void *ctx, const ladder_fleet_outcome *outcome);
+
+#define LADDER_FLEET_FAIL_FAST 0x1u /* after a target failed, start no other */
+
+#define LADDER_FLEET_OPTIONS_VERSION 1
+typedef struct ladder_fleet_options {
+	unsigned int version;           /* LADDER_FLEET_OPTIONS_VERSION */
+	ladder_fleet_command command;   /* LADDER_FLEET_UP (0 reads as UP) */
+	int workers;                    /* threads; 0: the online CPUs, or 8
+	                                   when any target is a server's */
+	int max_connections;            /* server targets: at most this many
+	                                   connections at once (0: 8) */
+	unsigned int flags;             /* LADDER_FLEET_FAIL_FAST */
+	const ladder_open_options *open; /* for every target (schema targets
+	                                   get their schema); NULL: defaults */
+	const ladder_run_options *run;  /* for every up or down; its progress
+	                                   callback is not called */
+	ladder_fleet_fn on_target;
+	void *ctx;
+} ladder_fleet_options;
+
+#define LADDER_FLEET_OPTIONS_INIT {LADDER_FLEET_OPTIONS_VERSION, LADDER_FLEET_UP, 0, 0, 0, NULL, NULL, NULL, NULL}
+
+typedef struct ladder_fleet_result {
+	size_t targets;
+	size_t ok;        /* ran (or, for status, were read) without error */
+	size_t failed;
+	size_t skipped;   /* LADDER_FLEET_FAIL_FAST */
+	size_t migrated;  /* up/down: targets where at least one step ran */
+	size_t behind;    /* status: targets with pending steps */
+	int workers;      /* threads the fleet ran on */
+	double seconds;
+} ladder_fleet_result;
+
+/* Run the command on every target of the fleet. Returns 0 when the fleet
+ * ran, whatever became of each target (see out->failed and on_target),
+ * or a negative code when it could not run at all. Safe to call from
+ * several threads at once, on different fleets or the same one. */
+LADDER_EXTERN int ladder_fleet_run(ladder_fleet_result *out, const ladder_fleet *fleet, const ladder_plan *plan,
+                                   const ladder_fleet_options *opts);
+
 #ifdef __cplusplus
 }
 #endif

@@ -233,6 +233,22 @@ static inline int conn_statement_timeout(ladder_conn *c, int timeout_ms)
 	return OPS(c)->statement_timeout(c, timeout_ms);
 }
 
+/* Fleets (driver.h, version 4). */
+static inline int conn_schemas_list(ladder_conn *c, const char *like, ladder_row_fn fn, void *ctx)
+{
+	return OPS(c)->schemas_list ? OPS(c)->schemas_list(c, like, fn, ctx) : conn_lacks(c, "list schemas");
+}
+
+static inline int conn_can_read_heads(const ladder_conn *c)
+{
+	return OPS(c)->heads_read != NULL;
+}
+
+static inline int conn_heads_read(ladder_conn *c, const ladder_store *stores, size_t n, ladder_row_fn fn, void *ctx)
+{
+	return OPS(c)->heads_read(c, stores, n, fn, ctx);
+}
+
 #undef OPS
 
 #endif /* LADDER_CONN_H */

@@ -90,6 +90,34 @@ static const char *check_common(const char *version, const char *chain, const ch
 	return NULL;
 }
 
+/* The head's cells (LADDER_HISTORY_HEAD_COLUMNS) into out; why not, or NULL. */
+static const char *head_parse(ladder_head *out, const char *const *cells)
+{
+	ladder_row row;
+	const char *why;
+
+	memset(&row, 0, sizeof(row));
+	if ((why = check_common(cells[HEAD_VERSION], cells[HEAD_CHAIN], cells[HEAD_STATE], &row)) != NULL)
+		return why;
+	out->version = row.version;
+	memcpy(out->chain, row.chain, sizeof(row.chain));
+	out->started = row.started;
+	return NULL;
+}
+
+int history_head_from_cells(ladder_head *out, const char *const *cells)
+{
+	memset(out, 0, sizeof(*out));
+	return head_parse(out, cells) == NULL ? 0 : -1;
+}
+
+int history_head_is_current(const ladder_head *stored, const ladder_plan *plan, const ladder_store *store)
+{
+	return stored->version == ladder_plan_head(plan) && !stored->started &&
+	       (store->kind != LADDER_STORE_HISTORY || strcmp(stored->chain, plan->head_chain) == 0 ||
+	        (plan->has_baseline && strcmp(stored->chain, plan->baseline_head_chain) == 0));
+}
+
 /* Every column but the name, which the caller copies last. */
 static int parse_row(const reader *r, const char *const *cells, ladder_row *row)
 {
@@ -125,11 +153,8 @@ static int on_row(void *ctx, int ncols, const char *const *names, const char *co
 		                        ladder_db_display_name(r->db), r->store->table, ncols, want);
 	/* The fast path: the newest row's version, chain and state. */
 	if (r->head != NULL) {
-		if ((why = check_common(cells[HEAD_VERSION], cells[HEAD_CHAIN], cells[HEAD_STATE], &row)) != NULL)
+		if ((why = head_parse(r->head, cells)) != NULL)
 			return malformed(r, cells[HEAD_VERSION], why);
-		r->head->version = row.version;
-		memcpy(r->head->chain, row.chain, sizeof(row.chain));
-		r->head->started = row.started;
 		return 0;
 	}
 	if ((error = parse_row(r, cells, &row)) < 0)

@@ -42,6 +42,15 @@ typedef struct history {
 /* The stored head of `store`: one small read, no write, no write lock. */
 int history_head(ladder_db *db, const ladder_store *store, ladder_head *out);
 
+/* A head read elsewhere (a fleet's batch): 0, or -1 when the cells are
+ * not what ladder writes (the single read then says why). */
+int history_head_from_cells(ladder_head *out, const char *const *cells);
+
+/* 1 when the stored head is the plan's head, reached by the plan's own
+ * steps (the chain matches): the fast path's test. Needs the plan's
+ * chains (ladder_plan_prepare). */
+int history_head_is_current(const ladder_head *stored, const ladder_plan *plan, const ladder_store *store);
+
 /* One store read (plus an emptiness check): the state at this instant. */
 int history_read(history *h, ladder_db *db);
 void history_clear(history *h);

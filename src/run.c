@@ -979,9 +979,7 @@ int ladder_migrate(ladder_result *out, ladder_db *db, const ladder_plan *plan, c
 		ladder_head stored;
 		if ((error = history_head(db, &db->store, &stored)) < 0)
 			return error;
-		if (stored.version == head && !stored.started &&
-		    (db->store.kind != LADDER_STORE_HISTORY || strcmp(stored.chain, plan->head_chain) == 0 ||
-		     (plan->has_baseline && strcmp(stored.chain, plan->baseline_head_chain) == 0))) {
+		if (history_head_is_current(&stored, plan, &db->store)) {
 			if (out) {
 				out->from_version = out->to_version = head;
 				out->fast_path = 1;

@@ -461,6 +461,8 @@ static const ladder_driver_ops postgres_ops = {
 	.lease_take = ladder_pg__lease_take,
 	.lease_renew = ladder_pg__lease_renew,
 	.lease_release = ladder_pg__lease_release,
+	.schemas_list = ladder_pg__schemas_list,
+	.heads_read = ladder_pg__heads_read,
 };
 
 static const char *const pg_schemes[] = {"postgres://", "postgresql://", NULL};

@@ -84,6 +84,11 @@ char *ladder_pg__qualify(ladder_pg_conn *conn, const char *schema, const char *t
 int ladder_pg__statements(ladder_conn *base, const char *sql, size_t len, ladder_stmt **out,
                           size_t *count);
 
+/* --- pg_fleet.c ------------------------------------------------------------ */
+
+int ladder_pg__schemas_list(ladder_conn *base, const char *like, ladder_row_fn fn, void *ctx);
+int ladder_pg__heads_read(ladder_conn *base, const ladder_store *stores, size_t n, ladder_row_fn fn, void *ctx);
+
 /* --- pg_lock.c ------------------------------------------------------------ */
 
 int ladder_pg__begin(ladder_conn *base, int write, int wait_ms);

@@ -389,11 +389,26 @@ typedef struct ladder_driver_ops {
 	int (*lease_renew)(ladder_conn *conn, const ladder_store *store, const ladder_lease *lease, int *kept);
 	/* Outside any transaction: drop the lease if it is still ours. */
 	int (*lease_release)(ladder_conn *conn, const ladder_store *store, const ladder_lease *lease);
+
+	/* --- fleets: many schemas of one database (version 4) --- */
+
+	/* One row per schema whose name matches the LIKE pattern, its name
+	 * the only cell, leaving out the engine's own schemas. NULL: the
+	 * engine has no schemas to list. */
+	int (*schemas_list)(ladder_conn *conn, const char *like, ladder_row_fn fn, void *ctx);
+	/* The fast path's read of n history stores at once, in a few round
+	 * trips whatever n is: for each store holding a row, one call of fn
+	 * with the store's index in stores[] as the first cell, then the
+	 * newest row's LADDER_HISTORY_HEAD_COLUMNS. A store without a table
+	 * or rows gets no call. Outside any transaction. NULL: the core reads
+	 * the stores one at a time. */
+	int (*heads_read)(ladder_conn *conn, const ladder_store *stores, size_t n, ladder_row_fn fn, void *ctx);
 } ladder_driver_ops;
 
-/* 2 -> 3: the pooler ops (pooled .. lease_release), statement_timeout,
+/* 3 -> 4: schemas_list and heads_read (fleets).
+ * 2 -> 3: the pooler ops (pooled .. lease_release), statement_timeout,
  * table_size, and the driver's read_actions (lint). */
-#define LADDER_DRIVER_VERSION 3
+#define LADDER_DRIVER_VERSION 4
 
 /* One engine, as the registry (src/drivers.h) lists it. */
 typedef struct ladder_driver {
