@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 static void *libc_alloc(void *ctx, size_t size)
@@ -66,6 +67,21 @@ void *ladder_calloc(size_t count, size_t size)
 void *ladder_realloc(void *pointer, size_t size)
 {
 	return current.resize(current.ctx, pointer, size ? size : 1);
+}
+
+void *ladder_array_grow(void *items, size_t *cap, size_t count, size_t size, size_t first)
+{
+	size_t want;
+	void *grown;
+
+	if (count < *cap)
+		return items;
+	want = *cap ? *cap * 2 : first;
+	if (want <= count || want > SIZE_MAX / size)
+		return NULL;
+	if ((grown = ladder_realloc(items, want * size)) != NULL)
+		*cap = want;
+	return grown;
 }
 
 void ladder_free(void *pointer)

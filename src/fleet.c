@@ -48,14 +48,9 @@ static int add_target(ladder_fleet *fleet, const char *url, size_t url_len, cons
 {
 	fleet_target *t;
 
-	if (fleet->count == fleet->cap) {
-		size_t cap = fleet->cap ? fleet->cap * 2 : 64;
-		fleet_target *grown = ladder_realloc(fleet->targets, cap * sizeof(*grown));
-		if (grown == NULL)
-			return ladder_error_set(LADDER_ENOMEM, "out of memory adding to a fleet");
-		fleet->targets = grown;
-		fleet->cap = cap;
-	}
+	if ((t = ladder_array_grow(fleet->targets, &fleet->cap, fleet->count, sizeof(*t), 64)) == NULL)
+		return ladder_error_set(LADDER_ENOMEM, "out of memory adding to a fleet");
+	fleet->targets = t;
 	t = &fleet->targets[fleet->count];
 	memset(t, 0, sizeof(*t));
 	if ((t->url = ladder_malloc(url_len + 1)) == NULL ||

@@ -239,8 +239,11 @@ static void run_one(worker *w, size_t index)
 		message = ladder_strdup(ladder_error_last()->message);
 	/* where a failed target stands is what its store says now: the run's
 	 * own figures are zeros when it failed before reading the state */
-	if (error < 0 && run->opts.command != LADDER_FLEET_STATUS)
+	if (error < 0 && run->opts.command != LADDER_FLEET_STATUS) {
 		out.to_version = db != NULL ? stored_version(db) : -1;
+		if (out.applied == 0)
+			out.from_version = out.to_version;
+	}
 	ladder_db_close(db);
 	/* after a failure the shared connection may be in any state: start
 	 * the next schema on a fresh one */

@@ -106,14 +106,11 @@ static int truth(const char *text)
 
 static int push_seen(reader *r, int64_t version, int applied)
 {
-	if (r->count == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-		seen *grown = ladder_realloc(r->rows, cap * sizeof(*grown));
-		if (grown == NULL)
-			return ladder_error_set(LADDER_ENOMEM, "out of memory reading %s's table", r->src->name);
-		r->rows = grown;
-		r->cap = cap;
-	}
+	seen *rows = ladder_array_grow(r->rows, &r->cap, r->count, sizeof(*rows), 64);
+
+	if (rows == NULL)
+		return ladder_error_set(LADDER_ENOMEM, "out of memory reading %s's table", r->src->name);
+	r->rows = rows;
 	r->rows[r->count].version = version;
 	r->rows[r->count].applied = applied;
 	r->rows[r->count].seq = r->count;

@@ -142,7 +142,7 @@ static int on_row(void *ctx, int ncols, const char *const *names, const char *co
 {
 	reader *r = ctx;
 	int want = r->head ? LADDER_HISTORY_HEAD_NCOLS : LADDER_HISTORY_NCOLS;
-	ladder_row row;
+	ladder_row row, *grown;
 	const char *why;
 	int error;
 
@@ -161,14 +161,9 @@ static int on_row(void *ctx, int ncols, const char *const *names, const char *co
 		return error;
 	if (r->count > 0 && row.version <= r->rows[r->count - 1].version)
 		return malformed(r, cells[COL_VERSION], "the rows do not come in ascending version order");
-	if (r->count == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		ladder_row *grown = ladder_realloc(r->rows, cap * sizeof(*grown));
-		if (grown == NULL)
-			return ladder_error_set(LADDER_ENOMEM, "out of memory reading the history table");
-		r->rows = grown;
-		r->cap = cap;
-	}
+	if ((grown = ladder_array_grow(r->rows, &r->cap, r->count, sizeof(*grown), 16)) == NULL)
+		return ladder_error_set(LADDER_ENOMEM, "out of memory reading the history table");
+	r->rows = grown;
 	if ((row.name = ladder_strdup(cells[COL_NAME])) == NULL)
 		return ladder_error_set(LADDER_ENOMEM, "out of memory reading the history table");
 	r->rows[r->count++] = row;

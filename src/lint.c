@@ -211,7 +211,7 @@ int lint_add(linter *l, const lint_step *step, const char *rule, size_t offset, 
 {
 	const ladder_lint_rule *def = lint_rule(rule);
 	const ladder_step *s = step->step;
-	ladder_lint_finding *f;
+	ladder_lint_finding *f, *bigger;
 	lint_ignore *ignore = NULL;
 	size_t stmt = statement_at(step, offset);
 	char sized[96] = "", *full = NULL;
@@ -229,14 +229,9 @@ int lint_add(linter *l, const lint_step *step, const char *rule, size_t offset, 
 	for (size_t i = 0; i < step->nignores && stmt != SIZE_MAX; i++)
 		if (step->ignores[i].target == stmt && names_rule(step->ignores[i].rules, rule))
 			ignore = &step->ignores[i];
-	if (l->report->count == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		ladder_lint_finding *bigger = ladder_realloc(l->report->findings, cap * sizeof(*bigger));
-		if (bigger == NULL)
-			return ladder_error_set(LADDER_ENOMEM, "out of memory linting");
-		l->report->findings = bigger;
-		l->cap = cap;
-	}
+	if ((bigger = ladder_array_grow(l->report->findings, &l->cap, l->report->count, sizeof(*bigger), 16)) == NULL)
+		return ladder_error_set(LADDER_ENOMEM, "out of memory linting");
+	l->report->findings = bigger;
 	if (sized[0] != '\0')
 		full = ladder_mprintf("%s (\"%s\": %s)", message, table, sized);
 	else
@@ -278,15 +273,11 @@ int lint_add(linter *l, const lint_step *step, const char *rule, size_t offset, 
 static int collect(void *ctx, const ladder_action *action)
 {
 	lint_step *step = ctx;
+	ladder_action *bigger = ladder_array_grow(step->actions, &step->cap, step->count, sizeof(*bigger), 8);
 
-	if (step->count == step->cap) {
-		size_t cap = step->cap ? step->cap * 2 : 8;
-		ladder_action *bigger = ladder_realloc(step->actions, cap * sizeof(*bigger));
-		if (bigger == NULL)
-			return ladder_error_set(LADDER_ENOMEM, "out of memory linting");
-		step->actions = bigger;
-		step->cap = cap;
-	}
+	if (bigger == NULL)
+		return ladder_error_set(LADDER_ENOMEM, "out of memory linting");
+	step->actions = bigger;
 	step->actions[step->count++] = *action;
 	return 0;
 }

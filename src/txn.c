@@ -112,11 +112,13 @@ static int try_xact(txn *t, int take_lease, int *got)
 		if ((error = conn_lease_take(conn, store, &t->lease)) == 0)
 			error = conn_commit(conn);
 	} else if (t->kind == TXN_LOCK_LEASE && t->locked) {
-		if ((error = conn_lease_renew(conn, store, &t->lease, &kept)) == 0 && !kept)
+		if ((error = conn_lease_renew(conn, store, &t->lease, &kept)) == 0 && !kept) {
+			t->lease_lost = 1;
 			error = ladder_error_set(LADDER_ELOCKED,
 			                         "this run's lease on the migration lock on %s expired (not renewed for "
 			                         "%.1f s) and another migrator took it over: stopping here",
 			                         conn_display(conn), t->lease.expiry_ms / 1000.0);
+		}
 	}
 done:
 	if (error < 0 || !*got || take_lease) {
@@ -202,7 +204,8 @@ static int wait_for(txn *t, wait_kind what)
 		slice = listening && remaining > WAIT_SLICE_MS ? WAIT_SLICE_MS : remaining;
 		error = try_slice(t, what, slice, &poll);
 		waited = ladder_seconds_since(&start);
-		if (error != LADDER_ELOCKED)
+		/* a lost lease is LADDER_ELOCKED too, but no wait ends it */
+		if (error != LADDER_ELOCKED || t->lease_lost)
 			break;
 		if (waited * 1000 >= timeout_ms) {
 			/* the timeout, not the clock: the wait ran out at it, and the
@@ -247,6 +250,7 @@ static void lease_init(txn *t)
 	unsigned int nonce;
 
 	memset(&t->lease, 0, sizeof(t->lease));
+	t->lease_lost = 0;
 	if (gethostname(t->lease.host, sizeof(t->lease.host) - 1) != 0 || t->lease.host[0] == '\0')
 		snprintf(t->lease.host, sizeof(t->lease.host), "unknown");
 	t->lease.pid = (long)getpid();

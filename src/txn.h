@@ -25,6 +25,8 @@ typedef struct txn {
 	int open;   /* a transaction of ours is open */
 	txn_lock_kind kind;
 	ladder_lease lease; /* TXN_LOCK_LEASE */
+	int lease_lost;     /* another migrator took the lease over: waiting
+	                       cannot win it back, the run stops */
 	/* Where waits for a lock are reported (NULL: nowhere). */
 	const ladder_run_options *report;
 	ladder_direction dir;

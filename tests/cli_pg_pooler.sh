@@ -8,8 +8,9 @@
 # lock or lease is left behind. Then a holder killed with SIGKILL in the
 # middle of a no-transaction step: while its lease lives, another migrator
 # names it as the holder; once it expired (--lease-expiry 6), it is taken
-# over. --schema through the pooler; lastly --lock on a direct connection and
-# the refusals of --lock.
+# over; a holder whose lease was taken over stops at its next renewal.
+# --schema through the pooler; lastly --lock on a direct connection and the
+# refusals of --lock.
 #
 # Usage: bash tests/cli_pg_pooler.sh PATH/TO/ladder REPO_ROOT   (ctest runs it)
 set -euo pipefail
@@ -160,6 +161,37 @@ expect_rc 0
 expect_out "Database is up to date at version 5."
 eq "after the takeover: no lease left" "$(leases_left "$URL")" 0
 eq "after the takeover: no advisory lock left" "$(locks_left "$name")" 0
+
+# --- a holder that outlived its lease stops at its next renewal --------------------
+# Its lease (--lease-expiry 1) runs out during a 5 s no-transaction step;
+# another migrator takes it over, finds the step started and stops. The
+# holder's renewal when it records the step finds its lease gone: it stops
+# at once with that, not after its own lock timeout with a wait on nobody.
+newdb outlived
+VIA=${POOLER%/*}/${URL##*/}
+cp -r m2 m4
+printf -- '-- ladder:no-transaction\nSELECT pg_sleep(5);\n' >m4/5_slow.up.sql
+run -d "$VIA" -m m2 up
+expect_rc 0
+START=$(date +%s.%N)
+"$LADDER" -q -d "$VIA" -m m4 --lease-expiry 1 --lock-timeout 60 up >"$T/outlived.out" 2>&1 </dev/null &
+HOLDER=$!
+for _ in $(seq 100); do
+	[ "$(q "$URL" "SELECT count(*) FROM ladder_history WHERE version = 5 AND state = 'started'")" = 1 ] && break
+	sleep 0.05
+done
+run -d "$VIA" -m m4 --lock-timeout 20 up
+expect_rc 1
+expect_err_has "but never finished"
+HOLDER_RC=0
+wait "$HOLDER" || HOLDER_RC=$?
+END=$(date +%s.%N)
+eq "the outlived holder fails" "$HOLDER_RC" 1
+eq "the outlived holder says its lease was taken over" \
+	"$(grep -c "this run's lease on the migration lock on .* expired (not renewed for 1.0 s) and another migrator took it over: stopping here" "$T/outlived.out")" 1
+eq "the outlived holder stopped well before its lock timeout" \
+	"$(awk -v a="$START" -v b="$END" 'BEGIN { w = b - a; print w < 30 ? "yes" : w }')" "yes"
+eq "the outlived holder left no lease" "$(leases_left "$URL")" 0
 stop_pooler
 
 # --- --lock on a direct connection, and its refusals --------------------------------

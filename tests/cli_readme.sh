@@ -83,6 +83,19 @@ eq "and is at the plan's head" "$(sql app.db 'SELECT max(version) FROM ladder_hi
 check "the program the README builds runs without LD_LIBRARY_PATH" \
 	env -u LD_LIBRARY_PATH ./myapp app.db examples/basic/migrations >/dev/null
 
+# --- the fleet example: four files in mixed states, status and up over the glob ---------
+mkdir "$T/fleet-example"
+cd "$T/fleet-example"
+ln -s "$ROOT/examples" examples
+PATH="$(dirname "$LADDER"):$PATH" readme_run fleet
+eq "the fleet example leaves the stray file as it was" "$(cat tenants/umbrella/app.db)" "a stray file that is not a database"
+eq "and brought the fresh file to the head" "$(sql tenants/initech/app.db 'SELECT max(version) FROM ladder_history')" "20261103090000"
+check "the README's fleet library example is marked for this test" python3 "$ROOT/tests/readme.py" files "$ROOT/README.md" fleet-library "$T/fleet-example"
+# shellcheck disable=SC2046
+check "tenants.c compiles as C11 with -Wall -Wextra -pedantic and no warning" \
+	cc -std=c11 -Wall -Wextra -Wpedantic -Werror "${cflags[@]}" -c -o "$T/tenants.o" tenants.c $(pkg-config --cflags ladder)
+cd "$T"
+
 # --- the lint example: its sh block makes the directory, its console block lints it ------
 mkdir "$T/lint-example"
 cd "$T/lint-example"

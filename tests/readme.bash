@@ -22,9 +22,9 @@ readme_install() {
 	$recipe >/dev/null
 }
 
-# readme_normal: output as compared: durations as "(N ms)", no trailing
+# readme_normal: output as compared: durations as "(N ms)" (a fleet's "in N s"), no trailing
 # blanks on a line (the README's editors strip them, psql pads).
-readme_normal() { sed -E 's/\([0-9]+(\.[0-9]+)? m?s\)/(N ms)/g; s/[[:space:]]+$//'; }
+readme_normal() { sed -E 's/\([0-9]+(\.[0-9]+)? m?s\)/(N ms)/g; s/ in [0-9]+\.[0-9]+ s / in N s /g; s/[[:space:]]+$//'; }
 
 # readme_run NAME [OLD=NEW...]: run the README's blocks marked NAME, in
 # order, in one shell in the current folder, with `cc` taking

@@ -118,7 +118,8 @@ int ladder_pg__lease_renew(ladder_conn *base, const ladder_store *store, const l
 int ladder_pg__lease_release(ladder_conn *base, const ladder_store *store, const ladder_lease *lease);
 /* *blocked = 1 when a live lease of an owner other than `owner` (NULL: any)
  * is in the way; an expired one of another owner is deleted on the way.
- * No lease table: nothing in the way. */
+ * No lease table: nothing in the way. Asked once the advisory lock is ours,
+ * so that it sees what the previous holder committed. */
 int ladder_pg__lease_blocks(ladder_pg_conn *conn, const ladder_store *store, const char *owner, int *blocked);
 /* A live lease's holder for people, "" if none. */
 void ladder_pg__lease_holder(ladder_pg_conn *conn, const ladder_store *store, char *out, size_t len);

@@ -21,11 +21,25 @@
 	"pg_catalog.hashtextextended('ladder:' || COALESCE($1, pg_catalog.current_schema(), '') || ':' " \
 	"|| $2, 0)"
 
-/* One round trip: the lock, whether a lease table exists, and the session
- * it ran in (pooler detection). */
-#define XACT_LOCK_SQL                                                                          \
-	"SELECT pg_catalog.pg_try_advisory_xact_lock(" KEY_SQL "), pg_catalog.to_regclass($3) IS NOT NULL, " \
-	"pg_catalog.pg_backend_pid()"
+/* The lock and the session it ran in (pooler detection). Whether a lease
+ * table exists is asked afterwards (LEASE_TABLE_SQL): this statement's
+ * view of the catalogs predates the lock. */
+#define XACT_LOCK_SQL "SELECT pg_catalog.pg_try_advisory_xact_lock(" KEY_SQL "), pg_catalog.pg_backend_pid()"
+
+/* Whether the lease table exists ($1 its schema, NULL: the search path),
+ * read from pg_class under the statement's own snapshot. Asked once the
+ * lock is ours, it sees a table that the previous holder created and
+ * committed before it let the lock go. to_regclass would not: it looks the
+ * name up in the session's catalog cache, where "no such relation" is not
+ * refreshed by a lookup that takes no lock, so a table committed while our
+ * transaction ran stayed missing to it until the transaction ended (even
+ * in a later statement). A migrator polling while the first lease was
+ * taken then missed the new table and its live lease and took the lease
+ * over; the holder's next renewal failed. */
+#define LEASE_TABLE_SQL                                                                                     \
+	"EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " \
+	"WHERE c.relname = '" LADDER_PG_LOCK_TABLE "' AND n.nspname = ANY (CASE WHEN $1::text IS NULL THEN "    \
+	"pg_catalog.current_schemas(true) ELSE ARRAY[$1::name] END))"
 
 /* A lease of another owner that expired is taken over by deleting it (its
  * owner's next renewal then finds nothing); a live one blocks. The SELECT
@@ -37,7 +51,7 @@
 
 #define TABLE_SQL                                                                                         \
 	"SELECT $1::text IS NULL OR EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1), "     \
-	"pg_catalog.to_regclass($2) IS NOT NULL"
+	LEASE_TABLE_SQL
 #define CREATE_SQL                                                                                        \
 	"CREATE TABLE IF NOT EXISTS %s (store text PRIMARY KEY, owner text NOT NULL, host text NOT NULL, "   \
 	"pid bigint NOT NULL, taken_at timestamptz NOT NULL, expires_at timestamptz NOT NULL)"
@@ -142,11 +156,19 @@ int ladder_pg__lease_blocks(ladder_pg_conn *conn, const ladder_store *store, con
 	int error;
 
 	*blocked = 0;
+	params[0] = store->schema[0] ? store->schema : NULL;
+	if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "looking up the lease table", "SELECT " LEASE_TABLE_SQL,
+	                            1, params)) < 0 ||
+	    strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+		goto done;
+	PQclear(res);
+	res = NULL;
 	params[0] = ladder_store_spec(store, spec, sizeof(spec));
 	params[1] = owner;
 	if ((error = run_on_table(conn, store, &res, PGRES_TUPLES_OK, "reading the migration lease", BLOCKS_SQL, 2,
 	                          params)) == 0)
 		*blocked = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
+done:
 	PQclear(res);
 	return error;
 }
@@ -186,31 +208,26 @@ int ladder_pg__xact_lock(ladder_conn *base, const ladder_store *store, const cha
 {
 	ladder_pg_conn *conn = (ladder_pg_conn *)base;
 	char spec[LADDER_NAME_MAX + 32];
-	const char *params[3];
-	char *table = NULL;
+	const char *params[2];
 	PGresult *res = NULL;
 	int blocked = 0, error;
 
 	*got = 0;
-	if ((table = lock_table(conn, store)) == NULL)
-		return ladder_error_last()->code;
 	params[0] = store->schema[0] ? store->schema : NULL;
 	params[1] = ladder_store_spec(store, spec, sizeof(spec));
-	params[2] = table;
-	if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "taking the migration lock", XACT_LOCK_SQL, 3,
+	if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "taking the migration lock", XACT_LOCK_SQL, 2,
 	                            params)) < 0)
 		goto done;
-	ladder_pg__saw_pid(conn, PQgetvalue(res, 0, 2));
+	ladder_pg__saw_pid(conn, PQgetvalue(res, 0, 1));
 	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
 		goto done;
-	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0 && (error = ladder_pg__lease_blocks(conn, store, owner, &blocked)) < 0)
+	if ((error = ladder_pg__lease_blocks(conn, store, owner, &blocked)) < 0)
 		goto done;
 	*got = !blocked;
 	if (*got)
 		error = local_settings(conn);
 done:
 	PQclear(res);
-	ladder_free(table);
 	return error;
 }
 
@@ -219,17 +236,14 @@ int ladder_pg__lease_take(ladder_conn *base, const ladder_store *store, const la
 	ladder_pg_conn *conn = (ladder_pg_conn *)base;
 	char spec[LADDER_NAME_MAX + 32], pid[32], expiry[32];
 	const char *params[5];
-	char *table = NULL, *schema = NULL, *sql = NULL;
+	char *schema = NULL, *sql = NULL;
 	PGresult *res = NULL;
 	int error;
 
-	if ((table = lock_table(conn, store)) == NULL)
-		return ladder_error_last()->code;
 	params[0] = store->schema[0] ? store->schema : NULL;
-	params[1] = table;
 	/* Looked up first: IF NOT EXISTS on an existing object prints a
 	 * notice, and CREATE SCHEMA needs a privilege the store may not. */
-	if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "looking up the lease table", TABLE_SQL, 2,
+	if ((error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "looking up the lease table", TABLE_SQL, 1,
 	                            params)) < 0)
 		goto done;
 	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
@@ -257,7 +271,6 @@ int ladder_pg__lease_take(ladder_conn *base, const ladder_store *store, const la
 	error = run_on_table(conn, store, NULL, PGRES_COMMAND_OK, "taking the migration lease", TAKE_SQL, 5, params);
 done:
 	PQclear(res);
-	ladder_free(table);
 	ladder_free(schema);
 	ladder_free(sql);
 	return error;

@@ -19,19 +19,14 @@ typedef struct lines {
 
 static void lines_add(lines *l, const char *text)
 {
-	char *copy;
+	char *copy, **items;
 	if (l->failed)
 		return;
-	if (l->count == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		char **items = ladder_realloc(l->items, cap * sizeof(*items));
-		if (items == NULL) {
-			l->failed = 1;
-			return;
-		}
-		l->items = items;
-		l->cap = cap;
+	if ((items = ladder_array_grow(l->items, &l->cap, l->count, sizeof(*items), 8)) == NULL) {
+		l->failed = 1;
+		return;
 	}
+	l->items = items;
 	if ((copy = ladder_strdup(text)) == NULL) {
 		l->failed = 1;
 		return;

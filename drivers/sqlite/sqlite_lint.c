@@ -97,14 +97,11 @@ static void names_free(names *n)
 
 static int names_add(names *n, const char *name)
 {
-	if (n->count == n->cap) {
-		size_t cap = n->cap ? n->cap * 2 : 16;
-		char **items = ladder_realloc(n->items, cap * sizeof(*items));
-		if (items == NULL)
-			return ladder_error_set(LADDER_ENOMEM, "out of memory reading a scratch schema");
-		n->items = items;
-		n->cap = cap;
-	}
+	char **items = ladder_array_grow(n->items, &n->cap, n->count, sizeof(*items), 16);
+
+	if (items == NULL)
+		return ladder_error_set(LADDER_ENOMEM, "out of memory reading a scratch schema");
+	n->items = items;
 	if ((n->items[n->count] = ladder_strdup(name ? name : "")) == NULL)
 		return ladder_error_set(LADDER_ENOMEM, "out of memory reading a scratch schema");
 	n->count++;

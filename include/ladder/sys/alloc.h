@@ -27,6 +27,12 @@ LADDER_EXTERN char *ladder_mprintf(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)))
 #endif
 	;
+/* Room for one more item in a growing array of `count` items of `size`
+ * bytes that has room for *cap: the array itself when count < *cap, else
+ * a bigger copy (the capacity doubles, starting at `first`) and *cap
+ * updated. NULL when out of memory: the array and *cap are left as they
+ * were. */
+LADDER_EXTERN void *ladder_array_grow(void *items, size_t *cap, size_t count, size_t size, size_t first);
 /* ladder_free (in ladder.h) releases all of these. */
 
 #ifdef __cplusplus
