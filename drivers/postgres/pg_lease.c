@@ -55,11 +55,14 @@
 #define CREATE_SQL                                                                                        \
 	"CREATE TABLE IF NOT EXISTS %s (store text PRIMARY KEY, owner text NOT NULL, host text NOT NULL, "   \
 	"pid bigint NOT NULL, taken_at timestamptz NOT NULL, expires_at timestamptz NOT NULL)"
+/* A live lease of another owner is never overwritten, whatever the
+ * caller believed: the row is then left alone and none is counted. */
 #define TAKE_SQL                                                                                          \
-	"INSERT INTO %s (store, owner, host, pid, taken_at, expires_at) VALUES ($1, $2, $3, $4::bigint, "     \
+	"INSERT INTO %s AS l (store, owner, host, pid, taken_at, expires_at) VALUES ($1, $2, $3, $4::bigint, " \
 	"pg_catalog.clock_timestamp(), pg_catalog.clock_timestamp() + $5::bigint * interval '1 millisecond') " \
 	"ON CONFLICT (store) DO UPDATE SET owner = EXCLUDED.owner, host = EXCLUDED.host, pid = EXCLUDED.pid, " \
-	"taken_at = EXCLUDED.taken_at, expires_at = EXCLUDED.expires_at"
+	"taken_at = EXCLUDED.taken_at, expires_at = EXCLUDED.expires_at WHERE l.owner = EXCLUDED.owner OR "    \
+	"l.expires_at <= pg_catalog.clock_timestamp()"
 #define RENEW_SQL                                                                                         \
 	"UPDATE %s SET expires_at = pg_catalog.clock_timestamp() + $3::bigint * interval '1 millisecond' "    \
 	"WHERE store = $1 AND owner = $2 RETURNING 1"
@@ -268,7 +271,12 @@ int ladder_pg__lease_take(ladder_conn *base, const ladder_store *store, const la
 	params[2] = lease->host;
 	params[3] = pid;
 	params[4] = expiry;
-	error = run_on_table(conn, store, NULL, PGRES_COMMAND_OK, "taking the migration lease", TAKE_SQL, 5, params);
+	PQclear(res);
+	res = NULL;
+	if ((error = run_on_table(conn, store, &res, PGRES_COMMAND_OK, "taking the migration lease", TAKE_SQL, 5,
+	                          params)) == 0 &&
+	    strcmp(PQcmdTuples(res), "1") != 0)
+		error = ladder_error_set(LADDER_ELOCKED, "another migrator's lease on the migration lock is live");
 done:
 	PQclear(res);
 	ladder_free(schema);

@@ -18,7 +18,7 @@
 #include <pg_query/pg_query.pb-c.h>
 
 #define LADDER_LIBPQ_FUNCTIONS(X)                                                                      \
-	X(PQbackendPID) X(PQclear) X(PQclientEncoding) X(PQcmdStatus) X(PQconnectdbParams) X(PQconninfo) X(PQconninfoFree)       \
+	X(PQbackendPID) X(PQclear) X(PQclientEncoding) X(PQcmdStatus) X(PQcmdTuples) X(PQconnectdbParams) X(PQconninfo) X(PQconninfoFree)       \
 	X(PQconninfoParse) X(PQdb) X(PQerrorMessage) X(PQescapeIdentifier) X(PQexec) X(PQexecParams)        \
 	X(PQexecPrepared) X(PQfinish) X(PQfname) X(PQfreemem) X(PQgetCopyData) X(PQgetisnull)               \
 	X(PQgetlength) X(PQgetResult) X(PQgetvalue) X(PQhost) X(PQnfields) X(PQntuples) X(PQparameterStatus) \
@@ -54,6 +54,7 @@ int ladder_pg_query_load(void);
 #define PQclear (ladder_pq.PQclear)
 #define PQclientEncoding (ladder_pq.PQclientEncoding)
 #define PQcmdStatus (ladder_pq.PQcmdStatus)
+#define PQcmdTuples (ladder_pq.PQcmdTuples)
 #define PQconnectdbParams (ladder_pq.PQconnectdbParams)
 #define PQconninfo (ladder_pq.PQconninfo)
 #define PQconninfoFree (ladder_pq.PQconninfoFree)
