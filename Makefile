@@ -8,6 +8,8 @@ PREFIX   ?= /usr/local
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 SETTINGS_ROWS ?= 1000000
 LINT_FILES ?= 10000
+FLEET_FILES ?= 10000
+FLEET_SCHEMAS ?= 1000
 CMAKE_FLAGS = -DLADDER_SANITIZE=$(SANITIZE) -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 
 .PHONY: all deps configure check bench install clean demo
@@ -36,6 +38,9 @@ bench: all
 	  status=$$?; bash tests/pg/server.sh stop $(BUILD)/pg-bench-settings >/dev/null; exit $$status; fi
 	bash bench/lint_bench.sh $(BUILD)/bin/ladder $(LINT_FILES) 1
 	bash bench/lint_compare.sh $(BUILD)/bin/ladder
+	FLEET_FILES=$(FLEET_FILES) bash bench/fleet_bench.sh $(BUILD)/bin
+	@if [ -x $(BUILD)/bin/ladder-fleet-raw-pg ]; then \
+	  FLEET_SCHEMAS=$(FLEET_SCHEMAS) bash bench/pg/fleet_bench.sh $(BUILD)/bin; fi
 
 demo: all
 	@rm -f $(BUILD)/demo.db
