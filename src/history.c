@@ -192,7 +192,7 @@ int history_head(ladder_db *db, const ladder_store *store, ladder_head *out)
 	return error;
 }
 
-int history_read(history *h, ladder_db *db)
+int history_read(history *h, ladder_db *db, int emptiness)
 {
 	reader r = {db, &db->store, NULL, 0, 0, NULL};
 	int error;
@@ -207,7 +207,7 @@ int history_read(history *h, ladder_db *db)
 		h->rows = r.rows;
 		h->nrows = r.count;
 	}
-	if (error == 0)
+	if (error == 0 && emptiness)
 		error = conn_is_empty(db->conn, &db->store, &h->empty);
 	return error;
 }

@@ -51,8 +51,11 @@ int history_head_from_cells(ladder_head *out, const char *const *cells);
  * chains (ladder_plan_prepare). */
 int history_head_is_current(const ladder_head *stored, const ladder_plan *plan, const ladder_store *store);
 
-/* One store read (plus an emptiness check): the state at this instant. */
-int history_read(history *h, ladder_db *db);
+/* One store read (plus, with emptiness, a check whether the database
+ * holds objects besides the store): the state at this instant. Without
+ * it h->empty reads 0; only a plan with a baseline or a floor needs it to
+ * run, so a run of any other skips that round trip. */
+int history_read(history *h, ladder_db *db, int emptiness);
 void history_clear(history *h);
 
 /* Highest recorded version (0: none), and the highest whose step

@@ -28,7 +28,7 @@ static int maintenance_begin(txn *t, ladder_db *db, history *h)
 		return error;
 	if ((error = txn_begin(t)) < 0)
 		return error;
-	return history_read(h, db);
+	return history_read(h, db, 1);
 }
 
 static int maintenance_end(txn *t, history *h, int error)

@@ -840,11 +840,18 @@ static int retry_in_place(run *r, const action *a)
 	return tx_begin(r);
 }
 
+/* Emptiness decides whether a baseline applies and whether a floor
+ * refuses; a plan with neither never asks. */
+static int needs_emptiness(const ladder_plan *plan)
+{
+	return plan->has_baseline || plan->floor > 0;
+}
+
 static int run_locked(run *r, int force_session_lock, int first_attempt)
 {
 	int error;
 
-	if ((error = history_read(&r->st, r->db)) < 0)
+	if ((error = history_read(&r->st, r->db, needs_emptiness(r->plan))) < 0)
 		return error;
 	if (first_attempt)
 		r->from = run_current(r);
@@ -865,7 +872,7 @@ static int run_locked(run *r, int force_session_lock, int first_attempt)
 		return error;
 	/* Another process may have migrated while we waited: judge again. */
 	history_clear(&r->st);
-	if ((error = history_read(&r->st, r->db)) < 0)
+	if ((error = history_read(&r->st, r->db, needs_emptiness(r->plan))) < 0)
 		return error;
 	if ((error = plan_run(r)) != 0)
 		return error;

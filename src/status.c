@@ -104,7 +104,7 @@ int ladder_status_get(ladder_status **out, ladder_db *db, const ladder_plan *pla
 	*out = NULL;
 	if ((error = ladder_plan_prepare(plan)) < 0)
 		return error;
-	if ((error = history_read(&st, db)) < 0)
+	if ((error = history_read(&st, db, 1)) < 0)
 		return error;
 	/* Nothing recorded: is another tool's history there? */
 	memset(&found, 0, sizeof(found));
@@ -149,7 +149,7 @@ int ladder_history_get(ladder_status **out, ladder_db *db)
 	if (out == NULL || db == NULL)
 		return ladder_error_set(LADDER_EINVALID, "ladder_history_get: NULL argument");
 	*out = NULL;
-	if ((error = history_read(&st, db)) < 0)
+	if ((error = history_read(&st, db, 1)) < 0)
 		return error;
 	count = st.light ? (st.light_head > 0) : st.nrows;
 	status = status_new(db, count, &failed);
