@@ -254,10 +254,13 @@ done:
 
 /* Migrations read UTF-8 files: have the server send and read UTF-8, and put
  * the schema first on the search path and DDL under lock_timeout, in one
- * round trip (none when there is nothing to set). */
-static int apply_settings(ladder_pg_conn *conn)
+ * round trip (none when there is nothing to set). local: for the open
+ * transaction alone (behind a pooler, whose server sessions the client's
+ * transactions move between), and the encoding, made at connect, is left. */
+int ladder_pg__apply_settings(ladder_pg_conn *conn, int local)
 {
 	const char *utf8 = pg_encoding_to_char(PQclientEncoding(conn->pg));
+	const char *scope = local ? "true" : "false";
 	char sql[512], timeout[32];
 	const char *params[2] = {NULL, NULL};
 	char *quoted = NULL;
@@ -265,7 +268,7 @@ static int apply_settings(ladder_pg_conn *conn)
 	int nparams = 0, error = 0;
 
 	snprintf(sql, sizeof(sql), "SELECT 1");
-	if (strcmp(utf8, "UTF8") != 0)
+	if (!local && strcmp(utf8, "UTF8") != 0)
 		strcat(sql, ", pg_catalog.set_config('client_encoding', 'UTF8', false)");
 	if (conn->schema != NULL) {
 		if ((quoted = ladder_pg__quote_ident(conn, conn->schema)) == NULL) {
@@ -273,18 +276,21 @@ static int apply_settings(ladder_pg_conn *conn)
 			goto done;
 		}
 		params[nparams++] = quoted;
-		strcat(sql, ", pg_catalog.set_config('search_path', CASE pg_catalog.current_setting('search_path') "
-		            "WHEN '' THEN $1 ELSE $1 || ', ' || pg_catalog.current_setting('search_path') END, false)");
+		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
+		         ", pg_catalog.set_config('search_path', CASE pg_catalog.current_setting('search_path') "
+		         "WHEN '' THEN $1 ELSE $1 || ', ' || pg_catalog.current_setting('search_path') END, %s)",
+		         scope);
 	}
 	if (conn->ddl_lock_timeout_ms > 0) {
 		snprintf(timeout, sizeof(timeout), "%dms", conn->ddl_lock_timeout_ms);
 		params[nparams++] = timeout;
-		strcat(sql, nparams == 2 ? ", pg_catalog.set_config('lock_timeout', $2, false)"
-		                         : ", pg_catalog.set_config('lock_timeout', $1, false)");
+		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), ", pg_catalog.set_config('lock_timeout', $%d, %s)",
+		         nparams, scope);
 	}
 	if (strcmp(sql, "SELECT 1") == 0)
 		goto done;
-	error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "setting up the session", sql, nparams, params);
+	error = ladder_pg__run(conn, &res, PGRES_TUPLES_OK, local ? "setting up the transaction" : "setting up the session",
+	                       sql, nparams, params);
 done:
 	PQclear(res);
 	ladder_free(quoted); /* ladder_pg__quote_ident's copy, from ladder_malloc */
@@ -361,7 +367,7 @@ static int pg_connect(ladder_conn **out, const char *conninfo, const ladder_open
 	if ((error = conn_new(&conn, pg, 1, opts)) < 0)
 		goto done;
 	pg = NULL; /* conn owns it */
-	if ((error = apply_settings(conn)) < 0)
+	if ((error = ladder_pg__apply_settings(conn, 0)) < 0)
 		goto done;
 	*out = &conn->base;
 	conn = NULL;

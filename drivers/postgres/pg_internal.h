@@ -84,6 +84,19 @@ char *ladder_pg__qualify(ladder_pg_conn *conn, const char *schema, const char *t
 int ladder_pg__statements(ladder_conn *base, const char *sql, size_t len, ladder_stmt **out,
                           size_t *count);
 
+/* The migration lock's key from $1 (the store's schema, NULL: the
+ * current one) and $2 (the store's spec), as ladder/postgres.h documents
+ * it: the session lock, the transaction lock and the holder lookup must
+ * compute it the same way. */
+#define LADDER_PG_LOCK_KEY_SQL                                                                       \
+	"pg_catalog.hashtextextended('ladder:' || COALESCE($1, pg_catalog.current_schema(), '') || ':' " \
+	"|| $2, 0)"
+
+/* The search path and lock_timeout the connection's options ask for
+ * (and UTF-8, at connect), for the session or, local, for the open
+ * transaction alone (pg_conn.c). */
+int ladder_pg__apply_settings(ladder_pg_conn *conn, int local);
+
 /* --- pg_fleet.c ------------------------------------------------------------ */
 
 int ladder_pg__schemas_list(ladder_conn *base, const char *like, ladder_row_fn fn, void *ctx);

@@ -17,14 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KEY_SQL                                                                                      \
-	"pg_catalog.hashtextextended('ladder:' || COALESCE($1, pg_catalog.current_schema(), '') || ':' " \
-	"|| $2, 0)"
-
 /* The lock and the session it ran in (pooler detection). Whether a lease
  * table exists is asked afterwards (LEASE_TABLE_SQL): this statement's
  * view of the catalogs predates the lock. */
-#define XACT_LOCK_SQL "SELECT pg_catalog.pg_try_advisory_xact_lock(" KEY_SQL "), pg_catalog.pg_backend_pid()"
+#define XACT_LOCK_SQL "SELECT pg_catalog.pg_try_advisory_xact_lock(" LADDER_PG_LOCK_KEY_SQL "), pg_catalog.pg_backend_pid()"
 
 /* Whether the lease table exists ($1 its schema, NULL: the search path),
  * read from pg_class under the statement's own snapshot. Asked once the
@@ -176,37 +172,6 @@ done:
 	return error;
 }
 
-/* The schema first on the search path and lock_timeout, for this
- * transaction alone: behind a pooler the session settings made at connect
- * stayed on whichever server session ran them. */
-static int local_settings(ladder_pg_conn *conn)
-{
-	char sql[512], timeout[32];
-	const char *params[2] = {NULL, NULL};
-	char *quoted = NULL;
-	int nparams = 0, error = 0;
-
-	if (conn->schema == NULL && conn->ddl_lock_timeout_ms <= 0)
-		return 0;
-	snprintf(sql, sizeof(sql), "SELECT 1");
-	if (conn->schema != NULL) {
-		if ((quoted = ladder_pg__quote_ident(conn, conn->schema)) == NULL)
-			return ladder_error_last()->code;
-		params[nparams++] = quoted;
-		strcat(sql, ", pg_catalog.set_config('search_path', CASE pg_catalog.current_setting('search_path') "
-		            "WHEN '' THEN $1 ELSE $1 || ', ' || pg_catalog.current_setting('search_path') END, true)");
-	}
-	if (conn->ddl_lock_timeout_ms > 0) {
-		snprintf(timeout, sizeof(timeout), "%dms", conn->ddl_lock_timeout_ms);
-		params[nparams++] = timeout;
-		strcat(sql, nparams == 2 ? ", pg_catalog.set_config('lock_timeout', $2, true)"
-		                         : ", pg_catalog.set_config('lock_timeout', $1, true)");
-	}
-	error = ladder_pg__run(conn, NULL, PGRES_TUPLES_OK, "setting up the transaction", sql, nparams, params);
-	ladder_free(quoted);
-	return error;
-}
-
 int ladder_pg__xact_lock(ladder_conn *base, const ladder_store *store, const char *owner, int *got)
 {
 	ladder_pg_conn *conn = (ladder_pg_conn *)base;
@@ -228,7 +193,7 @@ int ladder_pg__xact_lock(ladder_conn *base, const ladder_store *store, const cha
 		goto done;
 	*got = !blocked;
 	if (*got)
-		error = local_settings(conn);
+		error = ladder_pg__apply_settings(conn, 1);
 done:
 	PQclear(res);
 	return error;
@@ -320,15 +285,12 @@ void ladder_pg__lease_holder(ladder_pg_conn *conn, const ladder_store *store, ch
 {
 	char spec[LADDER_NAME_MAX + 32];
 	const char *params[2];
-	char *table = NULL;
 	PGresult *res = NULL;
 
 	out[0] = '\0';
-	if ((table = lock_table(conn, store)) == NULL)
-		return;
-	params[0] = table;
-	if (ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "looking up the lease table",
-	                   "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, params) < 0 ||
+	params[0] = store->schema[0] ? store->schema : NULL;
+	if (ladder_pg__run(conn, &res, PGRES_TUPLES_OK, "looking up the lease table", "SELECT " LEASE_TABLE_SQL, 1,
+	                   params) < 0 ||
 	    strcmp(PQgetvalue(res, 0, 0), "t") != 0)
 		goto done;
 	PQclear(res);
@@ -340,5 +302,4 @@ void ladder_pg__lease_holder(ladder_pg_conn *conn, const ladder_store *store, ch
 		         PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 3));
 done:
 	PQclear(res);
-	ladder_free(table);
 }

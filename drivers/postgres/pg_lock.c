@@ -28,16 +28,14 @@
  * way (see ladder/postgres.h); it is returned so that unlock names it
  * exactly even if the search path changes meanwhile. */
 #define TRY_LOCK_SQL                                                                                       \
-	"SELECT s.k, pg_catalog.pg_try_advisory_lock(s.k), pg_catalog.pg_backend_pid() FROM (SELECT "          \
-	"pg_catalog.hashtextextended('ladder:' || COALESCE($1, pg_catalog.current_schema(), '') || ':' || $2, " \
-	"0) AS k) s"
+	"SELECT s.k, pg_catalog.pg_try_advisory_lock(s.k), pg_catalog.pg_backend_pid() FROM (SELECT " \
+	LADDER_PG_LOCK_KEY_SQL " AS k) s"
 
 /* The session holding the key this store's lock uses: a bigint advisory
  * key shows in pg_locks as classid (high half), objid (low half) and
  * objsubid 1. */
 #define HOLDER_SQL                                                                                              \
-	"WITH s AS (SELECT pg_catalog.hashtextextended('ladder:' || COALESCE($1, pg_catalog.current_schema(), '') " \
-	"|| ':' || $2, 0) AS k) "                                                                                     \
+	"WITH s AS (SELECT " LADDER_PG_LOCK_KEY_SQL " AS k) "                                                      \
 	"SELECT a.pid, COALESCE(a.application_name, ''), COALESCE(host(a.client_addr), '') "                        \
 	"FROM s, pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "                        \
 	"WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "                                             \
