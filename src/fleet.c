@@ -64,6 +64,16 @@ static int add_target(ladder_fleet *fleet, const char *url, size_t url_len, cons
 	return 0;
 }
 
+ladder_open_options fleet_database_options(const ladder_open_options *opts)
+{
+	static const ladder_open_options defaults = LADDER_OPEN_OPTIONS_INIT;
+	ladder_open_options own = opts ? *opts : defaults;
+
+	own.schema = NULL;
+	own.flags |= LADDER_OPEN_EXISTING;
+	return own;
+}
+
 int ladder_fleet_add(ladder_fleet *fleet, const char *url)
 {
 	if (fleet == NULL || url == NULL || url[0] == '\0')
@@ -165,7 +175,7 @@ static int on_schema(void *ctx, int ncols, const char *const *names, const char 
 int ladder_fleet_add_schemas(ladder_fleet *fleet, const char *url, const char *like, const char *sql,
                              const ladder_open_options *opts, size_t *added)
 {
-	ladder_open_options own = LADDER_OPEN_OPTIONS_INIT;
+	ladder_open_options own;
 	schema_adder adder = {fleet, url};
 	ladder_db *db = NULL;
 	size_t before = fleet ? fleet->count : 0;
@@ -176,10 +186,7 @@ int ladder_fleet_add_schemas(ladder_fleet *fleet, const char *url, const char *l
 	if (fleet == NULL || url == NULL || (like == NULL) == (sql == NULL))
 		return ladder_error_set(LADDER_EINVALID,
 		                        "ladder_fleet_add_schemas: needs a fleet, a URL, and either a LIKE pattern or a query");
-	if (opts != NULL)
-		own = *opts;
-	own.schema = NULL; /* the listing runs with the database's own search path */
-	own.flags |= LADDER_OPEN_EXISTING;
+	own = fleet_database_options(opts);
 	if ((error = ladder_db_open(&db, url, &own)) < 0)
 		goto done;
 	if (like != NULL)

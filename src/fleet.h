@@ -19,4 +19,9 @@ struct ladder_fleet {
 	size_t count, cap;
 };
 
+/* Options for a connection to the database whose schemas are targets
+ * (listing them, the batch read, a worker's shared connection): opts
+ * without a schema of its own, never creating anything. */
+ladder_open_options fleet_database_options(const ladder_open_options *opts);
+
 #endif /* LADDER_FLEET_H */

@@ -147,7 +147,7 @@ static double seconds_between(const struct timespec *a, const struct timespec *b
  * the same database), wrapped for one schema. */
 static int open_schema(worker *w, ladder_db **db, const fleet_target *t)
 {
-	ladder_open_options opts = w->run->open;
+	ladder_open_options opts = fleet_database_options(&w->run->open);
 	int error;
 
 	if (w->base != NULL && strcmp(w->base_url, t->url) != 0) {
@@ -155,13 +155,11 @@ static int open_schema(worker *w, ladder_db **db, const fleet_target *t)
 		w->base = NULL;
 	}
 	if (w->base == NULL) {
-		opts.schema = NULL;
-		opts.flags |= LADDER_OPEN_EXISTING;
 		if ((error = ladder_db_open(&w->base, t->url, &opts)) < 0)
 			return error;
 		w->base_url = t->url;
-		opts = w->run->open;
 	}
+	opts = w->run->open;
 	opts.schema = t->schema;
 	return ladder_db_wrap(db, ladder_db_engine(w->base), ladder_db_native(w->base), &opts);
 }
@@ -323,18 +321,17 @@ static int cleanly_behind(const ladder_head *stored, const ladder_plan *plan, co
  * again and decide as the single run does. */
 static void decide_schemas(fleet_run *run, const char *url, const size_t *targets, size_t n)
 {
-	ladder_open_options opts = run->open;
+	ladder_open_options opts = fleet_database_options(&run->open);
 	ladder_store *stores = ladder_calloc(n ? n : 1, sizeof(*stores));
 	ladder_head *heads = ladder_calloc(n ? n : 1, sizeof(*heads));
 	char *found = ladder_calloc(n ? n : 1, 1);
+	char *display = masked_url(url);
 	head_batch batch = {n, heads, found};
 	ladder_db *db = NULL;
 	ladder_error_saved saved;
 
 	ladder_error_save(&saved);
-	opts.schema = NULL;
-	opts.flags |= LADDER_OPEN_EXISTING;
-	if (stores == NULL || heads == NULL || found == NULL || ladder_db_open(&db, url, &opts) < 0 ||
+	if (stores == NULL || heads == NULL || found == NULL || display == NULL || ladder_db_open(&db, url, &opts) < 0 ||
 	    !conn_can_read_heads(db->conn) || db->store.kind != LADDER_STORE_HISTORY)
 		goto done;
 	for (size_t k = 0; k < n; k++)
@@ -345,24 +342,22 @@ static void decide_schemas(fleet_run *run, const char *url, const size_t *target
 	for (size_t k = 0; k < n; k++) {
 		size_t i = targets[k], pending = 0;
 		ladder_fleet_outcome out;
-		char *display;
 		if (!found[k])
 			continue;
 		if (!history_head_is_current(&heads[k], run->plan, &stores[k]) &&
 		    (run->opts.command != LADDER_FLEET_STATUS ||
 		     !cleanly_behind(&heads[k], run->plan, &stores[k], &pending)))
 			continue;
-		display = masked_url(url);
-		outcome_init(&out, run, i, display ? display : "(out of memory)");
+		outcome_init(&out, run, i, display);
 		out.from_version = out.to_version = out.current = heads[k].version;
 		out.fast_path = pending == 0;
 		out.pending = pending;
 		run->decided[i] = 1;
 		finish(run, &out);
-		ladder_free(display);
 	}
 done:
 	ladder_db_close(db);
+	ladder_free(display);
 	ladder_free(stores);
 	ladder_free(heads);
 	ladder_free(found);
