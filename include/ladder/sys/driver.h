@@ -81,6 +81,10 @@ typedef enum {
 	LADDER_STMT_NEEDS_COMMIT, /* runs inside a transaction, but what it makes
 	                             is usable only after a commit (PostgreSQL
 	                             ALTER TYPE ... ADD VALUE) */
+	LADDER_STMT_IMPLICIT_COMMIT, /* commits the open transaction before and
+	                                after itself (MariaDB DDL): the core runs
+	                                it alone, and after a crash only the
+	                                catalog can tell whether it took effect */
 } ladder_stmt_kind;
 
 typedef struct ladder_stmt {
@@ -207,6 +211,12 @@ typedef int (*ladder_action_fn)(void *ctx, const ladder_action *action);
                                            constraints added NOT VALID and validated
                                            later, ALTER TABLE holding table locks to
                                            commit, typed columns */
+#define LADDER_DRIVER_DDL_COMMITS 0x100 /* DDL commits implicitly (MariaDB, MySQL): a run
+                                           cannot be one transaction, so the core runs each
+                                           step statement by statement (statements marked
+                                           LADDER_STMT_IMPLICIT_COMMIT alone, the others
+                                           grouped in transactions) and records in the
+                                           history row how many have completed */
 
 /* A run's lease on the migration lock (see the pooler ops below): who holds it, so
  * that another migrator can say whom it waits for, and how long it lasts
@@ -403,12 +413,21 @@ typedef struct ladder_driver_ops {
 	 * or rows gets no call. Outside any transaction. NULL: the core reads
 	 * the stores one at a time. */
 	int (*heads_read)(ladder_conn *conn, const ladder_store *stores, size_t n, ladder_row_fn fn, void *ctx);
+
+	/* --- statement-level progress (version 5) --- */
+
+	/* Does the index `index` exist on `table` in `schema` ("" = the
+	 * connection's default)? As table_has: a missing table is an answer
+	 * (*exists 0). What the core asks, with table_has, to learn whether a
+	 * DDL statement cut off by a crash took effect. NULL: never asked. */
+	int (*index_has)(ladder_conn *conn, const char *schema, const char *table, const char *index, int *exists);
 } ladder_driver_ops;
 
-/* 3 -> 4: schemas_list and heads_read (fleets).
+/* 4 -> 5: LADDER_DRIVER_DDL_COMMITS, LADDER_STMT_IMPLICIT_COMMIT, index_has.
+ * 3 -> 4: schemas_list and heads_read (fleets).
  * 2 -> 3: the pooler ops (pooled .. lease_release), statement_timeout,
  * table_size, and the driver's read_actions (lint). */
-#define LADDER_DRIVER_VERSION 4
+#define LADDER_DRIVER_VERSION 5
 
 /* One engine, as the registry (src/drivers.h) lists it. */
 typedef struct ladder_driver {
