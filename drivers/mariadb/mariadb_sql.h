@@ -1,8 +1,8 @@
 /*
  * mariadb_sql.h — MariaDB's SQL text read without a server: a tokenizer
  * that knows its quoting ('…' "…" `…`, backslash escapes, doubled quotes),
- * comments (-- , #, and /​* … *​/ including the executable /​*! … *​/ and
- * /​*M! … *​/ forms, which hold SQL), and compound statements (BEGIN … END
+ * comments (-- , #, C-style, and the executable C-style forms opened by
+ * "/*!" and "/*M!", which hold SQL), and compound statements (BEGIN … END
  * bodies of CREATE PROCEDURE/FUNCTION/TRIGGER/EVENT and BEGIN NOT ATOMIC,
  * with their IF/CASE/LOOP/WHILE/REPEAT … END nesting), so that a step splits
  * at the semicolons that end statements and nowhere else, without the
@@ -22,8 +22,8 @@
  * BEGIN / START TRANSACTION, COMMIT, ROLLBACK, SAVEPOINT / RELEASE /
  * ROLLBACK TO, and LADDER_STMT_TX_OTHER for what otherwise ends or changes
  * the transaction (SET autocommit, XA, UNLOCK TABLES, COMMIT AND CHAIN);
- * LADDER_STMT_PLAIN for the rest (DML, SET, SELECT, CALL is PLAIN? no:
- * CALL may run DDL, so it is IMPLICIT_COMMIT). *out from ladder_malloc.
+ * LADDER_STMT_PLAIN for the rest (DML, SET, SELECT, DO). CALL counts as
+ * IMPLICIT_COMMIT: a procedure may run DDL. *out from ladder_malloc.
  * An unterminated quote, comment or compound statement: LADDER_EPLAN with
  * a message saying what is unterminated, *bad_offset its start. */
 int ladder_mariadb_split(const char *sql, size_t len, ladder_stmt **out, size_t *count, size_t *bad_offset);
