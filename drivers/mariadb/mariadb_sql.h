@@ -1,8 +1,8 @@
 /*
  * mariadb_sql.h — MariaDB's SQL text read without a server: a tokenizer
  * that knows its quoting ('…' "…" `…`, backslash escapes, doubled quotes),
- * comments (-- , #, C-style, and the executable C-style forms opened by
- * "/*!" and "/*M!", which hold SQL), and compound statements (BEGIN … END
+ * comments (-- , #, C-style, and the executable C-style comments whose
+ * opening is followed by ! or M!, which hold SQL), and compound statements (BEGIN … END
  * bodies of CREATE PROCEDURE/FUNCTION/TRIGGER/EVENT and BEGIN NOT ATOMIC,
  * with their IF/CASE/LOOP/WHILE/REPEAT … END nesting), so that a step splits
  * at the semicolons that end statements and nowhere else, without the
