@@ -16,6 +16,8 @@ packages=(
   libprotobuf-c-dev                  # the header for libpg_query's typed parse tree (lint)
   postgresql                         # a real server for the PostgreSQL tests (started by the harness)
   pgbouncer                          # a real pooler in front of it, for the connection-pooler tests
+  libmariadb-dev                     # MariaDB/MySQL client library (Connector/C) for the MariaDB driver
+  mariadb-server                     # a real server for the MariaDB tests (tests/mariadb/server.sh starts it)
   openssh-client                     # ssh-keygen makes the vault example's test keys
   sql-migrate                        # the real sql-migrate, for the adopt tests
   nodejs                             # runs npm, which installs dbmate for the adopt tests
