@@ -93,14 +93,17 @@ start() {
     port_in_use "$port" && continue
     rm -f "$datadir/server.log"
     # A small, quick server: no binary log, no performance schema, a small
-    # buffer pool and redo log, commits flushed once a second.
+    # buffer pool and redo log, commits flushed once a second. The
+    # metadata_lock_info plugin lists user locks (GET_LOCK), the migration
+    # lock among them, for the tests to count.
     as_owner "$server" --no-defaults --datadir="$datadir/data" --socket="$datadir/sock" \
       --pid-file="$datadir/mariadbd.pid" --log-error="$datadir/server.log" \
       --bind-address=127.0.0.1 --port="$port" --skip-log-bin --skip-name-resolve \
       --innodb-buffer-pool-size=32M --innodb-log-file-size=16M --innodb-flush-log-at-trx-commit=2 \
       --innodb-doublewrite=0 --performance-schema=OFF --max-connections=300 \
       --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
-      --skip-external-locking --loose-innodb-use-native-aio=0 </dev/null >/dev/null 2>&1 &
+      --skip-external-locking --loose-innodb-use-native-aio=0 \
+      --plugin-load-add=metadata_lock_info.so </dev/null >/dev/null 2>&1 &
     pid=$!
     for _ in $(seq 1 300); do
       if mariadb-admin --no-defaults -uroot -S "$datadir/sock" --connect-timeout=2 ping >/dev/null 2>&1; then
