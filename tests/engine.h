@@ -1,12 +1,13 @@
 /*
  * engine.h — the fixture the engine-neutral scenarios run against
- * (tests/scenarios/), one per engine: tu_sqlite_engine (testutil.c) and
- * pgu_engine (pgutil.c). A fixture gives fresh databases by URL, looks at
- * them from outside ladder (rows, a snapshot of everything a run may change,
- * a mark that moves on any write, the migration lock), holds the engine's
- * native handle for wrapped databases and C steps, and the few SQL snippets
- * where the engines differ. Built on it, once for every engine: scalar and
- * text queries, catalog counts, and the suite runner.
+ * (tests/scenarios/), one per engine: tu_sqlite_engine (testutil.c),
+ * pgu_engine (pgutil.c) and myu_engine (engine_mariadb.c). A fixture gives
+ * fresh databases by URL, looks at them from outside ladder (rows, a
+ * snapshot of everything a run may change, a mark that moves on any write,
+ * the migration lock), holds the engine's native handle for wrapped
+ * databases and C steps, and the few SQL snippets where the engines differ.
+ * Built on it, once for every engine: scalar and text queries, catalog
+ * counts, and the suite runner.
  */
 #ifndef LADDER_ENGINE_H
 #define LADDER_ENGINE_H
@@ -14,12 +15,17 @@
 #include "testutil.h"
 
 /* Which engine: indexes per-engine tables in scenarios (expected messages). */
-typedef enum { TU_SQLITE = 0, TU_POSTGRES = 1, TU_ENGINES } tu_engine_id;
+typedef enum { TU_SQLITE = 0, TU_POSTGRES = 1, TU_MARIADB = 2, TU_ENGINES } tu_engine_id;
 
 /* Capabilities: what a scenario checks only where the engine has it. */
 #define TU_ONE_FILE 0x1u        /* the database is one file: created owner-only */
 #define TU_LOCK_PER_STORE 0x2u  /* the migration lock is per schema and store, not per database */
 #define TU_SCHEMAS 0x4u         /* ladder_open_options.schema */
+/* Each DDL statement commits (MariaDB): a run cannot be one transaction;
+ * ladder runs a step statement by statement and records its progress, so a
+ * failure leaves the statements before it applied and the step's history
+ * row "applying:K:stopped" (K statements done). */
+#define TU_DDL_COMMITS 0x8u
 
 typedef struct tu_engine tu_engine;
 struct tu_engine {
@@ -77,8 +83,10 @@ struct tu_engine {
 extern tu_engine tu_sqlite_engine;
 
 /* The engine's text for a message or snippet, from a { sqlite, postgres }
- * pair. */
+ * pair, or a { sqlite, postgres, mariadb } triple. */
 #define TU_PICK(e, sqlite, postgres) ((e)->id == TU_SQLITE ? (sqlite) : (postgres))
+#define TU_PICK3(e, sqlite, postgres, mariadb)                                                                   \
+	((e)->id == TU_SQLITE ? (sqlite) : (e)->id == TU_POSTGRES ? (postgres) : (mariadb))
 
 /* Open url with a store (NULL: history) and a schema (NULL: none). */
 ladder_db *tu_db_open(const char *url, const char *store, const char *schema);
