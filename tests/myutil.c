@@ -5,6 +5,7 @@
 #include "myutil.h"
 
 #include <ctype.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -387,11 +388,17 @@ ladder_db *myu_open(const char *url, const char *store, const char *schema)
 const char *myu_lock_name(const char *database, const char *spec)
 {
 	const char *name = tu_fmt("ladder:%s:%s", database, spec);
-	/* MariaDB's user-lock names end at 64 characters: ladder/mariadb.h
-	 * says what a longer one becomes */
-	if (strlen(name) > 64)
-		fail_msg("lock name over 64 characters: not modelled yet: %s", name);
-	return tu_keep(name);
+	unsigned char digest[SHA256_DIGEST_LENGTH];
+	char hex[2 * SHA256_DIGEST_LENGTH + 1];
+
+	/* MariaDB's user-lock names end at 64 characters: a longer one is
+	 * 'ladder:' and the first 57 hex digits of its SHA-256 */
+	if (strlen(name) <= 64)
+		return tu_keep(name);
+	SHA256((const unsigned char *)name, strlen(name), digest);
+	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+		sprintf(hex + 2 * i, "%02x", digest[i]);
+	return tu_keep(tu_fmt("ladder:%.57s", hex));
 }
 
 int64_t myu_lock_holder(const char *url, const char *database, const char *spec)
@@ -419,8 +426,9 @@ int64_t myu_locks(const char *url)
 	tu_buf_add(&pattern, ":%");
 	n = myu_conn_int(myu_session(url),
 	                 tu_fmt("SELECT count(*) FROM information_schema.metadata_lock_info WHERE lock_type = 'User lock' "
-	                        "AND thread_id <> CONNECTION_ID() AND table_schema LIKE '%s' ESCAPE '\\'",
-	                        pattern.buf));
+	                        "AND thread_id <> CONNECTION_ID() AND (table_schema LIKE '%s' ESCAPE '\\' "
+	                        "OR table_schema = '%s')",
+	                        pattern.buf, myu_lock_name(db, "history")));
 	free(pattern.buf);
 	return n;
 }

@@ -65,8 +65,9 @@ const char *myu_lock_name(const char *database, const char *spec);
 /* IS_USED_LOCK of that name: the holder's connection id, 0 when free. */
 int64_t myu_lock_holder(const char *url, const char *database, const char *spec);
 
-/* ladder's user locks on url's database held by sessions other than the
- * caller's (information_schema.METADATA_LOCK_INFO). */
+/* ladder's user locks on url's database ('ladder:DB:...', or the default
+ * store's hashed name) held by sessions other than the caller's
+ * (information_schema.METADATA_LOCK_INFO). */
 int64_t myu_locks(const char *url);
 
 /* Wait up to seconds for no such lock to be held; returns how many are. */
