@@ -7,4 +7,7 @@
 #ifdef LADDER_WITH_POSTGRES
 LADDER_DRIVER(postgres)
 #endif
+#ifdef LADDER_WITH_MARIADB
+LADDER_DRIVER(mariadb)
+#endif
 LADDER_DRIVER(sqlite)
