@@ -41,6 +41,8 @@
 #define CLI_OPT_ENGINE_VERSION (1u << 20)
 #define CLI_OPT_RULES (1u << 21)
 #define CLI_OPT_LINT (1u << 22)
+#define CLI_OPT_STATEMENT_DONE (1u << 23)     /* repair --statement-done V */
+#define CLI_OPT_STATEMENT_NOT_DONE (1u << 24) /* repair --statement-not-done V */
 
 typedef struct cli_options {
 	/* global */

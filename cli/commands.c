@@ -240,6 +240,14 @@ static void json_entry(FILE *f, const ladder_status_entry *e, int with_empty, co
 	out_json_string(f, e->checksum);
 	if (with_empty)
 		fprintf(f, ",\"empty\":%s", e->empty ? "true" : "false");
+	if (e->progress != 0) {
+		fprintf(f, ",\"progress\":{\"direction\":\"%s\",\"statements_done\":%" PRId64 ",\"statements\":%" PRId64
+		        ",\"next\":\"%s\",\"next_statement\":",
+		        e->progress == LADDER_DOWN ? "down" : "up", e->statements_done, e->statements,
+		        e->next_not_run ? "not-run" : "may-have-run");
+		out_json_string(f, e->next_statement);
+		fputc('}', f);
+	}
 	if (how != NULL) {
 		fputs(",\"runs\":", f);
 		out_json_string(f, how->runs);
@@ -293,6 +301,31 @@ static void print_header(ladder_db *db, const char *store)
 	fputs(")\n\n", stdout);
 }
 
+/* A step run statement by statement that stopped part way: exactly
+ * where, and what the next run does about it. */
+static void print_progress(const ladder_status_entry *e, const char *label)
+{
+	const char *side = e->progress == LADDER_DOWN ? " (down)" : "";
+	const char *command = e->progress == LADDER_DOWN ? "down" : "up";
+
+	printf("%sstep %" PRId64 " ", label, e->version);
+	out_text(stdout, e->name ? e->name : "");
+	if (e->statements_done == 0)
+		printf("%s: no statement done", side);
+	else if (e->statements > 0)
+		printf("%s: statement%s 1%s%" PRId64 " of %" PRId64 " done", side, e->statements_done > 1 ? "s" : "",
+		       e->statements_done > 1 ? "-" : "", e->statements_done, e->statements);
+	else
+		printf("%s: %" PRId64 " statement%s done", side, e->statements_done, e->statements_done > 1 ? "s" : "");
+	if (e->next_statement == NULL)
+		printf("; 'ladder %s' finishes it.\n", command);
+	else if (e->next_not_run)
+		printf(", stopped before %s: 'ladder %s' runs it.\n", e->next_statement, command);
+	else
+		printf(", %s in flight: 'ladder %s' checks whether it took effect and goes on.\n", e->next_statement,
+		       command);
+}
+
 /* One line a person can act on, per problem. */
 static void print_problem(const ladder_status_entry *e, int colour)
 {
@@ -307,6 +340,10 @@ static void print_problem(const ladder_status_entry *e, int colour)
 		      stdout);
 		break;
 	case LADDER_STATE_INTERRUPTED:
+		if (e->progress != 0) {
+			print_progress(e, label);
+			break;
+		}
 		printf("%s%" PRId64 " ", label, e->version);
 		out_text(stdout, name);
 		printf(" was interrupted (it ran outside a transaction): fix the database by hand, then run "
@@ -804,6 +841,14 @@ int cli_cmd_repair(const cli_options *o)
 		break;
 	case LADDER_REPAIR_MARK_PENDING:
 		printf("Marked migration %" PRId64 " as pending: 'ladder up' will run it again.\n", o->repair_version);
+		break;
+	case LADDER_REPAIR_STATEMENT_DONE:
+		printf("Recorded that the statement migration %" PRId64 " was running took effect: the next run goes on "
+		       "after it.\n", o->repair_version);
+		break;
+	case LADDER_REPAIR_STATEMENT_NOT_DONE:
+		printf("Recorded that the statement migration %" PRId64 " was running did not take effect: the next run "
+		       "runs it again.\n", o->repair_version);
 		break;
 	case LADDER_REPAIR_CHECKSUMS:
 		if (result.applied > 0)

@@ -56,8 +56,9 @@ static ladder_status *read_status(void)
 
 static void interrupted_hints(const ladder_status *status)
 {
+	/* A step run statement by statement has its own advice in its message. */
 	for (size_t i = 0; i < status->count; i++)
-		if (status->entries[i].state == LADDER_STATE_INTERRUPTED)
+		if (status->entries[i].state == LADDER_STATE_INTERRUPTED && status->entries[i].progress == 0)
 			hint("after checking the database by hand: `ladder repair --applied %" PRId64
 			     "` if it holds migration %" PRId64 "'s changes, `ladder repair --pending %" PRId64
 			     "` if it does not",

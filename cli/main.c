@@ -38,6 +38,8 @@ enum {
 	OPT_FROM,
 	OPT_FROM_TABLE,
 	OPT_APPLIED,
+	OPT_STATEMENT_DONE,
+	OPT_STATEMENT_NOT_DONE,
 	OPT_PENDING,
 	OPT_CHECKSUMS,
 	OPT_SYMBOL,
@@ -92,6 +94,8 @@ static const struct option long_options[] = {
 	{"from", required_argument, NULL, OPT_FROM},
 	{"from-table", required_argument, NULL, OPT_FROM_TABLE},
 	{"applied", required_argument, NULL, OPT_APPLIED},
+	{"statement-done", required_argument, NULL, OPT_STATEMENT_DONE},
+	{"statement-not-done", required_argument, NULL, OPT_STATEMENT_NOT_DONE},
 	/* repair --pending V; lint --pending (a flag): see OPT_PENDING */
 	{"pending", optional_argument, NULL, OPT_PENDING},
 	{"checksums", no_argument, NULL, OPT_CHECKSUMS},
@@ -132,6 +136,8 @@ static const struct {
 	{CLI_OPT_FROM, "--from"},
 	{CLI_OPT_FROM_TABLE, "--from-table"},
 	{CLI_OPT_APPLIED, "--applied"},
+	{CLI_OPT_STATEMENT_DONE, "--statement-done"},
+	{CLI_OPT_STATEMENT_NOT_DONE, "--statement-not-done"},
 	{CLI_OPT_PENDING, "--pending"},
 	{CLI_OPT_CHECKSUMS, "--checksums"},
 	{CLI_OPT_OUTPUT, "-o/--output"},
@@ -192,7 +198,11 @@ static const char help_adopt[] =
 static const char help_repair[] =
 	"  repair --applied V | --pending V | --checksums\n"
 	"                           mark an interrupted migration finished or undone,\n"
-	"                           or accept the plan's checksums for edited ones\n";
+	"                           or accept the plan's checksums for edited ones\n"
+	"  repair --statement-done V | --statement-not-done V\n"
+	"                           the statement a migration run statement by\n"
+	"                           statement (MariaDB) was running when it stopped\n"
+	"                           took effect, or did not\n";
 static const char help_embed[] =
 	"  embed [-o FILE] [--symbol NAME]\n"
 	"                           write the migrations as C source (to FILE, or\n"
@@ -319,7 +329,7 @@ static const command commands[] = {
 	{"history", cli_cmd_history, CLI_OPT_JSON, 1, 0, help_history, "ladder -d app.db history --json"},
 	{"new", cli_cmd_new, CLI_OPT_SINGLE, 0, 1, help_new, "ladder -m migrations new add_users"},
 	{"adopt", cli_cmd_adopt, CLI_OPT_FROM | CLI_OPT_FROM_TABLE | CLI_OPT_JSON, 1, 0, help_adopt, "ladder -d app.db adopt --from dbmate"},
-	{"repair", cli_cmd_repair, CLI_OPT_APPLIED | CLI_OPT_PENDING | CLI_OPT_CHECKSUMS, 1, 0, help_repair, "ladder -d app.db repair --applied 20240101120000"},
+	{"repair", cli_cmd_repair, CLI_OPT_APPLIED | CLI_OPT_PENDING | CLI_OPT_CHECKSUMS | CLI_OPT_STATEMENT_DONE | CLI_OPT_STATEMENT_NOT_DONE, 1, 0, help_repair, "ladder -d app.db repair --applied 20240101120000"},
 	{"embed", cli_cmd_embed, CLI_OPT_OUTPUT | CLI_OPT_SYMBOL, 0, 0, help_embed, "ladder -m migrations embed -o app_plan.c --symbol app_plan"},
 	{"dump", cli_cmd_dump, CLI_OPT_OUTPUT, 1, 0, help_dump, "ladder -d app.db dump --out schema.txt"},
 	{"redo", cli_cmd_redo, CLI_OPT_STRICT | CLI_OPT_JSON, 1, 0, help_redo, "ladder -d app.db redo"},
@@ -618,6 +628,14 @@ static int parse_args(cli_options *o, parsed *p, int argc, char *argv[])
 			o->repair = c == OPT_APPLIED ? LADDER_REPAIR_MARK_APPLIED : LADDER_REPAIR_MARK_PENDING;
 			o->given |= c == OPT_APPLIED ? CLI_OPT_APPLIED : CLI_OPT_PENDING;
 			break;
+		case OPT_STATEMENT_DONE:
+		case OPT_STATEMENT_NOT_DONE:
+			if (parse_int64(optarg, &o->repair_version) < 0 || o->repair_version < 1)
+				return cli_usage_error("invalid version '%s' for --%s", optarg,
+				                       c == OPT_STATEMENT_DONE ? "statement-done" : "statement-not-done");
+			o->repair = c == OPT_STATEMENT_DONE ? LADDER_REPAIR_STATEMENT_DONE : LADDER_REPAIR_STATEMENT_NOT_DONE;
+			o->given |= c == OPT_STATEMENT_DONE ? CLI_OPT_STATEMENT_DONE : CLI_OPT_STATEMENT_NOT_DONE;
+			break;
 		case OPT_CHECKSUMS:
 			o->repair = LADDER_REPAIR_CHECKSUMS;
 			o->given |= CLI_OPT_CHECKSUMS;
@@ -735,7 +753,8 @@ static int check_command(const cli_options *o, const command *cmd, const parsed 
 
 	if (strcmp(cmd->name, "repair") == 0 && (o->given & CLI_OPT_PENDING_ONLY))
 		return cli_usage_error("option '--pending' needs a version for 'repair': --pending V");
-	unsigned int repair_actions = o->given & (CLI_OPT_APPLIED | CLI_OPT_PENDING | CLI_OPT_CHECKSUMS);
+	unsigned int repair_actions = o->given & (CLI_OPT_APPLIED | CLI_OPT_PENDING | CLI_OPT_CHECKSUMS |
+	                                          CLI_OPT_STATEMENT_DONE | CLI_OPT_STATEMENT_NOT_DONE);
 
 	for (size_t i = 0; stray && i < sizeof(command_option_names) / sizeof(command_option_names[0]); i++)
 		if (stray & command_option_names[i].bit)
@@ -774,8 +793,10 @@ static int check_command(const cli_options *o, const command *cmd, const parsed 
 	if ((o->given & CLI_OPT_MIN_ROWS) && (o->database == NULL || o->database[0] == '\0'))
 		return cli_usage_error("--min-rows needs a database to count rows in: pass -d URL");
 	if (strcmp(cmd->name, "repair") == 0 && repair_actions != CLI_OPT_APPLIED &&
-	    repair_actions != CLI_OPT_PENDING && repair_actions != CLI_OPT_CHECKSUMS)
-		return cli_usage_error("'repair' needs exactly one of --applied V, --pending V or --checksums");
+	    repair_actions != CLI_OPT_PENDING && repair_actions != CLI_OPT_CHECKSUMS &&
+	    repair_actions != CLI_OPT_STATEMENT_DONE && repair_actions != CLI_OPT_STATEMENT_NOT_DONE)
+		return cli_usage_error("'repair' needs exactly one of --applied V, --pending V, --checksums, "
+		                       "--statement-done V or --statement-not-done V");
 	if ((o->given & CLI_OPT_FROM_TABLE) &&
 	    (o->from == NULL || strchr(o->from, ':') != NULL || strcmp(o->from, "user_version") == 0))
 		return cli_usage_error("--from-table names another tool's renamed table: use it with --from "

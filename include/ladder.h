@@ -539,6 +539,16 @@ typedef struct ladder_status_entry {
 	const char *kind;        /* "migration", "baseline", "adopted" */
 	int empty;               /* 1: the plan's up for this step holds no SQL
 	                            (a placeholder: applying it runs nothing) */
+	/* A step run statement by statement (an engine whose DDL commits
+	 * implicitly: MariaDB) that stopped part way; state interrupted. */
+	ladder_direction progress;  /* 0, or LADDER_UP (applying) / LADDER_DOWN (reverting) */
+	int64_t statements_done;    /* statements of that side completed */
+	int64_t statements;         /* statements in that side's text (0: unknown) */
+	int next_not_run;           /* the next one is known not to have run (it
+	                               failed, or a repair said so); else it may
+	                               have been cut off while running */
+	const char *next_statement; /* "statement 3 of 5 (`ALTER TABLE orders ADD …`,
+	                               line 12)", or NULL */
 } ladder_status_entry;
 
 typedef struct ladder_status {
@@ -598,10 +608,14 @@ typedef enum {
 	LADDER_REPAIR_MARK_APPLIED = 1, /* an interrupted step finished by hand */
 	LADDER_REPAIR_MARK_PENDING,     /* an interrupted step undone by hand: run again */
 	LADDER_REPAIR_CHECKSUMS,        /* accept the plan's checksums for applied steps */
+	LADDER_REPAIR_STATEMENT_DONE,   /* a step run statement by statement (MariaDB): the
+	                                   statement that was running when it stopped took
+	                                   effect; the next run goes on after it */
+	LADDER_REPAIR_STATEMENT_NOT_DONE, /* ... it did not: the next run runs it again */
 } ladder_repair_action;
 
 /* Explicit fixes for what validation refuses. version: the interrupted
- * step for MARK_*, ignored for CHECKSUMS. */
+ * step for MARK_* and STATEMENT_*, ignored for CHECKSUMS. */
 LADDER_EXTERN int ladder_repair(ladder_result *out, ladder_db *db, const ladder_plan *plan,
                   ladder_repair_action action, int64_t version);
 

@@ -84,6 +84,20 @@ static int judge_control(step_text *out, const ladder_step *step, ladder_directi
 	return refuse_control(out, step, dir, &stmts[first]);
 }
 
+/* Keep the statements a step run statement by statement goes through,
+ * without the wrapper set aside (taking the array over). */
+static void keep_statements(step_text *out, ladder_stmt **stmts, size_t count, size_t begin_at, size_t commit_at)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < count; i++)
+		if (i != begin_at && i != commit_at)
+			(*stmts)[kept++] = (*stmts)[i];
+	out->stmts = *stmts;
+	out->nstmts = kept;
+	*stmts = NULL;
+}
+
 int step_text_prepare(step_text *out, ladder_conn *conn, const ladder_step *step, ladder_direction dir,
                       unsigned int run_flags)
 {
@@ -97,7 +111,7 @@ int step_text_read(step_text *out, const ladder_driver *driver, ladder_conn *con
 	const char *sql = down ? step->def.down_sql : step->def.up_sql;
 	const char *source = ladder_step_source(step, down);
 	ladder_stmt *stmts = NULL;
-	size_t count = 0, begin_at, commit_at, no_tx = SIZE_MAX, fk_off = SIZE_MAX, needs_commit = SIZE_MAX;
+	size_t count = 0, begin_at = SIZE_MAX, commit_at = SIZE_MAX, no_tx = SIZE_MAX, fk_off = SIZE_MAX, needs_commit = SIZE_MAX;
 	int error = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -210,6 +224,8 @@ int step_text_read(step_text *out, const ladder_driver *driver, ladder_conn *con
 		         ladder_step_line(step, down, stmts[fk_off].offset));
 	}
 done:
+	if (error == 0 && out->read && (driver->caps & LADDER_DRIVER_DDL_COMMITS))
+		keep_statements(out, &stmts, count, begin_at, commit_at);
 	ladder_free(stmts);
 	if (error < 0) {
 		size_t refused_at = out->refused_at;
@@ -221,6 +237,7 @@ done:
 
 void step_text_clear(step_text *text)
 {
+	ladder_free(text->stmts);
 	ladder_free(text->owned);
 	memset(text, 0, sizeof(*text));
 }

@@ -27,6 +27,11 @@ typedef struct step_text {
 	size_t detected_at;     /* the statement that set a detected flag */
 	int statement_timeout_ms; /* -- ladder:statement-timeout; 0: none */
 	int statement_timeout_line; /* where the annotation is */
+	ladder_stmt *stmts;     /* on an engine whose DDL commits implicitly
+	                           (LADDER_DRIVER_DDL_COMMITS): the statements the
+	                           step runs one unit at a time, a set-aside
+	                           wrapper left out */
+	size_t nstmts;
 } step_text;
 
 /* Read the `dir` side of step for conn's engine. run_flags: LADDER_STRICT

@@ -249,6 +249,19 @@ static inline int conn_heads_read(ladder_conn *c, const ladder_store *stores, si
 	return OPS(c)->heads_read(c, stores, n, fn, ctx);
 }
 
+/* Statement-level progress (driver.h, version 5). */
+static inline int conn_can_check_indexes(const ladder_conn *c)
+{
+	return OPS(c)->index_has != NULL;
+}
+
+static inline int conn_index_has(ladder_conn *c, const char *schema, const char *table, const char *index,
+                                 int *exists)
+{
+	*exists = 0;
+	return OPS(c)->index_has(c, schema, table, index, exists);
+}
+
 #undef OPS
 
 #endif /* LADDER_CONN_H */

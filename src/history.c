@@ -15,6 +15,10 @@
 
 #define STATE_STARTED "started"
 #define STATE_DONE "done"
+#define STATE_APPLYING "applying:"
+#define STATE_REVERTING "reverting:"
+#define STATE_STOPPED ":stopped"
+#define STATE_MAX 48
 
 enum { COL_VERSION, COL_NAME, COL_KIND, COL_CHECKSUM, COL_CHAIN, COL_STATE, COL_APPLIED_AT, COL_DURATION };
 /* The head read's columns (LADDER_HISTORY_HEAD_COLUMNS). */
@@ -77,6 +81,44 @@ static int copy_cell(char *buf, size_t size, const char *cell)
 	return 0;
 }
 
+/* "applying:K[:stopped]" or "reverting:K[:stopped]": 0, else -1. */
+static int parse_progress(const char *state, step_progress *out)
+{
+	const char *rest;
+	char *end = NULL;
+	long long done;
+
+	memset(out, 0, sizeof(*out));
+	if (strncmp(state, STATE_APPLYING, strlen(STATE_APPLYING)) == 0) {
+		out->dir = LADDER_UP;
+		rest = state + strlen(STATE_APPLYING);
+	} else if (strncmp(state, STATE_REVERTING, strlen(STATE_REVERTING)) == 0) {
+		out->dir = LADDER_DOWN;
+		rest = state + strlen(STATE_REVERTING);
+	} else {
+		return -1;
+	}
+	errno = 0;
+	done = strtoll(rest, &end, 10);
+	if (errno != 0 || end == rest || done < 0 || (*end != '\0' && strcmp(end, STATE_STOPPED) != 0)) {
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	out->done = (int64_t)done;
+	out->stopped = *end != '\0';
+	return 0;
+}
+
+/* The state cell of a row: buf holds a progress state. */
+static const char *format_state(const ladder_row *row, char *buf, size_t len)
+{
+	if (row->progress.dir == 0)
+		return row->started ? STATE_STARTED : STATE_DONE;
+	snprintf(buf, len, "%s%" PRId64 "%s", row->progress.dir == LADDER_DOWN ? STATE_REVERTING : STATE_APPLYING,
+	         row->progress.done, row->progress.stopped ? STATE_STOPPED : "");
+	return buf;
+}
+
 /* Why the columns every read has are not what ladder wrote, or NULL. */
 static const char *check_common(const char *version, const char *chain, const char *state, ladder_row *row)
 {
@@ -84,8 +126,12 @@ static const char *check_common(const char *version, const char *chain, const ch
 		return "the version is not a positive integer";
 	if (copy_cell(row->chain, sizeof(row->chain), chain) < 0)
 		return "the chain is not text of at most 64 characters";
+	if (state != NULL && parse_progress(state, &row->progress) == 0) {
+		row->started = 1;
+		return NULL;
+	}
 	if (state == NULL || (strcmp(state, STATE_STARTED) != 0 && strcmp(state, STATE_DONE) != 0))
-		return "the state is neither 'started' nor 'done'";
+		return "the state is none of 'started', 'done', 'applying:N', 'reverting:N'";
 	row->started = strcmp(state, STATE_STARTED) == 0;
 	return NULL;
 }
@@ -334,11 +380,30 @@ int history_record(history *h, const ladder_step *step, const char *kind, int st
 	return rechain(h, at);
 }
 
+int history_record_progress(history *h, const ladder_step *step, const step_progress *progress,
+                            const char *prefix_checksum, const char *applied_at)
+{
+	long at = history_find(h, step->def.version);
+	int error;
+
+	if (progress->dir == LADDER_UP &&
+	    (at < 0 || h->rows[at].progress.dir != LADDER_UP) &&
+	    (error = history_record(h, step, "migration", 1, applied_at, 0)) < 0)
+		return error;
+	if ((at = history_find(h, step->def.version)) < 0)
+		return ladder_error_set(LADDER_ESTORE, "migration %" PRId64 " is not recorded", step->def.version);
+	h->rows[at].started = 1;
+	h->rows[at].progress = *progress;
+	return history_set_checksum(h, (size_t)at, prefix_checksum);
+}
+
 void history_set_started(history *h, size_t at, int started)
 {
 	if (h->light || at >= h->nrows)
 		return;
 	h->rows[at].started = started;
+	if (!started)
+		memset(&h->rows[at].progress, 0, sizeof(h->rows[at].progress));
 	touched(h, h->rows[at].version);
 }
 
@@ -382,6 +447,7 @@ int history_forget(history *h, ladder_db *db, const ladder_plan *plan, int64_t v
 /* --- writing ------------------------------------------------------------------------ */
 
 #define NUMBER_MAX 24 /* an int64_t in decimal, with sign and NUL */
+#define ROW_TEXT (2 * NUMBER_MAX + STATE_MAX) /* a row's version, duration and state */
 
 int history_flush(history *h, ladder_db *db)
 {
@@ -400,8 +466,8 @@ int history_flush(history *h, ladder_db *db)
 		from++;
 	if ((count = h->nrows - from) == 0)
 		goto done;
-	/* One block: the cell pointers, then two numbers a row. */
-	cells = ladder_malloc(count * (LADDER_HISTORY_NCOLS * sizeof(*cells) + 2 * NUMBER_MAX));
+	/* One block: the cell pointers, then each row's numbers and state. */
+	cells = ladder_malloc(count * (LADDER_HISTORY_NCOLS * sizeof(*cells) + ROW_TEXT));
 	if (cells == NULL) {
 		error = ladder_error_set(LADDER_ENOMEM, "out of memory recording in the history table");
 		goto done;
@@ -410,7 +476,7 @@ int history_flush(history *h, ladder_db *db)
 	for (size_t i = 0; i < count; i++) {
 		const ladder_row *row = &h->rows[from + i];
 		const char **c = cells + i * LADDER_HISTORY_NCOLS;
-		char *version = numbers + i * 2 * NUMBER_MAX, *duration = version + NUMBER_MAX;
+		char *version = numbers + i * ROW_TEXT, *duration = version + NUMBER_MAX, *state = duration + NUMBER_MAX;
 		snprintf(version, NUMBER_MAX, "%" PRId64, row->version);
 		snprintf(duration, NUMBER_MAX, "%" PRId64, row->duration_ms);
 		c[COL_VERSION] = version;
@@ -418,7 +484,7 @@ int history_flush(history *h, ladder_db *db)
 		c[COL_KIND] = row->kind;
 		c[COL_CHECKSUM] = row->checksum;
 		c[COL_CHAIN] = row->chain;
-		c[COL_STATE] = row->started ? STATE_STARTED : STATE_DONE;
+		c[COL_STATE] = format_state(row, state, STATE_MAX);
 		c[COL_APPLIED_AT] = row->applied_at;
 		c[COL_DURATION] = duration;
 	}

@@ -11,6 +11,20 @@
 #include "db.h"
 #include "plan.h"
 
+/* How far a step run statement by statement (an engine whose DDL commits
+ * implicitly) has come: stored in the row's state as "applying:K" or
+ * "reverting:K", with ":stopped" when the next statement is known not to
+ * have run (it failed, or a repair said so). Without ":stopped" the next
+ * statement may have been cut off while it ran. While a step is under
+ * way its row's checksum is the digest of the text up to the end of
+ * statement K (progress_prefix), so that the statements after K may be
+ * fixed and run again, never the ones before. */
+typedef struct step_progress {
+	int dir;         /* 0: none; LADDER_UP: applying; LADDER_DOWN: reverting */
+	int64_t done;    /* statements completed */
+	int stopped;     /* the next one did not run */
+} step_progress;
+
 /* One row of a history store. */
 typedef struct ladder_row {
 	int64_t version;
@@ -21,6 +35,7 @@ typedef struct ladder_row {
 	int started;                     /* 1: a no-transaction step began, not done */
 	char applied_at[32];             /* UTC, "YYYY-MM-DDTHH:MM:SSZ" */
 	int64_t duration_ms;
+	step_progress progress;        /* a step run statement by statement */
 } ladder_row;
 
 /* The fast path's one small read. */
@@ -75,6 +90,12 @@ int history_head_matches(const history *h, const ladder_head *head);
  * done or started. A row inserted below others re-chains those above. */
 int history_record(history *h, const ladder_step *step, const char *kind, int started, const char *applied_at,
                    int64_t duration_ms);
+/* Record how far a step run statement by statement has come, in memory:
+ * an up creates or replaces its row (started, the prefix digest as its
+ * checksum); a down marks the applied row. */
+int history_record_progress(history *h, const ladder_step *step, const step_progress *progress,
+                            const char *prefix_checksum, const char *applied_at);
+
 /* Mark a recorded row started (a no-transaction down begins) or done (a
  * repair): no-op for light stores. */
 void history_set_started(history *h, size_t at, int started);

@@ -7,6 +7,7 @@
  * the same lock and in one transaction, like a migration run.
  */
 #include "foreign.h"
+#include "progress.h"
 #include "txn.h"
 
 #include <inttypes.h>
@@ -169,6 +170,57 @@ done:
 	return maintenance_end(&t, &st, error);
 }
 
+/* The statement a step run statement by statement was running when it
+ * stopped: took effect (the record moves past it) or did not (the next
+ * run runs it again). */
+static int repair_statement(history *st, ladder_db *db, const ladder_plan *plan, int64_t version, int done)
+{
+	long at = history_find(st, version);
+	const ladder_step *step = ladder_plan_find(plan, version);
+	ladder_row *row = at >= 0 ? &st->rows[at] : NULL;
+	char prefix[LADDER_HASH_HEX];
+	step_text text;
+	step_progress moved;
+	int error;
+
+	if (row == NULL || row->progress.dir == 0)
+		return ladder_error_set(LADDER_EINVALID,
+		                        "migration %" PRId64 " is not recorded as part way through its statements%s", version,
+		                        row == NULL ? " (it is not recorded at all)" : "");
+	if (row->progress.stopped)
+		return ladder_error_set(LADDER_EINVALID,
+		                        "migration %" PRId64 " stopped before statement %" PRId64 ", which is known not to "
+		                        "have run: there is nothing to repair; `ladder %s` runs it",
+		                        version, row->progress.done + 1, row->progress.dir == LADDER_DOWN ? "down" : "up");
+	if (step == NULL)
+		return ladder_error_set(LADDER_EINVALID, "migration %" PRId64 " is not in the plan", version);
+	memset(&text, 0, sizeof(text));
+	if ((error = step_text_prepare(&text, db->conn, step, (ladder_direction)row->progress.dir, 0)) < 0)
+		return error;
+	if (text.stmts == NULL || (size_t)row->progress.done >= text.nstmts)
+		error = ladder_error_set(LADDER_EINVALID,
+		                         "migration %" PRId64 " has no statement %" PRId64 " in its %s: the record says it "
+		                         "stopped after the last one; `ladder %s` finishes it",
+		                         version, row->progress.done + 1, row->progress.dir == LADDER_DOWN ? "down" : "up",
+		                         row->progress.dir == LADDER_DOWN ? "down" : "up");
+	else if ((error = progress_prefix(prefix, &text, row->progress.done)) == 0 && strcmp(prefix, row->checksum) != 0)
+		error = ladder_error_set(LADDER_ECHECKSUM,
+		                         "migration %" PRId64 ": the text up to statement %" PRId64 " has changed since "
+		                         "it ran; put it back as it was before repairing",
+		                         version, row->progress.done);
+	if (error == 0) {
+		moved = row->progress;
+		if (done)
+			moved.done++;
+		else
+			moved.stopped = 1;
+		if ((error = progress_prefix(prefix, &text, moved.done)) == 0)
+			error = history_record_progress(st, step, &moved, prefix, row->applied_at);
+	}
+	step_text_clear(&text);
+	return error;
+}
+
 int ladder_repair(ladder_result *out, ladder_db *db, const ladder_plan *plan, ladder_repair_action action,
                   int64_t version)
 {
@@ -201,9 +253,13 @@ int ladder_repair(ladder_result *out, ladder_db *db, const ladder_plan *plan, la
 			                         version, at < 0 ? " (it is not recorded at all)" : " (it finished)");
 			goto done;
 		}
-		if (action == LADDER_REPAIR_MARK_APPLIED)
+		if (action == LADDER_REPAIR_MARK_APPLIED) {
+			const ladder_step *step = ladder_plan_find(plan, version);
+			/* part way, statement by statement, the row held a prefix's digest */
+			if (st.rows[at].progress.dir != 0 && step != NULL)
+				error = history_set_checksum(&st, (size_t)at, step->checksum);
 			history_set_started(&st, (size_t)at, 0);
-		else
+		} else
 			error = history_forget(&st, db, plan, version);
 		changed = 1;
 		break;
@@ -217,6 +273,11 @@ int ladder_repair(ladder_result *out, ladder_db *db, const ladder_plan *plan, la
 				break;
 			changed++;
 		}
+		break;
+	case LADDER_REPAIR_STATEMENT_DONE:
+	case LADDER_REPAIR_STATEMENT_NOT_DONE:
+		error = repair_statement(&st, db, plan, version, action == LADDER_REPAIR_STATEMENT_DONE);
+		changed = error == 0;
 		break;
 	default:
 		error = ladder_error_set(LADDER_EINVALID, "unknown repair action %d", (int)action);

@@ -10,6 +10,7 @@
 #include "boundary.h"
 #include "error.h"
 #include "foreign.h"
+#include "progress.h"
 #include "state.h"
 #include "txn.h"
 
@@ -31,6 +32,9 @@ typedef struct action {
 	const ladder_step *step;
 	ladder_direction dir;
 	step_text text; /* what runs, read before anything runs */
+	step_progress resume; /* a step run statement by statement that an
+	                         earlier run left part way (dir != 0) */
+	char resume_prefix[LADDER_HASH_HEX]; /* its row's checksum then */
 } action;
 
 typedef struct run {
@@ -124,6 +128,13 @@ static int tx_begin(run *r)
 		return error;
 	r->tx_first = r->current;
 	r->tx_applied = r->applied;
+	/* Holding the session lock that every writer takes, nobody can have
+	 * slipped in: no re-read (a statement-by-statement step begins many
+	 * transactions). */
+	if (r->tx.kind == TXN_LOCK_SESSION && conn_can(r->conn, LADDER_DRIVER_LOCK_ALWAYS)) {
+		r->begun++;
+		return 0;
+	}
 	return r->begun++ > 0 ? head_unchanged(r) : 0;
 }
 
@@ -403,6 +414,236 @@ static int commits_after(const run *r, const action *a)
 	return (r->opts->flags & LADDER_TX_PER_MIGRATION) || (action_flags(a) & LADDER_COMMIT_AFTER);
 }
 
+
+/* --- statement by statement ---------------------------------------------------------- */
+
+/* A step runs statement by statement where DDL commits implicitly: the
+ * run cannot be one transaction there, so each unit commits with a record
+ * of how far the step has come. */
+static int by_statement(const run *r, const action *a)
+{
+	return conn_can(r->conn, LADDER_DRIVER_DDL_COMMITS) && a->text.stmts != NULL;
+}
+
+/* Record where the step stands and commit (beginning a transaction if
+ * none is open). */
+static int progress_commit(run *r, const action *a, int64_t done, int stopped, const char *applied_at)
+{
+	step_progress p = {a->dir == LADDER_DOWN ? LADDER_DOWN : LADDER_UP, done, stopped};
+	char prefix[LADDER_HASH_HEX];
+	int error;
+
+	if (!r->tx.open && (error = tx_begin(r)) < 0)
+		return error;
+	if ((error = progress_prefix(prefix, &a->text, done)) < 0 ||
+	    (error = history_record_progress(&r->st, a->step, &p, prefix, applied_at)) < 0)
+		return error;
+	return tx_commit(r);
+}
+
+static const char *step_direction(const action *a)
+{
+	return a->dir == LADDER_DOWN ? "down" : "up";
+}
+
+/* A unit failed at statement `failed`, with the statements before `done`
+ * committed: roll back what is open, record that the step stopped before
+ * statement done + 1 (when there is anything to record), and say exactly
+ * what is committed. */
+static int statement_failed(run *r, const action *a, int error, size_t offset, size_t done, size_t failed,
+                            const char *applied_at)
+{
+	const char *engine = r->conn->driver->name;
+	int down = a->dir == LADDER_DOWN;
+	ladder_error_saved saved;
+	char committed[256];
+	int recorded = 0, record_error = 0;
+
+	error = step_failed(a, error, offset, 0);
+	ladder_error_save(&saved);
+	txn_abandon(&r->tx, &r->st);
+	r->recorded = r->durable;
+	if (done > 0 || a->resume.dir != 0 || down) {
+		record_error = progress_commit(r, a, (int64_t)done, 1, applied_at);
+		recorded = record_error == 0;
+		if (!recorded)
+			txn_abandon(&r->tx, &r->st);
+	}
+	ladder_error_restore(&saved);
+	if (recorded)
+		r->started_left = 1;
+	if (done == 0)
+		snprintf(committed, sizeof(committed), "Nothing of %s %s was committed", down ? "its" : "the step's",
+		         step_direction(a));
+	else
+		snprintf(committed, sizeof(committed), "Statement%s 1%s%zu of %s%s stay committed (%s commits each DDL statement)",
+		         done > 1 ? "s" : "", done > 1 ? "-" : "", done, down ? "its down" : "it", done > 1 ? "" : "",
+		         engine);
+	if (recorded)
+		return ladder_error_set(saved.code,
+		                        "%s. %s; it is recorded as stopped before statement %zu: fix statement %zu (or a later "
+		                        "one), keeping statements before it as they are, then run %s again to continue from it",
+		                        saved.message, committed, done + 1, failed + 1, step_direction(a));
+	if (done == 0 && a->resume.dir == 0 && !down)
+		return ladder_error_set(saved.code, "%s. %s", saved.message, committed);
+	return ladder_error_set(saved.code,
+	                        "%s. %s, and recording that failed too: the record says statement %zu may have been "
+	                        "running, so the next %s checks the database before going on",
+	                        saved.message, committed, done + 1, step_direction(a));
+}
+
+/* The step the record left part way: is the text up to where it stopped
+ * still what ran? */
+static int resume_matches(const action *a)
+{
+	char prefix[LADDER_HASH_HEX];
+
+	if ((size_t)a->resume.done > a->text.nstmts)
+		return 0;
+	if (progress_prefix(prefix, &a->text, a->resume.done) < 0)
+		return -1;
+	return strcmp(prefix, a->resume_prefix) == 0;
+}
+
+/* Where a step left part way goes on: the first statement not known to be
+ * done. The statement that was running when the last run stopped is
+ * looked up in the catalog where it commits implicitly (a transaction's
+ * statements rolled back with it); where the catalog cannot tell, the run
+ * is refused before anything changes. */
+static int resume_at(run *r, const action *a, size_t *first)
+{
+	const ladder_step *step = a->step;
+	size_t done = (size_t)a->resume.done;
+	char statement[256], why[256];
+	progress_outcome outcome;
+	int matches, error;
+
+	*first = done;
+	if ((matches = resume_matches(a)) < 0)
+		return ladder_error_set(LADDER_ENOMEM, "out of memory checking migration %" PRId64, step->def.version);
+	if (!matches)
+		return ladder_error_set(LADDER_ECHECKSUM,
+		                        "%s: migration %" PRId64 " %s stopped after %" PRId64 " of its %s statements, and "
+		                        "the text up to there has changed since they ran: put statements 1-%" PRId64
+		                        " back as they were (later ones may change), or check the database by hand and "
+		                        "repair its record",
+		                        ladder_step_source(step, a->dir == LADDER_DOWN), step->def.version, step->def.name,
+		                        a->resume.done, step_direction(a), a->resume.done);
+	if (a->resume.stopped || done >= a->text.nstmts || !progress_is_alone(&a->text, done))
+		return 0;
+	if ((error = progress_check(&outcome, r->conn, &a->text, done, why, sizeof(why))) < 0)
+		return error;
+	if (outcome == PROGRESS_RAN)
+		*first = done + 1;
+	if (outcome != PROGRESS_UNKNOWN)
+		return 0;
+	progress_statement(statement, sizeof(statement), step, a->dir, &a->text, done);
+	return ladder_error_set(LADDER_EINTERRUPTED,
+	                        "%s: migration %" PRId64 " %s (%s): %s was running when the last run stopped, and the "
+	                        "database cannot say whether it took effect (%s). Check by hand, then run `ladder repair "
+	                        "--statement-done %" PRId64 "` if it did or `ladder repair --statement-not-done %" PRId64
+	                        "` if it did not; `ladder %s` then goes on. Nothing was changed",
+	                        ladder_step_source(step, a->dir == LADDER_DOWN), step->def.version, step->def.name,
+	                        step_direction(a), statement, why, step->def.version, step->def.version,
+	                        step_direction(a));
+}
+
+static int finish_by_statement(run *r, const action *a, const char *applied_at, double took)
+{
+	int error;
+
+	if (!r->tx.open && (error = tx_begin(r)) < 0)
+		return error;
+	if (a->dir != LADDER_DOWN && a->step->def.check_sql != NULL &&
+	    (error = check_post_condition(r, a->step->def.check_sql)) < 0)
+		return error;
+	if ((error = a->dir == LADDER_DOWN ? record_down(r, a) : record_up(r, a, 0, applied_at, (int64_t)(took * 1000))) < 0)
+		return error;
+	return tx_commit(r);
+}
+
+static int run_by_statement(run *r, const action *a, const char *applied_at, const struct timespec *start)
+{
+	const step_text *text = &a->text;
+	const char *sql = text->sql;
+	int timeout_ms = text->statement_timeout_ms;
+	int64_t durable = a->resume.dir != 0 ? a->resume.done : -1; /* the position the store holds */
+	size_t k, offset = (size_t)-1;
+	int error;
+
+	if (r->tx.open && (error = tx_commit(r)) < 0)
+		return error;
+	if (a->resume.dir != 0 && (error = resume_at(r, a, &k)) < 0)
+		return error;
+	if (a->resume.dir == 0)
+		k = 0;
+	if (timeout_ms > 0 && (error = conn_statement_timeout(r->conn, timeout_ms)) < 0)
+		return step_failed(a, error, offset, 0);
+	error = 0;
+	while (k < text->nstmts && error == 0) {
+		size_t end = progress_unit_end(text, k);
+		size_t from = text->stmts[k].offset;
+		size_t len = text->stmts[end - 1].offset + text->stmts[end - 1].len - from;
+
+		r->lock_unavailable = 0;
+		if (progress_is_alone(text, k)) {
+			/* The store must say where the step stands before a statement
+			 * that cannot share its transaction runs. */
+			if (durable != (int64_t)k && (error = progress_commit(r, a, (int64_t)k, 0, applied_at)) < 0)
+				break;
+			durable = (int64_t)k;
+			if ((error = conn_exec(r->conn, sql + from, len, 0, &offset)) < 0) {
+				offset = offset == (size_t)-1 ? from : from + offset;
+				error = statement_failed(r, a, error, offset, k, k, applied_at);
+				break;
+			}
+		} else {
+			if ((error = tx_begin(r)) < 0)
+				break;
+			if ((error = conn_exec(r->conn, sql + from, len, 0, &offset)) < 0) {
+				size_t failed = k;
+				offset = offset == (size_t)-1 ? from : from + offset;
+				while (failed + 1 < end && text->stmts[failed + 1].offset <= offset)
+					failed++;
+				error = statement_failed(r, a, error, offset, k, failed, applied_at);
+				break;
+			}
+		}
+		k = end;
+		if (k < text->nstmts) {
+			if ((error = progress_commit(r, a, (int64_t)k, 0, applied_at)) == 0)
+				durable = (int64_t)k;
+		}
+	}
+	if (timeout_ms > 0) {
+		ladder_error_saved saved;
+		int put_back;
+		ladder_error_save(&saved);
+		put_back = conn_statement_timeout(r->conn, 0);
+		if (error < 0)
+			ladder_error_restore(&saved);
+		else
+			error = put_back;
+	}
+	if (error < 0)
+		return error;
+	if ((error = finish_by_statement(r, a, applied_at, ladder_seconds_since(start))) < 0) {
+		int recorded;
+		ladder_error_saved saved;
+		ladder_error_save(&saved);
+		txn_abandon(&r->tx, &r->st);
+		recorded = progress_commit(r, a, (int64_t)text->nstmts, 1, applied_at) == 0;
+		ladder_error_restore(&saved);
+		r->started_left = recorded;
+		return ladder_error_set(saved.code,
+		                        "%s (migration %" PRId64 " %s, %s). Its %zu statements are committed; it is recorded as "
+		                        "stopped after the last one: set things right, then run %s again to finish it",
+		                        saved.message, a->step->def.version, a->step->def.name, step_direction(a),
+		                        text->nstmts, step_direction(a));
+	}
+	return 0;
+}
+
 static int run_action(run *r, const action *a)
 {
 	char mark_before[64] = "", mark_after[64] = "";
@@ -416,7 +657,11 @@ static int run_action(run *r, const action *a)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	notify(r, LADDER_EVENT_START, a, 0);
 
-	if (no_tx) {
+	if (by_statement(r, a)) {
+		if ((error = run_by_statement(r, a, applied_at, &start)) < 0)
+			return error;
+		took = ladder_seconds_since(&start);
+	} else if (no_tx) {
 		if ((error = check_runs_alone(r, a)) < 0)
 			return error;
 		/* Alone: commit what came before, record "started" durably, run
@@ -512,6 +757,38 @@ static int analyse(run *r, analysis *a)
 	return 0;
 }
 
+/* A step an earlier run left part way, statement by statement, that this
+ * direction goes on with. */
+static int resumes(const entry *e, ladder_direction dir)
+{
+	return e->state == LADDER_STATE_INTERRUPTED && e->row != NULL && e->step != NULL && e->row->progress.dir == (int)dir;
+}
+
+static int resumes_up(const entry *e)
+{
+	return resumes(e, LADDER_UP);
+}
+
+static void set_resume(action *a, const ladder_row *row)
+{
+	a->resume = row->progress;
+	memcpy(a->resume_prefix, row->checksum, sizeof(a->resume_prefix));
+}
+
+/* Statement-by-statement progress the other way: finish it first. */
+static int refuse_other_direction(const entry *e, ladder_direction dir)
+{
+	const ladder_row *row = e->row;
+
+	return ladder_error_set(LADDER_EINTERRUPTED,
+	                        "migration %" PRId64 " %s is part way through its %s (%" PRId64 " statement%s done%s): run "
+	                        "`ladder %s` to finish that first, or check the database and repair its record; nothing "
+	                        "was changed",
+	                        e->version, row->name, dir == LADDER_UP ? "down" : "up", row->progress.done,
+	                        row->progress.done == 1 ? "" : "s", row->progress.stopped ? ", then it stopped" : "",
+	                        dir == LADDER_UP ? "down" : "up");
+}
+
 static int plan_up(run *r)
 {
 	analysis a;
@@ -536,9 +813,12 @@ static int plan_up(run *r)
 				error = push_action(r, e->step, LADDER_BASELINE);
 			continue;
 		}
-		if (!pending || (target != 0 && e->version > target))
+		if (!pending && !resumes_up(e))
 			continue;
-		error = push_action(r, e->step, LADDER_UP);
+		if (target != 0 && e->version > target)
+			continue;
+		if ((error = push_action(r, e->step, LADDER_UP)) == 0 && resumes_up(e))
+			set_resume(&r->actions[r->nactions - 1], e->row);
 	}
 done:
 	analysis_clear(&a);
@@ -574,7 +854,12 @@ static int plan_down(run *r)
 			continue;
 		if (target >= 0 ? e->version <= target : (int)r->nactions >= r->opts->steps)
 			break;
-		if (e->state == LADDER_STATE_INTERRUPTED)
+		if (resumes(e, LADDER_DOWN)) {
+			if ((error = push_action(r, e->step, LADDER_DOWN)) == 0)
+				set_resume(&r->actions[r->nactions - 1], e->row);
+		} else if (e->state == LADDER_STATE_INTERRUPTED && e->row && e->row->progress.dir != 0)
+			error = refuse_other_direction(e, LADDER_DOWN);
+		else if (e->state == LADDER_STATE_INTERRUPTED)
 			error = analysis_refuse_up(&a, r->plan, 0, LADDER_ALLOW_NEWER | LADDER_ALLOW_OUT_OF_ORDER | (r->opts->flags & LADDER_DRY_RUN));
 		else if (e->state == LADDER_STATE_BASELINE)
 			error = ladder_error_set(LADDER_ENO_DOWN,
@@ -647,7 +932,8 @@ static int plan_run(run *r)
  * chooses which). */
 static int commits_more_than_once(const run *r)
 {
-	int several = ((r->opts->flags & LADDER_TX_PER_MIGRATION) && r->nactions > 1) || history_has_started(&r->st);
+	int several = ((r->opts->flags & LADDER_TX_PER_MIGRATION) && r->nactions > 1) || history_has_started(&r->st) ||
+	              conn_can(r->conn, LADDER_DRIVER_DDL_COMMITS);
 	for (size_t i = 0; i < r->nactions && !several; i++)
 		several = (action_flags(&r->actions[i]) & (LADDER_NO_TRANSACTION | LADDER_COMMIT_AFTER)) != 0;
 	return several;

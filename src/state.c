@@ -168,6 +168,23 @@ int analysis_refuse_up(const analysis *a, const ladder_plan *plan, int64_t targe
 				  "and then knows"
 				: "but never finished (a no-transaction step was interrupted): check what it did by hand, "
 				  "then repair its record, as applied if it completed or as pending to run it again";
+		/* A step run statement by statement goes on where it stopped. */
+		if (e->state == LADDER_STATE_INTERRUPTED && e->row->progress.dir == LADDER_UP && e->step != NULL)
+			continue;
+		if (e->state == LADDER_STATE_INTERRUPTED && e->row->progress.dir == LADDER_UP)
+			return ladder_error_set(LADDER_EINTERRUPTED,
+			                        "migration %" PRId64 " %s is part way through its up (%" PRId64 " statement%s done) "
+			                        "but is no longer in the plan: run the program that ships it, or check the "
+			                        "database and repair its record; nothing was changed",
+			                        e->version, entry_name(e), e->row->progress.done,
+			                        e->row->progress.done == 1 ? "" : "s");
+		if (e->state == LADDER_STATE_INTERRUPTED && e->row->progress.dir == LADDER_DOWN)
+			return ladder_error_set(LADDER_EINTERRUPTED,
+			                        "migration %" PRId64 " %s is part way through its down (%" PRId64 " statement%s "
+			                        "done): run `ladder down` to finish reverting it, or check the database and "
+			                        "repair its record; nothing was changed",
+			                        e->version, entry_name(e), e->row->progress.done,
+			                        e->row->progress.done == 1 ? "" : "s");
 		if (e->state == LADDER_STATE_INTERRUPTED)
 			return ladder_error_set(LADDER_EINTERRUPTED, "migration %" PRId64 " %s%s%s%s was started at %s %s",
 			                        e->version, entry_name(e), e->step ? " (" : "",

@@ -3,7 +3,10 @@
  * what the store records, read in one query and handed out as plain data.
  */
 #include "foreign.h"
+#include "progress.h"
 #include "state.h"
+
+#include "db.h"
 
 #include "sqltext.h"
 
@@ -34,6 +37,7 @@ void ladder_status_free(ladder_status *status)
 		ladder_free((char *)status->entries[i].applied_at);
 		ladder_free((char *)status->entries[i].checksum);
 		ladder_free((char *)status->entries[i].kind);
+		ladder_free((char *)status->entries[i].next_statement);
 	}
 	ladder_free((char *)status->store);
 	ladder_free((char *)status->note);
@@ -88,6 +92,37 @@ static void fill_entry(ladder_status_entry *out, const entry *e, int *failed)
 	 * at the first token, so it costs nothing on real steps. */
 	out->empty = e->step != NULL && !e->baseline && e->step->def.up_sql != NULL &&
 	             ladder_text_is_blank(e->step->def.up_sql);
+	if (e->row != NULL && e->row->progress.dir != 0) {
+		out->progress = (ladder_direction)e->row->progress.dir;
+		out->statements_done = e->row->progress.done;
+		out->next_not_run = e->row->progress.stopped;
+	}
+}
+
+/* Where a step run statement by statement stands: its text read as the
+ * run reads it, so that the next statement can be named. A text that
+ * cannot be read leaves the count unknown. */
+static int fill_progress(ladder_status_entry *out, ladder_db *db, const entry *e, int *failed)
+{
+	char statement[256];
+	step_text text;
+
+	if (out->progress == 0 || e->step == NULL)
+		return 0;
+	if (step_text_prepare(&text, db->conn, e->step, out->progress, 0) < 0) {
+		ladder_error_clear();
+		return 0;
+	}
+	if (text.stmts != NULL) {
+		out->statements = (int64_t)text.nstmts;
+		if ((size_t)out->statements_done < text.nstmts) {
+			progress_statement(statement, sizeof(statement), e->step, out->progress, &text,
+			                   (size_t)out->statements_done);
+			set_string(&out->next_statement, statement, failed);
+		}
+	}
+	step_text_clear(&text);
+	return 0;
 }
 
 int ladder_status_get(ladder_status **out, ladder_db *db, const ladder_plan *plan)
@@ -121,8 +156,10 @@ int ladder_status_get(ladder_status **out, ladder_db *db, const ladder_plan *pla
 		status->empty = st.empty;
 		status->below_floor = a.below_floor;
 		status->count = a.count;
-		for (size_t i = 0; i < a.count; i++)
+		for (size_t i = 0; i < a.count; i++) {
 			fill_entry(&status->entries[i], &a.entries[i], &failed);
+			fill_progress(&status->entries[i], db, &a.entries[i], &failed);
+		}
 		set_string(&status->note, found.note[0] ? found.note : NULL, &failed);
 		set_string(&status->adopt_from, found.source[0] ? found.source : NULL, &failed);
 	}

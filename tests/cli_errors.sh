@@ -130,9 +130,9 @@ usage "unexpected argument 'two'" -d app.db status one two
 usage "'new' needs a NAME" new
 usage "invalid migration name 'bad name': use letters, digits, '_' and '-'" new "bad name"
 usage "unexpected argument 'b'" new a b
-usage "'repair' needs exactly one of --applied V, --pending V or --checksums" -d app.db repair
-usage "'repair' needs exactly one of --applied V, --pending V or --checksums" -d app.db repair --applied 1 --checksums
-usage "'repair' needs exactly one of --applied V, --pending V or --checksums" -d app.db repair --applied 1 --pending 1
+usage "'repair' needs exactly one of --applied V, --pending V, --checksums, --statement-done V or --statement-not-done V" -d app.db repair
+usage "'repair' needs exactly one of --applied V, --pending V, --checksums, --statement-done V or --statement-not-done V" -d app.db repair --applied 1 --checksums
+usage "'repair' needs exactly one of --applied V, --pending V, --checksums, --statement-done V or --statement-not-done V" -d app.db repair --applied 1 --pending 1
 usage "invalid version '0' for --applied" -d app.db repair --applied 0
 usage "invalid version 'x' for --pending" -d app.db repair --pending x
 usage "invalid --symbol '1abc': expected a C identifier" embed --symbol 1abc
