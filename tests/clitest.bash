@@ -4,6 +4,7 @@
 #   . "$(dirname "${BASH_SOURCE[0]}")/clitest.bash"
 #   cli_setup NAME "$@"   # LADDER, ROOT, a scratch folder T as the cwd
 #   pg_setup PREFIX       # PostgreSQL scripts: SERVER, PORT, newdb
+#   my_setup PREFIX       # MariaDB scripts: MY_SERVER, MY_PORT, mydb, myq
 #   ...run/expect_*/eq/check/json...
 #   finish                # "N passed, N failed"; fails if any failed
 #
@@ -45,6 +46,10 @@ run() {
 	ERR=$(cat "$T/.err")
 	if grep -Eq 'Sanitizer|runtime error:' "$T/.err"; then
 		fail "sanitizer report"
+	fi
+	# a script that sets CLI_SECRET (a password) asserts no output shows it
+	if [ -n "${CLI_SECRET:-}" ] && grep -qF -- "$CLI_SECRET" "$T/.out" "$T/.err"; then
+		fail "the output shows the password"
 	fi
 }
 
@@ -195,4 +200,47 @@ newdb() {
 pg_drop_databases() {
 	local db
 	for db in "${DBS[@]}"; do psql -X -q "$SERVER" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true; done
+}
+
+# --- MariaDB -------------------------------------------------------------------
+# my_setup PREFIX: the server tests/mariadb/server.sh started (its URL in
+# $LADDER_MARIADB_URL_FILE: mariadb://ladder:PW@127.0.0.1:PORT/) as
+# MY_SERVER, its MY_PORT, MY_SOCKET and password MY_PASSWORD (CLI_SECRET:
+# every `run` asserts its output never shows it), and mydb naming databases
+# PREFIX_TAG_PID, all dropped on exit.
+my_setup() {
+	if [ -z "${LADDER_MARIADB_URL_FILE:-}" ] || [ ! -s "$LADDER_MARIADB_URL_FILE" ]; then
+		echo "LADDER_MARIADB_URL_FILE is not set or empty: run through ctest (tests/mariadb/server.sh)" >&2
+		exit 1
+	fi
+	MY_SERVER=$(cat "$LADDER_MARIADB_URL_FILE")
+	MY_PORT=${MY_SERVER##*:}
+	MY_PORT=${MY_PORT%%/*}
+	MY_SOCKET=$(cat "$(dirname "$LADDER_MARIADB_URL_FILE")/socket")
+	MY_PASSWORD=${MY_SERVER#*://*:}
+	MY_PASSWORD=${MY_PASSWORD%%@*}
+	CLI_SECRET=$MY_PASSWORD
+	MY_PREFIX=$1
+	MY_DBS=()
+	at_exit my_drop_databases
+}
+# myq [DB] SQL: what the mariadb client prints (tab-separated, no headers),
+# as root over the socket, in database DB when given
+myq() {
+	if [ $# -eq 2 ]; then
+		mariadb --no-defaults -uroot -S "$MY_SOCKET" -N -B "$1" -e "$2"
+	else
+		mariadb --no-defaults -uroot -S "$MY_SOCKET" -N -B -e "$1"
+	fi
+}
+# mydb TAG: a fresh database PREFIX_TAG_PID; sets URL to it and MYDB to its name
+mydb() {
+	MYDB="${MY_PREFIX}_$1_$$"
+	myq "CREATE DATABASE \`$MYDB\`"
+	MY_DBS+=("$MYDB")
+	URL="${MY_SERVER%/}/$MYDB"
+}
+my_drop_databases() {
+	local db
+	for db in "${MY_DBS[@]}"; do myq "DROP DATABASE IF EXISTS \`$db\`" >/dev/null 2>&1 || true; done
 }
