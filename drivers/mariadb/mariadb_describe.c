@@ -164,7 +164,7 @@ int ladder_my__describe(ladder_conn *base, const ladder_store *store, ladder_buf
 	const char *table = store->kind == LADDER_STORE_HISTORY ? store->table : "";
 	int error = 0;
 
-	if (conn->db_missing && database == conn->database)
+	if (ladder_my__missing(conn, database))
 		return 0; /* nothing there yet */
 	for (size_t q = 0; q < sizeof(describe_queries) / sizeof(describe_queries[0]) && error == 0; q++) {
 		describe_ctx d = {out, NULL, 0};

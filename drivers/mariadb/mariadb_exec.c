@@ -269,6 +269,11 @@ const char *ladder_my__database(ladder_my_conn *conn, const ladder_store *store)
 	return conn->database;
 }
 
+int ladder_my__missing(ladder_my_conn *conn, const char *database)
+{
+	return conn->db_missing && database != NULL && conn->database != NULL && strcmp(database, conn->database) == 0;
+}
+
 void ladder_my__put_database(ladder_my_conn *conn, ladder_buf *buf, const char *database)
 {
 	if (database != NULL)

@@ -78,6 +78,9 @@ void ladder_my__put_ident(ladder_buf *buf, const char *ident);
 /* The database a store lives in: the store's schema, else the connection's
  * database; NULL: the session's current one (DATABASE()). */
 const char *ladder_my__database(ladder_my_conn *conn, const ladder_store *store);
+/* 1 when database is the connection's and it does not exist yet
+ * (created by store_prepare). */
+int ladder_my__missing(ladder_my_conn *conn, const char *database);
 /* The database as SQL: a literal, or DATABASE() when NULL. */
 void ladder_my__put_database(ladder_my_conn *conn, ladder_buf *buf, const char *database);
 

@@ -359,7 +359,7 @@ int ladder_my__is_empty(ladder_conn *base, const ladder_store *store, int *empty
 	int error;
 
 	*empty = 1;
-	if (conn->db_missing && database == conn->database)
+	if (ladder_my__missing(conn, database))
 		return 0; /* not created yet */
 #define DB(col) ladder_buf_puts(&sql, col " = "), ladder_my__put_database(conn, &sql, database)
 	ladder_buf_puts(&sql, "SELECT NOT EXISTS (SELECT 1 FROM information_schema.TABLES WHERE ");

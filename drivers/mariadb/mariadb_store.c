@@ -67,7 +67,7 @@ int ladder_my__store_prepare(ladder_conn *base, const ladder_store *store)
 	was_in_tx = ladder_my__in_tx(conn);
 	/* Creating commits: first ask the catalog, which costs nothing to the
 	 * open transaction. */
-	if (!conn->db_missing || database != conn->database) {
+	if (!ladder_my__missing(conn, database)) {
 		ladder_buf_puts(&sql, "SELECT COUNT(*) FROM information_schema.TABLES");
 		put_where(conn, &sql, "TABLE_SCHEMA", database, store->table);
 		if (sql.failed)
@@ -77,7 +77,7 @@ int ladder_my__store_prepare(ladder_conn *base, const ladder_store *store)
 		if (error < 0 || strcmp(value, "0") != 0)
 			return error;
 	}
-	if (conn->db_missing && database == conn->database) {
+	if (ladder_my__missing(conn, database)) {
 		ladder_buf_puts(&sql, "CREATE DATABASE IF NOT EXISTS ");
 		ladder_my__put_ident(&sql, database);
 		ladder_buf_puts(&sql, " CHARACTER SET utf8mb4");
@@ -121,7 +121,7 @@ int ladder_my__history_read(ladder_conn *base, const ladder_store *store, int ne
 
 	if (store->kind != LADDER_STORE_HISTORY)
 		return ladder_error_set(LADDER_EUNSUPPORTED, "MariaDB keeps its version in a history table only");
-	if (conn->db_missing && ladder_my__database(conn, store) == conn->database)
+	if (ladder_my__missing(conn, ladder_my__database(conn, store)))
 		return 0;
 	ladder_buf_puts(&sql, newest_only ? "SELECT " LADDER_HISTORY_HEAD_COLUMNS " FROM "
 	                                  : "SELECT " LADDER_HISTORY_COLUMNS " FROM ");
