@@ -187,8 +187,8 @@ static int lex_word(lexer *lx, ladder_mariadb__token *tok, size_t *bad_offset)
 		finish(lx, tok, LADDER_MDB_STRING, start, end);
 		return 0;
 	}
-	if (!lx->in_exec && lx->parens == 0 && p - start == 9 && same_word(s + start, 9, "DELIMITER") && p < lx->len &&
-	    (s[p] == ' ' || s[p] == '\t') && at_line_start(lx, start))
+	if (!lx->in_exec && lx->parens == 0 && p - start == 9 && same_word(s + start, 9, "DELIMITER") &&
+	    (p == lx->len || is_space((unsigned char)s[p])) && at_line_start(lx, start))
 		return delimiter_command(lx, start, p, tok, bad_offset);
 	finish(lx, tok, LADDER_MDB_WORD, start, p);
 	return 0;
