@@ -1140,7 +1140,7 @@ static int run_locked(run *r, int force_session_lock, int first_attempt)
 	if ((error = history_read(&r->st, r->db, needs_emptiness(r->plan))) < 0)
 		return error;
 	if (first_attempt)
-		r->from = run_current(r);
+		r->from = history_finished(&r->st);
 	r->durable_head = history_finished(&r->st);
 	if ((error = plan_run(r)) == RETRY_RUN)
 		force_session_lock = 1;
