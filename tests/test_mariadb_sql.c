@@ -246,7 +246,7 @@ static void keeps_routine_bodies_whole_without_delimiter(void **state)
 		"    SET @x = CASE WHEN i % 2 = 0 THEN 'even' ELSE 'odd' END;\n"
 		"    CASE i WHEN 1 THEN SELECT 'one'; WHEN 2 THEN SELECT IF(i > 1, 'a', 'b'); ELSE BEGIN END; END CASE;\n"
 		"  END LOOP lbl;\n"
-		"  WHILE i > 0 DO SET i = i - 1; END WHILE;\n"
+		"  WHILE i > 0 DO SET i = i - 1; DO IF(i > 5, 1, 0); END WHILE;\n"
 		"  outer_block: BEGIN\n"
 		"    REPEAT SET i = i + 1; UNTIL i >= 3 END REPEAT;\n"
 		"    SELECT REPEAT('x', 3), t.end, (CASE WHEN 1 THEN 2 END) FROM t;\n"
@@ -318,6 +318,8 @@ static void reads_compound_statements_outside_routines(void **state)
 	      "END;\n"
 	      "BEGIN NOT ATOMIC DECLARE x INT; SET x = 1; INSERT INTO t VALUES (x); END;\n"
 	      "IF (SELECT COUNT(*) FROM t) = 0 THEN INSERT INTO t VALUES (1); END IF;\n"
+	      /* the server refuses a label outside a routine, but the
+	       * statement stays whole: one error, not several odd ones */
 	      "lbl: BEGIN NOT ATOMIC SELECT 1; END lbl;\n"
 	      "WHILE @i < 3 DO SET @i = @i + 1; END WHILE;\n"
 	      "BEGIN NOT ATOMIC START TRANSACTION; INSERT INTO t VALUES (2); COMMIT; END;\n"
@@ -654,6 +656,17 @@ static void reports_create_table_and_its_columns(void **state)
 	              "COLUMN shop.Orders.code type=varchar(5) UNIQUE @code\n"
 	              "COLUMN shop.Orders.uid type=int FK @uid\n"
 	              "COLUMN shop.Orders.period type=int @period");
+	/* mysqldump's form, executable comments around it */
+	check_actions("/*!40101 SET @saved_cs_client     = @@character_set_client */;\n"
+	              "CREATE TABLE `users` (\n"
+	              "  `id` int(11) NOT NULL AUTO_INCREMENT,\n"
+	              "  `name` varchar(255) DEFAULT NULL,\n"
+	              "  PRIMARY KEY (`id`)\n"
+	              ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;\n"
+	              "/*!40101 SET character_set_client = @saved_cs_client */;",
+	              "CREATE_TABLE users @CREATE\n"
+	              "COLUMN users.id type=int(11) NOT_NULL FILLS @`id`\n"
+	              "COLUMN users.name type=varchar(255) DEFAULT @`name`");
 	/* LIKE and AS SELECT: the table alone; TEMPORARY marks every action */
 	check_actions("CREATE TABLE b LIKE a;\nCREATE TABLE c (LIKE a);\nCREATE OR REPLACE TABLE d AS SELECT * FROM a;\n"
 	              "CREATE TABLE e SELECT 1 AS x;\nCREATE TEMPORARY TABLE tmp (a INT NOT NULL);",

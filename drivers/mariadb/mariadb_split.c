@@ -467,7 +467,9 @@ static void track_word(tracker *t, const char *w, size_t n)
 	} else if (same_word(w, n, "THEN") || same_word(w, n, "ELSE")) {
 		t->at_start = top(t) != BLK_CASE_EXPR;
 	} else if (same_word(w, n, "DO") || (same_word(w, n, "ROW") && strcmp(t->prev, "EACH") == 0)) {
-		t->at_start = 1; /* WHILE ... DO, EVENT ... DO, FOR EACH ROW */
+		/* WHILE ... DO, EVENT ... DO, FOR EACH ROW; a DO that opens a
+		 * statement is the DO statement, whose IF( is a function */
+		t->at_start = !t->at_start || !same_word(w, n, "DO");
 	} else {
 		if (t->at_start && t->mode == MODE_COMPOUND) {
 			if (in_list(w, n, implicit_first_words))
