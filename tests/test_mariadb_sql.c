@@ -798,6 +798,49 @@ static void reports_unreadable_text_as_a_failure(void **state)
 	free(got);
 }
 
+static int count_actions(void *ctx, const ladder_action *action)
+{
+	(void)action;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* Every prefix of texts full of quotes, comments, bodies and delimiters,
+ * each in a buffer of exactly its length (so that a read past the end is
+ * caught under ASan): split and read_actions answer or refuse, and
+ * refuse only with LADDER_EPLAN at an offset inside the text. */
+static void every_prefix_is_read_within_its_bounds(void **state)
+{
+	static const char *const texts[] = {
+		"/*!40101 SET NAMES utf8 */;\nDELIMITER ;;\n/*!50003 CREATE*/ /*!50003 TRIGGER t BEFORE INSERT ON x FOR "
+		"EACH ROW BEGIN IF NEW.a THEN SET NEW.b = 'x;y'; END IF; END */;;\nDELIMITER ;\nSELECT `a``b`, \"c\\\"d\", "
+		"_utf8'e', X'3B', @@session.x, @'v', 1e5, .5 -- z\r\n# w\nFROM t;",
+		"CREATE PROCEDURE p() BEGIN DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN END; l: LOOP CASE WHEN 1 THEN "
+		"LEAVE l; END CASE; END LOOP l; END;\nALTER TABLE `d`.`t` ADD COLUMN (a INT, b ENUM('x','y')), "
+		"CHANGE a b VARCHAR(3) NOT NULL, ADD CONSTRAINT c FOREIGN KEY (b) REFERENCES u (id), DROP PRIMARY KEY;",
+	};
+	(void)state;
+	for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+		size_t total = strlen(texts[t]);
+		for (size_t len = 0; len <= total; len++) {
+			char *copy = malloc(len > 0 ? len : 1);
+			ladder_stmt *stmts = NULL;
+			size_t count = 0, bad = 0;
+			int rc, n = 0;
+
+			memcpy(copy, texts[t], len);
+			rc = ladder_mariadb_split(copy, len, &stmts, &count, &bad);
+			if (rc != 0 && (rc != LADDER_EPLAN || bad >= len))
+				fail_msg("prefix %zu of text %zu: %d at %zu", len, t, rc, bad);
+			for (size_t i = 0; rc == 0 && i < count; i++)
+				assert_true(stmts[i].offset + stmts[i].len <= len && stmts[i].len > 0);
+			ladder_free(stmts);
+			assert_int_equal(ladder_mariadb_read_actions(NULL, copy, len, count_actions, &n), 0);
+			free(copy);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -817,6 +860,7 @@ int main(void)
 		cmocka_unit_test(reports_create_index),
 		cmocka_unit_test(reports_nothing_it_does_not_model),
 		cmocka_unit_test(reports_unreadable_text_as_a_failure),
+		cmocka_unit_test(every_prefix_is_read_within_its_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
