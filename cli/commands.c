@@ -312,9 +312,10 @@ static void print_progress(const ladder_status_entry *e, const char *label)
 	out_text(stdout, e->name ? e->name : "");
 	if (e->statements_done == 0)
 		printf("%s: no statement done", side);
+	else if (e->statements > 0 && e->statements_done == 1)
+		printf("%s: statement 1 of %" PRId64 " done", side, e->statements);
 	else if (e->statements > 0)
-		printf("%s: statement%s 1%s%" PRId64 " of %" PRId64 " done", side, e->statements_done > 1 ? "s" : "",
-		       e->statements_done > 1 ? "-" : "", e->statements_done, e->statements);
+		printf("%s: statements 1-%" PRId64 " of %" PRId64 " done", side, e->statements_done, e->statements);
 	else
 		printf("%s: %" PRId64 " statement%s done", side, e->statements_done, e->statements_done > 1 ? "s" : "");
 	if (e->next_statement == NULL)

@@ -116,6 +116,9 @@ static int fill_progress(ladder_status_entry *out, ladder_db *db, const entry *e
 	if (text.stmts != NULL) {
 		out->statements = (int64_t)text.nstmts;
 		if ((size_t)out->statements_done < text.nstmts) {
+			/* a transaction's statements roll back with the run that died */
+			if (!progress_is_alone(&text, (size_t)out->statements_done))
+				out->next_not_run = 1;
 			progress_statement(statement, sizeof(statement), e->step, out->progress, &text,
 			                   (size_t)out->statements_done);
 			set_string(&out->next_statement, statement, failed);
