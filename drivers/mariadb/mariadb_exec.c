@@ -42,14 +42,26 @@ static int code_for(unsigned int number)
 	}
 }
 
+/* The server quotes the statement near the error, line breaks and all:
+ * the message stays one line. */
+static void flatten(char *out, size_t len, const char *text)
+{
+	size_t i = 0;
+	for (; *text && i + 1 < len; text++)
+		out[i++] = (*text == '\n' || *text == '\r' || *text == '\t') ? ' ' : *text;
+	out[i] = '\0';
+}
+
 int ladder_my__error(ladder_my_conn *conn, const char *what)
 {
 	unsigned int number = mysql_errno(conn->my);
-	const char *message = mysql_error(conn->my), *state = mysql_sqlstate(conn->my);
+	const char *state = mysql_sqlstate(conn->my);
 	const char *prefix = what ? what : "", *colon = what ? ": " : "";
+	char message[1024];
 
-	if (message == NULL || message[0] == '\0')
-		message = "unknown error";
+	flatten(message, sizeof(message), mysql_error(conn->my));
+	if (message[0] == '\0')
+		snprintf(message, sizeof(message), "unknown error");
 	if (number == CR_SERVER_GONE_ERROR || number == CR_SERVER_LOST)
 		return ladder_error_set(LADDER_EDB,
 		                        "%s%sthe server went away: the connection to %s was lost (ERROR %u (%s): %s)",
