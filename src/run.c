@@ -475,10 +475,12 @@ static int statement_failed(run *r, const action *a, int error, size_t offset, s
 	if (done == 0)
 		snprintf(committed, sizeof(committed), "Nothing of %s %s was committed", down ? "its" : "the step's",
 		         step_direction(a));
+	else if (done == 1)
+		snprintf(committed, sizeof(committed), "Statement 1 of %s stays committed (%s commits each DDL statement)",
+		         down ? "its down" : "it", engine);
 	else
-		snprintf(committed, sizeof(committed), "Statement%s 1%s%zu of %s%s stay committed (%s commits each DDL statement)",
-		         done > 1 ? "s" : "", done > 1 ? "-" : "", done, down ? "its down" : "it", done > 1 ? "" : "",
-		         engine);
+		snprintf(committed, sizeof(committed), "Statements 1-%zu of %s stay committed (%s commits each DDL statement)",
+		         done, down ? "its down" : "it", engine);
 	if (recorded)
 		return ladder_error_set(saved.code,
 		                        "%s. %s; it is recorded as stopped before statement %zu: fix statement %zu (or a later "
@@ -488,7 +490,7 @@ static int statement_failed(run *r, const action *a, int error, size_t offset, s
 		return ladder_error_set(saved.code, "%s. %s", saved.message, committed);
 	return ladder_error_set(saved.code,
 	                        "%s. %s, and recording that failed too: the record says statement %zu may have been "
-	                        "running, so the next %s checks the database before going on",
+	                        "running, so the next %s checks where the step stands before going on",
 	                        saved.message, committed, done + 1, step_direction(a));
 }
 

@@ -75,6 +75,39 @@ fingerprint() {
   sql "$db" -e "SELECT n FROM counters"
 }
 
+# --- the server ends the connection mid-run ---------------------------------------------------
+# The connection is killed while step 2 waits in a SELECT between two DDL
+# statements: the run fails saying what is committed, status names the
+# position, and the next up goes on from the statement that was cut off.
+G=$WORK/gone
+mkdir -p "$G"
+printf 'CREATE TABLE a (id INT);\n' >"$G/1_a.up.sql"
+printf 'CREATE TABLE b (id INT);\nSELECT SLEEP(20);\nCREATE TABLE c (id INT);\n' >"$G/2_bc.up.sql"
+sql -e "CREATE DATABASE gone"
+"$LADDER" -d "${BASE}gone" -m "$G" up >"$WORK/gone.out" 2>"$WORK/gone.err" &
+pid=$!
+for _ in $(seq 1 200); do
+  conn=$(sql -e "SELECT id FROM information_schema.processlist WHERE info LIKE 'SELECT SLEEP%'")
+  [ -n "$conn" ] && break
+  sleep 0.05
+done
+[ -n "$conn" ] || fail "the run never reached its SELECT SLEEP"
+sql -e "KILL $conn"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" = 1 ] || fail "a run whose connection was killed exited $rc"
+grep -q "2_bc.up.sql:2: .*migration 2 bc, up.*Statement 1 of it stays committed" "$WORK/gone.err" ||
+  fail "the message does not say what is committed: $(cat "$WORK/gone.err")"
+if grep -q "ladder-secret-pw" "$WORK/gone.err" "$WORK/gone.out"; then fail "the password reached the output"; fi
+status=$("$LADDER" -d "${BASE}gone" -m "$G" status 2>&1 || true)
+grep -q '^! step 2 bc: statement 1 of 3 done' <<<"$status" || fail "status after the killed connection: $status"
+sed -i 's/SELECT SLEEP(20)/SELECT 1/' "$G/2_bc.up.sql"
+"$LADDER" -q -d "${BASE}gone" -m "$G" up || fail "up after the killed connection failed"
+[ "$(sql -e "SELECT GROUP_CONCAT(table_name ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'gone'")" = "a,b,c,ladder_history" ] ||
+  fail "tables after the resumed run"
+[ "$(sql -e "SELECT GROUP_CONCAT(state) FROM gone.ladder_history")" = "done,done" ] || fail "history after the resumed run"
+echo "a killed connection: reported, resumed"
+
 # --- the uninterrupted run ----------------------------------------------------------------
 sql -e "CREATE DATABASE ref"
 start=$(date +%s%N)
