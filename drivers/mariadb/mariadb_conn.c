@@ -441,7 +441,8 @@ static int setup_session(ladder_my_conn *conn)
 }
 
 /* One attempt at the server with `database` selected (NULL: none). *my
- * is the handle, connected or not (the caller reads its error). */
+ * is the handle, connected or not (the caller reads its error); 1 when it
+ * connected without the TLS the ssl-mode asks for. */
 static int open_session(MYSQL **my, const ladder_my_params *p, const char *database)
 {
 	my_bool yes = 1, no = 0;
@@ -466,6 +467,14 @@ static int open_session(MYSQL **my, const ladder_my_params *p, const char *datab
 	if (mysql_real_connect(*my, p->host, p->user, p->password, database, p->port, p->socket, CLIENT_MULTI_RESULTS) ==
 	    NULL)
 		return LADDER_EDB;
+	/* libmariadb 3.3 falls back to plain text when the server offers no
+	 * TLS unless it verifies the certificate: REQUIRED is checked here. */
+	if (p->ssl_mode != NULL && strcmp(p->ssl_mode, "DISABLED") != 0) {
+		const char *cipher = NULL;
+		mariadb_get_infov(*my, MARIADB_CONNECTION_SSL_CIPHER, &cipher);
+		if (cipher == NULL || cipher[0] == '\0')
+			return 1; /* the caller's message */
+	}
 	return 0;
 }
 
@@ -510,6 +519,13 @@ static int my_connect(ladder_conn **out, const char *url, const ladder_open_opti
 		mysql_close(my);
 		db_missing = 1;
 		error = open_session(&my, &params, params.database);
+	}
+	if (error == 1) {
+		error = ladder_error_set(LADDER_EDB,
+		                         "cannot connect to %s: ssl-mode=%s, but the connection is not encrypted (the "
+		                         "server offers no TLS)",
+		                         display, params.ssl_mode);
+		goto done;
 	}
 	if (error == LADDER_EDB) {
 		if ((message = mask_secret(mysql_error(my), params.password)) == NULL)

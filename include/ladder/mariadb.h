@@ -14,9 +14,10 @@
  * as %25; an unencoded '@' or '/' in the password still reads, as the
  * user information ends at the last '@'). HOST may be [IPv6]. PORT is 3306
  * by default. Parameters: socket=PATH (a Unix socket), ssl-mode=DISABLED |
- * REQUIRED | VERIFY_CA | VERIFY_IDENTITY (libmariadb checks the server's
- * certificate and its host name together: VERIFY_CA is as strict as
- * VERIFY_IDENTITY), ssl-ca=FILE, ssl-cert=FILE, ssl-key=FILE,
+ * REQUIRED | VERIFY_CA | VERIFY_IDENTITY (any but DISABLED refuses a
+ * connection left unencrypted; libmariadb checks the server's certificate
+ * and its host name together: VERIFY_CA is as strict as VERIFY_IDENTITY),
+ * ssl-ca=FILE, ssl-cert=FILE, ssl-key=FILE,
  * connect-timeout=SECONDS; any other parameter is an error naming it. Host
  * `localhost` (or none) without a socket uses libmariadb's default socket.
  * Option files (~/.my.cnf) are not read. Passwords never appear in
