@@ -277,8 +277,9 @@ int64_t history_finished(const history *h)
 {
 	if (h->light)
 		return h->light_head;
+	/* A step part way through its down is still applied. */
 	for (size_t i = h->nrows; i-- > 0;)
-		if (!h->rows[i].started)
+		if (!h->rows[i].started || h->rows[i].progress.dir == LADDER_DOWN)
 			return h->rows[i].version;
 	return 0;
 }

@@ -74,7 +74,8 @@ int history_read(history *h, ladder_db *db, int emptiness);
 void history_clear(history *h);
 
 /* Highest recorded version (0: none), and the highest whose step
- * finished (a row recorded as started does not count). */
+ * finished (a row recorded as started does not count, but for one part way
+ * through its down: that step is still applied). */
 int64_t history_current(const history *h);
 int64_t history_finished(const history *h);
 int history_has_started(const history *h);
