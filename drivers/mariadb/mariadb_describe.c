@@ -28,7 +28,8 @@ static const char *const describe_queries[] = {
 	/* tables: engine and collation, then columns in their order */
 	"SELECT CONCAT('table ', t.TABLE_NAME) AS o, CONCAT('  engine ', COALESCE(t.ENGINE, ''), "
 	"  COALESCE(CONCAT(' collate ', t.TABLE_COLLATION), ''), "
-	"  IF(t.CREATE_OPTIONS <> '', CONCAT(' options ', t.CREATE_OPTIONS), '')) AS d, 0 AS k "
+	"  IF(t.CREATE_OPTIONS <> '', CONCAT(' options ', t.CREATE_OPTIONS), ''), "
+	"  IF(t.TABLE_COMMENT <> '', CONCAT(' comment ', QUOTE(t.TABLE_COMMENT)), '')) AS d, 0 AS k "
 	"FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = @D AND t.TABLE_TYPE = 'BASE TABLE' AND t.TABLE_NAME <> @T "
 	"UNION ALL "
 	"SELECT CONCAT('table ', c.TABLE_NAME), CONCAT('  column ', c.COLUMN_NAME, ' ', c.COLUMN_TYPE, "
@@ -192,7 +193,7 @@ int ladder_my__scratch_create(ladder_conn *base, char **url)
 	static unsigned int counter;
 	ladder_my_conn *conn = (ladder_my_conn *)base;
 	struct timespec now;
-	char name[64];
+	char name[64], charset[160];
 	ladder_buf sql = {0};
 	int error;
 
@@ -201,9 +202,22 @@ int ladder_my__scratch_create(ladder_conn *base, char **url)
 	snprintf(name, sizeof(name), SCRATCH_PREFIX "%08lx%04x%06lx", (unsigned long)getpid() & 0xffffffffUL,
 	         __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED) & 0xffff,
 	         ((unsigned long)now.tv_nsec ^ (unsigned long)random()) & 0xffffffUL);
+	/* The database's own default character set and collation, which
+	 * every table made without one takes, and describe shows. */
+	ladder_buf_puts(&sql, "SELECT CONCAT('CHARACTER SET ', DEFAULT_CHARACTER_SET_NAME, ' COLLATE ', "
+	                      "DEFAULT_COLLATION_NAME) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ");
+	ladder_my__put_database(conn, &sql, conn->database);
+	if (sql.failed)
+		return ladder_error_set(LADDER_ENOMEM, "out of memory");
+	error = ladder_my__value(conn, "creating a scratch database", sql.data, charset, sizeof(charset), NULL);
+	ladder_buf_free(&sql);
+	memset(&sql, 0, sizeof(sql));
+	if (error < 0)
+		return error;
 	ladder_buf_puts(&sql, "CREATE DATABASE ");
 	ladder_my__put_ident(&sql, name);
-	ladder_buf_puts(&sql, " CHARACTER SET utf8mb4");
+	ladder_buf_puts(&sql, " ");
+	ladder_buf_puts(&sql, charset[0] ? charset : "CHARACTER SET utf8mb4");
 	if (sql.failed)
 		return ladder_error_set(LADDER_ENOMEM, "out of memory");
 	error = ladder_my__run(conn, "creating a scratch database", sql.data, sql.len, NULL);
