@@ -32,6 +32,13 @@ bench: all
 	  bash tests/pg/server.sh start $(BUILD)/pg-bench >/dev/null && \
 	  LADDER_PG_URL_FILE=$(BUILD)/pg-bench/url $(BUILD)/bin/ladder-bench-pg; \
 	  status=$$?; bash tests/pg/server.sh stop $(BUILD)/pg-bench >/dev/null; [ $$status -eq 0 ] || exit $$status; fi
+	@if [ -x $(BUILD)/bin/ladder-bench-mariadb ]; then \
+	  for place in memory disk; do \
+	    if [ $$place = disk ]; then tmp=/tmp; else tmp=; fi; \
+	    LADDER_MARIADB_TMP=$$tmp bash tests/mariadb/server.sh start $(BUILD)/mariadb-bench-$$place >/dev/null && \
+	    LADDER_MARIADB_SERVER_DIR=$(BUILD)/mariadb-bench-$$place $(BUILD)/bin/ladder-bench-mariadb; \
+	    status=$$?; bash tests/mariadb/server.sh stop $(BUILD)/mariadb-bench-$$place >/dev/null; \
+	    [ $$status -eq 0 ] || exit $$status; echo; done; fi
 	@if [ -x $(BUILD)/bin/ladder-bench-settings ]; then \
 	  bash tests/pg/server.sh start $(BUILD)/pg-bench-settings >/dev/null && \
 	  LADDER_PG_URL_FILE=$(BUILD)/pg-bench-settings/url $(BUILD)/bin/ladder-bench-settings $(SETTINGS_ROWS); \
