@@ -68,10 +68,11 @@ export MYDB MY_PORT
 # --- up, the no-op, status, history -----------------------------------------------------
 mydb basic
 DB=$URL
+BASIC=$MYDB
 run -d "$DB" up
 expect_rc 0
 expect_out "Applied 3 migration(s): version 0 → 3."
-eq "tables after up" "$(myq "$MYDB" "SELECT group_concat(table_name ORDER BY table_name) FROM information_schema.tables WHERE table_schema = DATABASE()")" \
+eq "tables after up" "$(myq "$MYDB" "SELECT group_concat(table_name ORDER BY BINARY table_name) FROM information_schema.tables WHERE table_schema = DATABASE()")" \
 	"audit,ladder_history,user_activity,users"
 eq "the trigger fired for the procedure's row" "$(myq "$MYDB" "SELECT group_concat(what ORDER BY id) FROM audit")" "created,example"
 eq "the procedure and the trigger" "$(myq "$MYDB" "SELECT (SELECT count(*) FROM information_schema.routines WHERE routine_schema = DATABASE()), (SELECT count(*) FROM information_schema.triggers WHERE trigger_schema = DATABASE())")" \
@@ -116,6 +117,7 @@ expect_rc 0
 run -d "$URL" dump -o "$T/again.dump"
 expect_rc 0
 if cmp -s "$T/basic.dump" "$T/again.dump"; then pass; else fail "two databases with the same steps dump differently" "$(diff -u "$T/basic.dump" "$T/again.dump" | head -30)"; fi
+MYDB=$BASIC
 
 # --- down ----------------------------------------------------------------------------------
 run -d "$DB" down --steps 2
@@ -170,6 +172,7 @@ expect_err_has "20261101090000_create_users.up.sql:2: ERROR 1064 (42000)"
 expect_err_has "near '('now'))"
 run -m "$ROOT/examples/basic/migrations" -d "$URL" status
 expect_rc 0
+# nothing of the failed step committed: it stays pending
 expect_out_has "Version 0 of 20261103090000: 3 pending."
 
 # --- a user that may only read: a clear error, nothing changes ------------------------------
@@ -190,7 +193,7 @@ OTHER="${MY_PREFIX}_schema_$$"
 MY_DBS+=("$OTHER")
 run -d "$URL" --schema "$OTHER" up
 expect_rc 0
-eq "objects in the --schema database" "$(myq "$OTHER" "SELECT group_concat(table_name ORDER BY table_name) FROM information_schema.tables WHERE table_schema = DATABASE()")" \
+eq "objects in the --schema database" "$(myq "$OTHER" "SELECT group_concat(table_name ORDER BY BINARY table_name) FROM information_schema.tables WHERE table_schema = DATABASE()")" \
 	"audit,ladder_history,user_activity,users"
 eq "the URL's database untouched" "$(myq "$MYDB" "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE()")" "0"
 run -d "$URL" --schema "$OTHER" status --json
