@@ -450,8 +450,25 @@ static const char *step_direction(const action *a)
  * committed: roll back what is open, record that the step stopped before
  * statement done + 1 (when there is anything to record), and say exactly
  * what is committed. */
+/* A step that stopped before its first statement completed is where it
+ * was before: an up pending (its row goes), a down applied. */
+static int progress_undo(run *r, const action *a)
+{
+	long at;
+	int error;
+
+	if ((error = tx_begin(r)) < 0)
+		return error;
+	if (a->dir != LADDER_DOWN)
+		error = history_forget(&r->st, r->db, r->plan, a->step->def.version);
+	else if ((at = history_find(&r->st, a->step->def.version)) >= 0 &&
+	         (error = history_set_checksum(&r->st, (size_t)at, a->step->checksum)) == 0)
+		history_set_started(&r->st, (size_t)at, 0);
+	return error < 0 ? error : tx_commit(r);
+}
+
 static int statement_failed(run *r, const action *a, int error, size_t offset, size_t done, size_t failed,
-                            const char *applied_at)
+                            int row_stored, const char *applied_at)
 {
 	const char *engine = r->conn->driver->name;
 	int down = a->dir == LADDER_DOWN;
@@ -463,12 +480,15 @@ static int statement_failed(run *r, const action *a, int error, size_t offset, s
 	ladder_error_save(&saved);
 	txn_abandon(&r->tx, &r->st);
 	r->recorded = r->durable;
-	if (done > 0 || a->resume.dir != 0 || down) {
+	if (done == 0 && row_stored) {
+		record_error = progress_undo(r, a);
+		row_stored = record_error < 0;
+	} else if (done > 0) {
 		record_error = progress_commit(r, a, (int64_t)done, 1, applied_at);
 		recorded = record_error == 0;
-		if (!recorded)
-			txn_abandon(&r->tx, &r->st);
 	}
+	if (record_error < 0)
+		txn_abandon(&r->tx, &r->st);
 	ladder_error_restore(&saved);
 	if (recorded)
 		r->started_left = 1;
@@ -486,8 +506,9 @@ static int statement_failed(run *r, const action *a, int error, size_t offset, s
 		                        "%s. %s; it is recorded as stopped before statement %zu: fix statement %zu (or a later "
 		                        "one), keeping statements before it as they are, then run %s again to continue from it",
 		                        saved.message, committed, done + 1, failed + 1, step_direction(a));
-	if (done == 0 && a->resume.dir == 0 && !down)
-		return ladder_error_set(saved.code, "%s. %s", saved.message, committed);
+	if (done == 0 && !row_stored)
+		return ladder_error_set(saved.code, "%s. %s: it is %s", saved.message, committed,
+		                        down ? "still applied" : "still pending");
 	return ladder_error_set(saved.code,
 	                        "%s. %s, and recording that failed too: the record says statement %zu may have been "
 	                        "running, so the next %s checks where the step stands before going on",
@@ -596,7 +617,7 @@ static int run_by_statement(run *r, const action *a, const char *applied_at, con
 			durable = (int64_t)k;
 			if ((error = conn_exec(r->conn, sql + from, len, 0, &offset)) < 0) {
 				offset = offset == (size_t)-1 ? from : from + offset;
-				error = statement_failed(r, a, error, offset, k, k, applied_at);
+				error = statement_failed(r, a, error, offset, k, k, durable >= 0, applied_at);
 				break;
 			}
 		} else {
@@ -607,7 +628,7 @@ static int run_by_statement(run *r, const action *a, const char *applied_at, con
 				offset = offset == (size_t)-1 ? from : from + offset;
 				while (failed + 1 < end && text->stmts[failed + 1].offset <= offset)
 					failed++;
-				error = statement_failed(r, a, error, offset, k, failed, applied_at);
+				error = statement_failed(r, a, error, offset, k, failed, durable >= 0, applied_at);
 				break;
 			}
 		}
