@@ -130,7 +130,7 @@ static int is_blob(const MYSQL_FIELD *field)
 	}
 }
 
-static int emit(ladder_my_conn *conn, MYSQL_RES *res, int blobs, ladder_row_fn fn, void *ctx)
+static int emit(MYSQL_RES *res, int blobs, ladder_row_fn fn, void *ctx)
 {
 	unsigned int ncols = mysql_num_fields(res);
 	MYSQL_FIELD *fields = mysql_fetch_fields(res);
@@ -156,7 +156,6 @@ static int emit(ladder_my_conn *conn, MYSQL_RES *res, int blobs, ladder_row_fn f
 		}
 		error = fn(ctx, (int)ncols, cells, cells + ncols);
 	}
-	(void)conn;
 done:
 	ladder_free(cells);
 	ladder_free(sizes);
@@ -180,7 +179,7 @@ static int rows(ladder_my_conn *conn, const char *what, const char *sql, size_t 
 	if (res == NULL && mysql_field_count(conn->my) != 0)
 		error = ladder_my__error(conn, what);
 	else if (res != NULL)
-		error = emit(conn, res, blobs, fn, ctx);
+		error = emit(res, blobs, fn, ctx);
 	mysql_free_result(res);
 	/* a result set's end is not the statement's: read the rest */
 	if (mysql_more_results(conn->my)) {
