@@ -36,6 +36,19 @@ static void put_table(ladder_my_conn *conn, ladder_buf *sql, const ladder_store 
 	ladder_my__put_ident(sql, store->table);
 }
 
+/* A connection ladder opened without a database has nowhere to keep the
+ * store: said plainly rather than as the server's "No database
+ * selected". A wrapped one may have chosen one with USE. */
+static int no_database(ladder_my_conn *conn, const ladder_store *store)
+{
+	if (!conn->owned || ladder_my__database(conn, store) != NULL)
+		return 0;
+	return ladder_error_set(LADDER_EINVALID,
+	                        "%s names no database: give one in the URL (mariadb://USER@HOST/DATABASE) or as the "
+	                        "schema (--schema)",
+	                        conn->display);
+}
+
 static int out_of_memory(ladder_buf *sql, const char *what)
 {
 	ladder_buf_free(sql);
@@ -64,6 +77,8 @@ int ladder_my__store_prepare(ladder_conn *base, const ladder_store *store)
 
 	if (store->kind != LADDER_STORE_HISTORY)
 		return ladder_error_set(LADDER_EUNSUPPORTED, "MariaDB keeps its version in a history table only");
+	if ((error = no_database(conn, store)) < 0)
+		return error;
 	was_in_tx = ladder_my__in_tx(conn);
 	/* Creating commits: first ask the catalog, which costs nothing to the
 	 * open transaction. */
@@ -123,6 +138,8 @@ int ladder_my__history_read(ladder_conn *base, const ladder_store *store, int ne
 		return ladder_error_set(LADDER_EUNSUPPORTED, "MariaDB keeps its version in a history table only");
 	if (ladder_my__missing(conn, ladder_my__database(conn, store)))
 		return 0;
+	if ((error = no_database(conn, store)) < 0)
+		return error;
 	ladder_buf_puts(&sql, newest_only ? "SELECT " LADDER_HISTORY_HEAD_COLUMNS " FROM "
 	                                  : "SELECT " LADDER_HISTORY_COLUMNS " FROM ");
 	put_table(conn, &sql, store);
