@@ -6,7 +6,7 @@
  * ladder's own rows, and the other tool's table is never touched, so the
  * switch can be undone by dropping ladder's history table.
  *
- * The SQL is plain enough for every engine (double-quoted identifiers, CASE
+ * The SQL is plain enough for every engine (quoted identifiers, CASE
  * over booleans, which SQLite stores as integers and PostgreSQL as bool);
  * what differs between engines goes through the driver's table_has,
  * query_rows and light_stamp.
@@ -173,25 +173,26 @@ static int by_version_then_seq(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* The query reading the tool's table, its name quoted for any engine. */
+/* The query reading the tool's table, its name quoted as the engine quotes. */
 static int build_query(char *sql, size_t len, const ladder_db *db, const foreign_source *src)
 {
 	char name[4 * LADDER_NAME_MAX + 8];
 	size_t at = 0;
 	const char *parts[2] = {db->store.schema, src->table};
+	char quote = conn_can(db->conn, LADDER_DRIVER_BACKTICKS) ? '`' : '"';
 
 	for (int p = 0; p < 2; p++) {
 		if (parts[p][0] == '\0')
 			continue;
 		if (at > 0)
 			name[at++] = '.';
-		name[at++] = '"';
+		name[at++] = quote;
 		for (const char *c = parts[p]; *c; c++) {
-			if (*c == '"')
-				name[at++] = '"';
+			if (*c == quote)
+				name[at++] = quote;
 			name[at++] = *c;
 		}
-		name[at++] = '"';
+		name[at++] = quote;
 	}
 	name[at] = '\0';
 	switch (src->tool) {

@@ -217,6 +217,8 @@ typedef int (*ladder_action_fn)(void *ctx, const ladder_action *action);
                                            LADDER_STMT_IMPLICIT_COMMIT alone, the others
                                            grouped in transactions) and records in the
                                            history row how many have completed */
+#define LADDER_DRIVER_BACKTICKS 0x200   /* identifiers are quoted `like this` (MariaDB, MySQL:
+                                           "..." is a string there); without it, "like this" */
 
 /* A run's lease on the migration lock (see the pooler ops below): who holds it, so
  * that another migrator can say whom it waits for, and how long it lasts
@@ -423,7 +425,8 @@ typedef struct ladder_driver_ops {
 	int (*index_has)(ladder_conn *conn, const char *schema, const char *table, const char *index, int *exists);
 } ladder_driver_ops;
 
-/* 4 -> 5: LADDER_DRIVER_DDL_COMMITS, LADDER_STMT_IMPLICIT_COMMIT, index_has.
+/* 4 -> 5: LADDER_DRIVER_DDL_COMMITS, LADDER_DRIVER_BACKTICKS, LADDER_STMT_IMPLICIT_COMMIT,
+ * index_has.
  * 3 -> 4: schemas_list and heads_read (fleets).
  * 2 -> 3: the pooler ops (pooled .. lease_release), statement_timeout,
  * table_size, and the driver's read_actions (lint). */
