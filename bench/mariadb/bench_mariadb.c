@@ -11,9 +11,11 @@
  *   2. a no-op migrate against one `SELECT 1` round trip: on a connection
  *      kept open, and as connect + no-op + close against connect + SELECT 1
  *      + close over TCP loopback and over the Unix socket (goal: 1.5x);
- *   3. the statements each side sends, from the server's own counters
- *      (SHOW GLOBAL STATUS: Questions, Connections, Com_*), in runs apart
- *      from the timed ones.
+ *   3. the statements each side sends and the fsyncs they cost, from the
+ *      server's own counters (SHOW GLOBAL STATUS: Questions, Connections,
+ *      Innodb_data_fsyncs, Com_*), in runs apart from the timed ones: one
+ *      statement is one round trip (neither side sends several in one
+ *      packet).
  * The server is one tests/mariadb/server.sh started (`make bench` does, once
  * with its data in memory and once on disk); LADDER_MARIADB_SERVER_DIR names
  * the folder given to `server.sh start`. The output says where the data is.
@@ -545,11 +547,14 @@ typedef struct {
 
 static void counters_read(counters *c)
 {
-	const char *sql = "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Connections') "
+	const char *sql = "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Connections', 'Innodb_data_fsyncs') "
 	                  "OR Variable_name LIKE 'Com\\_%'";
 	MYSQL_RES *res;
 	MYSQL_ROW row;
 
+	/* a session closed just now adds its counters to the global ones when
+	 * the server has finished with it, after the client has gone on */
+	usleep(100000);
 	if (mysql_query(admin, sql) != 0 || (res = mysql_store_result(admin)) == NULL)
 		bench_die("SHOW GLOBAL STATUS", mysql_error(admin));
 	c->n = 0;
@@ -606,6 +611,7 @@ static void print_counters(const char *label, const counters *d, int per)
 	printf("  %-52s %8.1f statements", label, (double)counter(d, "Questions") / per);
 	if (counter(d, "Connections") > 0)
 		printf(", %.1f connections", (double)counter(d, "Connections") / per);
+	printf(", %.1f InnoDB fsyncs", (double)counter(d, "Innodb_data_fsyncs") / per);
 	printf(":");
 	for (int i = 0; i < d->n; i++)
 		if (strncmp(d->name[i], "Com_", 4) == 0 && d->value[i] != 0)
