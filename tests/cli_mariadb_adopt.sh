@@ -27,7 +27,8 @@ adb_new() {
 	ADB=$URL
 }
 adb_name() { echo "${1##*/}"; }
-adb_sql() { myq "$(adb_name "$1")" "$2"; }
+# || concatenates, as adopt.bash's queries mean it (in MariaDB it is OR)
+adb_sql() { myq "$(adb_name "$1")" "SET SESSION sql_mode = CONCAT(@@sql_mode, ',PIPES_AS_CONCAT'); $2"; }
 adb_script() { mariadb --no-defaults -uroot -S "$MY_SOCKET" "$(adb_name "$1")" >/dev/null; }
 adb_has_table() { adb_sql "$1" "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '$2'"; }
 # the catalog and the rows, as the server's own dump says them

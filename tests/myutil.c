@@ -314,7 +314,8 @@ static void sorted_rows(MYSQL *conn, const char *table, tu_buf *sb)
 		}
 		lines[n++] = line;
 	}
-	qsort(lines, n, sizeof(*lines), compare_lines);
+	if (n > 1)
+		qsort(lines, n, sizeof(*lines), compare_lines);
 	for (size_t i = 0; i < n; i++) {
 		tu_buf_add(sb, lines[i]);
 		tu_buf_add(sb, "\n");
