@@ -88,7 +88,9 @@ start() {
   fi
   datadir=$(mktemp -d "$base/ladder-maria-XXXXXX") || die "mktemp failed"
   echo "$datadir" >"$dir/datadir"
-  mkdir "$datadir/data"
+  # its own temporary folder: /tmp is shared with every test, and a
+  # server's temporary tables there have been deleted under it
+  mkdir "$datadir/data" "$datadir/tmp"
   [ "$(id -u)" -eq 0 ] && chown -R mysql: "$datadir"
   chmod 755 "$datadir"
 
@@ -106,7 +108,7 @@ start() {
     # metadata_lock_info plugin lists user locks (GET_LOCK), the migration
     # lock among them, for the tests to count.
     as_owner "$server" --no-defaults --datadir="$datadir/data" --socket="$datadir/sock" \
-      --pid-file="$datadir/mariadbd.pid" --log-error="$datadir/server.log" \
+      --pid-file="$datadir/mariadbd.pid" --log-error="$datadir/server.log" --tmpdir="$datadir/tmp" \
       --bind-address=127.0.0.1 --port="$port" --skip-log-bin --skip-name-resolve \
       --innodb-buffer-pool-size=32M --innodb-log-file-size=16M --innodb-flush-log-at-trx-commit=2 \
       --innodb-doublewrite=0 --performance-schema=OFF --max-connections=300 \
