@@ -142,12 +142,21 @@ run -d "$DB" up
 expect_rc 1
 expect_err_has "4_tags.up.sql:3: ERROR 1064 (42000): You have an error in your SQL syntax"
 expect_err_has "near 'TABLEX t2"
+expect_err_has "Statement 1 of it stays committed (mariadb commits each DDL statement); it is recorded as stopped before statement 2: fix statement 2 (or a later one)"
 expect_one_error_line
 eq "the DDL before it committed" "$(myq "$MYDB" "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'tags'")" "1"
 eq "the store says how far step 4 got" "$(myq "$MYDB" "SELECT state FROM ladder_history WHERE version = 4")" "applying:1:stopped"
 run -d "$DB" status
 expect_rc 0
-expect_out_has "interrupted"
+expect_out_has "      4  tags   interrupted"
+expect_out_has "! step 4 tags: statement 1 of 2 done, stopped before statement 2 of 2 (\`CREATE TABLEX t2 (id INT)\`, line 3): 'ladder up' runs it."
+run -d "$DB" status --json
+expect_rc 0
+json "status --json: the step's progress" '
+m = d["migrations"][3]
+eq(m["state"], "interrupted")
+eq(m["progress"], {"direction": "up", "statements_done": 1, "statements": 2, "next": "not-run",
+                   "next_statement": "statement 2 of 2 (`CREATE TABLEX t2 (id INT)`, line 3)"})'
 # fixed from statement 2 on: the next up resumes there
 printf 'CREATE TABLE tags (id INT);\n\nCREATE TABLE t2 (id INT);\n' >migrations/4_tags.up.sql
 run -d "$DB" up
