@@ -166,7 +166,7 @@ static void hostile_connection_strings(void **state)
 		{"host=127.0.0.1 port=1 password=S3cretZ", "S3cretZ", "Connection refused"},
 		{"postgres://app:S3cretAA@127.0.0.1:1,127.0.0.1:2/postgres", "S3cretAA", "cannot connect"},
 		{"postgress://app:S3cretAB@127.0.0.1:%d/postgres", "S3cretAB", "no driver for URLs of scheme 'postgress:'"},
-		{"mysql://app:S3cretAC@127.0.0.1:%d/postgres", "S3cretAC", "no driver for URLs of scheme 'mysql:'"},
+		{"oracle://app:S3cretAC@127.0.0.1:%d/postgres", "S3cretAC", "no driver for URLs of scheme 'oracle:'"},
 		{"postgres://app:S3cretAD@127.0.0.1:%d/postgres?sslmode=require", "S3cretAD", "cannot connect"},
 		{"postgres://app:S3cretAE@127.0.0.1:99999/postgres", "S3cretAE", "cannot connect"},
 		{"postgres://app:S3cretAF@127.0.0.1:%d/postgres?connect_timeout=S3cretAF", "S3cretAF", "cannot connect"},
