@@ -133,8 +133,8 @@ LADDER_EXTERN void ladder_free(void *pointer);
  * ------------------------------------------------------------------------- */
 
 /* A C migration step. `native` is the engine's own handle (sqlite3 * for
- * SQLite, PGconn * for PostgreSQL) with the migration's transaction open
- * (unless the step is marked no-transaction). Return 0, or a negative code
+ * SQLite, PGconn * for PostgreSQL, MYSQL * for MariaDB) with the migration's
+ * transaction open (unless the step is marked no-transaction). Return 0, or a negative code
  * after ladder_error_set(). Do not commit or roll back. */
 typedef int (*ladder_step_fn)(void *native, void *user);
 
@@ -317,11 +317,13 @@ typedef struct ladder_open_options {
 	const char *store;       /* "history" (default), "history:TABLE",
 	                            "user_version" (SQLite), "comment:TABLE"
 	                            (PostgreSQL) */
-	const char *schema;      /* PostgreSQL: schema for store and search path */
+	const char *schema;      /* PostgreSQL: schema for store and search path;
+	                            MariaDB: the database */
 	int lock_timeout_ms;     /* wait this long for the migration lock
 	                            (60000 in LADDER_OPEN_OPTIONS_INIT and for
 	                            NULL options; 0 = do not wait) */
-	int ddl_lock_timeout_ms; /* PostgreSQL lock_timeout for DDL; 0 = none */
+	int ddl_lock_timeout_ms; /* PostgreSQL lock_timeout for DDL (MariaDB:
+	                            lock_wait_timeout); 0 = none */
 	unsigned int flags;      /* LADDER_OPEN_EXISTING | LADDER_OPEN_NOTICES |
 	                            LADDER_OPEN_NO_CREATE */
 	ladder_lock_mode lock;   /* LADDER_LOCK_AUTO (default) .. LEASE */
@@ -346,9 +348,9 @@ typedef struct ladder_open_options {
 
 #define LADDER_OPEN_OPTIONS_INIT {LADDER_OPEN_OPTIONS_VERSION, NULL, NULL, 60000, 0, 0, LADDER_LOCK_AUTO, 0}
 
-/* Open a database by URL: "sqlite:PATH", a plain file path, or
- * "postgres://..." / "postgresql://..." / "key=value ..." as libpq reads it.
- * opts may be NULL. A new SQLite file is created readable by its owner only. */
+/* Open a database by URL: "sqlite:PATH", a plain file path,
+ * "postgres://..." / "postgresql://..." / "key=value ..." as libpq reads it,
+ * or "mariadb://..." / "mysql://..." (ladder/mariadb.h). opts may be NULL. A new SQLite file is created readable by its owner only. */
 LADDER_EXTERN int ladder_db_open(ladder_db **out, const char *url, const ladder_open_options *opts);
 
 /* Close the handle; a wrapped native handle is left open. */
