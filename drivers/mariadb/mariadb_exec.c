@@ -317,6 +317,26 @@ static int split(const char *sql, size_t len, ladder_stmt **stmts, size_t *count
 	return error;
 }
 
+/* The server names the line of a syntax error within the statement it
+ * was sent ("... near 'x' at line 3"): the offset of that line's first
+ * token, so that the message points at the line, not at the statement's
+ * start. Without one (most errors), the statement's start. */
+static size_t error_line_offset(const char *sql, size_t start, size_t len)
+{
+	const char *message = ladder_error_last()->message, *at = NULL, *p;
+	long line;
+	size_t i = start;
+
+	for (p = strstr(message, " at line "); p != NULL; p = strstr(p + 1, " at line "))
+		at = p;
+	if (at == NULL || (line = strtol(at + 9, NULL, 10)) < 2)
+		return start;
+	for (; i < start + len && line > 1; i++)
+		if (sql[i] == '\n')
+			line--;
+	return line > 1 ? start : ladder_text_skip_blank(sql, start + len, i);
+}
+
 int ladder_my__exec(ladder_conn *base, const char *sql, size_t len, unsigned int flags, size_t *err_offset)
 {
 	ladder_my_conn *conn = (ladder_my_conn *)base;
@@ -340,7 +360,7 @@ int ladder_my__exec(ladder_conn *base, const char *sql, size_t len, unsigned int
 		if (stmt_len > 0 && sql[stmts[i].offset + stmt_len - 1] == ';')
 			stmt_len--;
 		if ((error = ladder_my__run(conn, NULL, sql + stmts[i].offset, stmt_len, NULL)) < 0) {
-			*err_offset = stmts[i].offset;
+			*err_offset = error_line_offset(sql, stmts[i].offset, stmt_len);
 			goto done;
 		}
 	}
