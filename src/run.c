@@ -35,6 +35,8 @@ typedef struct action {
 	step_progress resume; /* a step run statement by statement that an
 	                         earlier run left part way (dir != 0) */
 	char resume_prefix[LADDER_HASH_HEX]; /* its row's checksum then */
+	int recorded_ahead; /* the step before recorded this one's start with
+	                       its own end (one commit less) */
 } action;
 
 typedef struct run {
@@ -425,20 +427,38 @@ static int by_statement(const run *r, const action *a)
 	return conn_can(r->conn, LADDER_DRIVER_DDL_COMMITS) && a->text.stmts != NULL;
 }
 
-/* Record where the step stands and commit (beginning a transaction if
- * none is open). */
-static int progress_commit(run *r, const action *a, int64_t done, int stopped, const char *applied_at)
+/* Where the step stands, in memory (written with the next flush). */
+static int record_progress(run *r, const action *a, int64_t done, int stopped, const char *applied_at)
 {
 	step_progress p = {a->dir == LADDER_DOWN ? LADDER_DOWN : LADDER_UP, done, stopped};
 	char prefix[LADDER_HASH_HEX];
 	int error;
 
-	if (!r->tx.open && (error = tx_begin(r)) < 0)
+	if ((error = progress_prefix(prefix, &a->text, done)) < 0)
 		return error;
-	if ((error = progress_prefix(prefix, &a->text, done)) < 0 ||
-	    (error = history_record_progress(&r->st, a->step, &p, prefix, applied_at)) < 0)
+	return history_record_progress(&r->st, a->step, &p, prefix, applied_at);
+}
+
+/* Record where the step stands, durably: in the open transaction's commit,
+ * or on its own. */
+static int progress_commit(run *r, const action *a, int64_t done, int stopped, const char *applied_at)
+{
+	int error;
+
+	if ((error = record_progress(r, a, done, stopped, applied_at)) < 0)
 		return error;
-	return tx_commit(r);
+	if (r->tx.open)
+		return tx_commit(r);
+	/* Alone, the record is one statement, and one statement is atomic
+	 * under autocommit: no transaction around it, two round trips less
+	 * for every DDL statement. */
+	if ((error = history_flush(&r->st, r->db)) < 0)
+		return error;
+	/* a handed-in connection with autocommit off opened a transaction */
+	if (conn_in_transaction(r->conn) && (error = conn_commit(r->conn)) < 0)
+		return error;
+	r->committed = 1;
+	return 0;
 }
 
 static const char *step_direction(const action *a)
@@ -571,6 +591,23 @@ static int resume_at(run *r, const action *a, size_t *first)
 	                        step_direction(a));
 }
 
+/* A next step that opens with a statement that must run alone needs its
+ * start on record first: it rides on this step's last commit. */
+static int record_next_start(run *r, const action *a)
+{
+	action *next = (size_t)(a - r->actions) + 1 < r->nactions ? (action *)a + 1 : NULL;
+	char applied_at[32];
+	int error;
+
+	if (next == NULL || !by_statement(r, next) || next->resume.dir != 0 || next->text.nstmts == 0 ||
+	    !progress_is_alone(&next->text, 0))
+		return 0;
+	ladder_utc_now(applied_at, sizeof(applied_at));
+	if ((error = record_progress(r, next, 0, 0, applied_at)) == 0)
+		next->recorded_ahead = 1;
+	return error;
+}
+
 static int finish_by_statement(run *r, const action *a, const char *applied_at, double took)
 {
 	int error;
@@ -582,6 +619,8 @@ static int finish_by_statement(run *r, const action *a, const char *applied_at, 
 		return error;
 	if ((error = a->dir == LADDER_DOWN ? record_down(r, a) : record_up(r, a, 0, applied_at, (int64_t)(took * 1000))) < 0)
 		return error;
+	if ((error = record_next_start(r, a)) < 0)
+		return error;
 	return tx_commit(r);
 }
 
@@ -590,7 +629,8 @@ static int run_by_statement(run *r, const action *a, const char *applied_at, con
 	const step_text *text = &a->text;
 	const char *sql = text->sql;
 	int timeout_ms = text->statement_timeout_ms;
-	int64_t durable = a->resume.dir != 0 ? a->resume.done : -1; /* the position the store holds */
+	/* the position the store holds */
+	int64_t durable = a->resume.dir != 0 ? a->resume.done : a->recorded_ahead ? 0 : -1;
 	size_t k, offset = (size_t)-1;
 	int error;
 
