@@ -177,7 +177,7 @@ expect_err "ladder: error: the mariadb driver cannot switch foreign keys off (la
 eq "examples/basic: nothing created" "$(myq "$MYDB" "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE()")" "0"
 run -m "$ROOT/examples/basic/migrations" -d "$URL" up --to 20261101090000
 expect_rc 1
-expect_err_has "20261101090000_create_users.up.sql:2: ERROR 1064 (42000)"
+expect_err_has "20261101090000_create_users.up.sql:5: ERROR 1064 (42000)"
 expect_err_has "near '('now'))"
 run -m "$ROOT/examples/basic/migrations" -d "$URL" status
 expect_rc 0
