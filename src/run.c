@@ -585,7 +585,7 @@ static int resume_at(run *r, const action *a, size_t *first)
 	                        "%s: migration %" PRId64 " %s (%s): %s was running when the last run stopped, and the "
 	                        "database cannot say whether it took effect (%s). Check by hand, then run `ladder repair "
 	                        "--statement-done %" PRId64 "` if it did or `ladder repair --statement-not-done %" PRId64
-	                        "` if it did not; `ladder %s` then goes on. Nothing was changed",
+	                        "` if it did not; `ladder %s` then goes on",
 	                        ladder_step_source(step, a->dir == LADDER_DOWN), step->def.version, step->def.name,
 	                        step_direction(a), statement, why, step->def.version, step->def.version,
 	                        step_direction(a));
@@ -634,9 +634,11 @@ static int run_by_statement(run *r, const action *a, const char *applied_at, con
 	size_t k, offset = (size_t)-1;
 	int error;
 
-	if (r->tx.open && (error = tx_commit(r)) < 0)
-		return error;
+	/* Judged before the open transaction commits: a refusal here changes
+	 * nothing. */
 	if (a->resume.dir != 0 && (error = resume_at(r, a, &k)) < 0)
+		return error;
+	if (r->tx.open && (error = tx_commit(r)) < 0)
 		return error;
 	if (a->resume.dir == 0)
 		k = 0;
