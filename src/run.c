@@ -631,7 +631,7 @@ static int run_by_statement(run *r, const action *a, const char *applied_at, con
 	int timeout_ms = text->statement_timeout_ms;
 	/* the position the store holds */
 	int64_t durable = a->resume.dir != 0 ? a->resume.done : a->recorded_ahead ? 0 : -1;
-	size_t k, offset = (size_t)-1;
+	size_t k = 0, offset = (size_t)-1;
 	int error;
 
 	/* Judged before the open transaction commits: a refusal here changes
@@ -640,8 +640,6 @@ static int run_by_statement(run *r, const action *a, const char *applied_at, con
 		return error;
 	if (r->tx.open && (error = tx_commit(r)) < 0)
 		return error;
-	if (a->resume.dir == 0)
-		k = 0;
 	if (timeout_ms > 0 && (error = conn_statement_timeout(r->conn, timeout_ms)) < 0)
 		return step_failed(a, error, offset, 0);
 	error = 0;

@@ -84,8 +84,10 @@ static void parse_url(const char *url, url_parts *p)
 		s = url + 10;
 	else if (strncmp(url, "mysql://", 8) == 0)
 		s = url + 8;
-	else
+	else {
 		fail_msg("not a MariaDB URL: %s", url);
+		return;
+	}
 	end = s + strlen(s);
 	query = strchr(s, '?');
 	if (query != NULL)
