@@ -19,7 +19,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define MASK "****"
 #define DEFAULT_PORT 3306
 
 /* --- URLs -------------------------------------------------------------------- */
@@ -314,76 +313,18 @@ char *ladder_my__params_url(const ladder_my_params *p, const char *database)
 
 /* --- the display name and masking ------------------------------------------ */
 
-/* Passwords shorter than this are masked only where they stand alone, so
- * that "e" does not turn "refused" into "r****fus****d". */
-#define SHORT_SECRET 4
-
-static int word_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-static int secret_at(const char *text, const char *p, const char *secret, size_t secret_len)
-{
-	if (strncmp(p, secret, secret_len) != 0)
-		return 0;
-	if (secret_len >= SHORT_SECRET)
-		return 1;
-	return (p == text || !word_char(p[-1])) && !word_char(p[secret_len]);
-}
-
-/* Every occurrence of secret in text replaced by MASK, in ladder_malloc'd
- * memory. */
-static char *mask_secret(const char *text, const char *secret)
-{
-	size_t secret_len = secret ? strlen(secret) : 0;
-	size_t count = 0;
-	const char *p;
-	char *out, *w;
-
-	if (secret_len == 0)
-		return ladder_strdup(text);
-	for (p = text; (p = strstr(p, secret)) != NULL; p += secret_len)
-		count++;
-	if ((out = ladder_malloc(strlen(text) + count * sizeof(MASK) + 1)) == NULL)
-		return NULL;
-	for (w = out, p = text; *p;) {
-		if (secret_at(text, p, secret, secret_len)) {
-			memcpy(w, MASK, sizeof(MASK) - 1);
-			w += sizeof(MASK) - 1;
-			p += secret_len;
-		} else {
-			*w++ = *p++;
-		}
-	}
-	*w = '\0';
-	return out;
-}
-
-/* A field of the display, or MASK when the password is in it (a user
- * named like the password): whole fields are masked, never parts. */
-static const char *shown(const char *field, const char *password)
-{
-	if (field == NULL)
-		return "";
-	if (password && password[0] &&
-	    (strcmp(field, password) == 0 || (strlen(password) >= SHORT_SECRET && strstr(field, password))))
-		return MASK;
-	return field;
-}
-
 /* "mariadb://user@host:port/db", or "mariadb://user@localhost/db?socket=PATH"
  * for a Unix socket (libmariadb takes host localhost, or none, as its
  * default socket). */
 static char *build_display(const ladder_my_params *p, const char *database)
 {
 	const char *pw = p->password;
-	const char *user = shown(p->user, pw), *db = shown(database, pw);
-	const char *host = p->host ? shown(p->host, pw) : "localhost";
+	const char *user = ladder_secret_field(p->user, pw), *db = ladder_secret_field(database, pw);
+	const char *host = p->host ? ladder_secret_field(p->host, pw) : "localhost";
 	int local = strcmp(host, "localhost") == 0;
 
 	if (local && p->socket != NULL)
-		return ladder_mprintf("mariadb://%s@localhost/%s?socket=%s", user, db, shown(p->socket, pw));
+		return ladder_mprintf("mariadb://%s@localhost/%s?socket=%s", user, db, ladder_secret_field(p->socket, pw));
 	if (local && p->port == 0)
 		return ladder_mprintf("mariadb://%s@localhost/%s", user, db);
 	if (strchr(host, ':') != NULL)
@@ -528,7 +469,7 @@ static int my_connect(ladder_conn **out, const char *url, const ladder_open_opti
 		goto done;
 	}
 	if (error == LADDER_EDB) {
-		if ((message = mask_secret(mysql_error(my), params.password)) == NULL)
+		if ((message = ladder_mask_secret(mysql_error(my), params.password)) == NULL)
 			error = ladder_error_set(LADDER_ENOMEM, "out of memory connecting to mariadb");
 		else
 			error = ladder_error_set(LADDER_EDB, "cannot connect to %s: %s", display, message);

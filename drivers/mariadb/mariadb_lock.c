@@ -24,8 +24,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define POLL_FIRST_MS 5
-#define POLL_MAX_MS 200
 /* MariaDB refuses longer user lock names. */
 #define LOCK_NAME_MAX 64
 
@@ -167,34 +165,6 @@ static int lock_query(ladder_my_conn *conn, ladder_buf *sql, const char *fn, con
 	return 0;
 }
 
-static double elapsed_s(const struct timespec *start)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
-static void sleep_ms(double ms)
-{
-	struct timespec ts;
-	if (ms <= 0)
-		return;
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)((ms - (double)ts.tv_sec * 1000) * 1e6);
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-/* xorshift: jitter only, so that a fleet started at one instant does not
- * poll in lockstep. */
-static double jitter(unsigned int *state)
-{
-	*state ^= *state << 13;
-	*state ^= *state >> 17;
-	*state ^= *state << 5;
-	return 0.8 + 0.4 * (double)(*state % 1000) / 1000.0;
-}
-
 static int try_lock(ladder_my_conn *conn, const char *name, int *got)
 {
 	ladder_buf sql = {0};
@@ -226,37 +196,28 @@ static int release_name(ladder_my_conn *conn)
 	return error;
 }
 
+typedef struct lock_attempt {
+	ladder_my_conn *conn;
+	const char *name;
+} lock_attempt;
+
+static int try_once(void *ctx, int *got)
+{
+	lock_attempt *attempt = ctx;
+	return try_lock(attempt->conn, attempt->name, got);
+}
+
 int ladder_my__lock(ladder_conn *base, const ladder_store *store, int timeout_ms)
 {
 	ladder_my_conn *conn = (ladder_my_conn *)base;
-	unsigned int seed = (unsigned int)getpid() ^ (unsigned int)(uintptr_t)conn;
 	char name[sizeof(conn->lock_name)];
-	struct timespec start;
-	double delay_ms = POLL_FIRST_MS;
-	int got = 0, error;
+	lock_attempt attempt = {conn, name};
+	int error;
 
 	if (conn->lock_held)
 		return 0;
 	lock_name(conn, store, name, sizeof(name));
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	seed ^= (unsigned int)start.tv_nsec;
-	if (seed == 0)
-		seed = 1;
-	for (;;) {
-		double waited_ms, pause_ms;
-		if ((error = try_lock(conn, name, &got)) < 0 || got)
-			break;
-		waited_ms = elapsed_s(&start) * 1000;
-		if (waited_ms >= timeout_ms) {
-			error = ladder_error_set(LADDER_ELOCKED, "another migrator holds the migration lock on %s (waited %.1f s)",
-			                         conn->display, waited_ms / 1000);
-			break;
-		}
-		pause_ms = delay_ms * jitter(&seed);
-		sleep_ms(pause_ms < timeout_ms - waited_ms ? pause_ms : timeout_ms - waited_ms);
-		delay_ms = delay_ms * 2 > POLL_MAX_MS ? POLL_MAX_MS : delay_ms * 2;
-	}
-	if (error < 0 || !got)
+	if ((error = ladder_lock_poll(try_once, &attempt, timeout_ms, conn->display)) < 0)
 		return error;
 	snprintf(conn->lock_name, sizeof(conn->lock_name), "%s", name);
 	conn->lock_held = 1;

@@ -18,80 +18,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MASK "****"
 
 /* --- the display name and masking ------------------------------------------ */
-
-/* Passwords shorter than this are masked only where they stand alone (a
- * quoted user name), so that "e" does not turn "refused" into "r****fus****d". */
-#define SHORT_SECRET 4
-
-static int word_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-/* Does secret stand at p (alone, for a short one)? */
-static int secret_at(const char *text, const char *p, const char *secret, size_t secret_len)
-{
-	if (strncmp(p, secret, secret_len) != 0)
-		return 0;
-	if (secret_len >= SHORT_SECRET)
-		return 1;
-	return (p == text || !word_char(p[-1])) && !word_char(p[secret_len]);
-}
-
-/* Every occurrence of secret in text replaced by MASK, in malloc'd memory. */
-static char *mask_secret(const char *text, const char *secret)
-{
-	size_t secret_len = secret ? strlen(secret) : 0;
-	size_t count = 0, len;
-	const char *p;
-	char *out, *w;
-
-	if (secret_len == 0)
-		return ladder_strdup(text);
-	for (p = text; (p = strstr(p, secret)) != NULL; p += secret_len)
-		count++;
-	len = strlen(text) + count * sizeof(MASK);
-	if ((out = ladder_malloc(len + 1)) == NULL)
-		return NULL;
-	for (w = out, p = text; *p;) {
-		if (secret_at(text, p, secret, secret_len)) {
-			memcpy(w, MASK, sizeof(MASK) - 1);
-			w += sizeof(MASK) - 1;
-			p += secret_len;
-		} else {
-			*w++ = *p++;
-		}
-	}
-	*w = '\0';
-	return out;
-}
 
 /* text with both passwords masked; NULL when out of memory. */
 static char *mask_passwords(const char *text, const char *password, const char *used_password)
 {
-	char *once = mask_secret(text, password);
-	char *twice = once ? mask_secret(once, used_password) : NULL;
+	char *once = ladder_mask_secret(text, password);
+	char *twice = once ? ladder_mask_secret(once, used_password) : NULL;
 	ladder_free(once);
 	return twice;
 }
 
-/* A field of the display, or MASK when a password is in it (a user named
+/* A field of the display, or "****" when a password is in it (a user named
  * like the password, a password misread as a host): whole fields are
  * masked, never parts of the URL. */
 static const char *shown(const char *field, const char *password, const char *used_password)
 {
-	if (field == NULL)
-		return "";
-	for (int i = 0; i < 2; i++) {
-		const char *secret = i == 0 ? password : used_password;
-		if (secret && secret[0] &&
-		    (strcmp(field, secret) == 0 || (strlen(secret) >= SHORT_SECRET && strstr(field, secret))))
-			return MASK;
-	}
-	return field;
+	const char *once = ladder_secret_field(field, password);
+	return once == field ? ladder_secret_field(field, used_password) : once;
 }
 
 /* "postgres://user@host:port/db", built from libpq's parsed fields, so no

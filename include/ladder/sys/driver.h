@@ -481,6 +481,21 @@ typedef struct ladder_error_saved {
 LADDER_EXTERN void ladder_error_save(ladder_error_saved *saved);
 LADDER_EXTERN void ladder_error_restore(const ladder_error_saved *saved);
 
+/* A lock the engine offers only as "try once", waited for as every
+ * driver waits: try_once sets *got; polled with backoff (5 ms doubling to
+ * 200 ms, with jitter) until timeout_ms, then LADDER_ELOCKED naming
+ * display. Returns 0 once got, or try_once's error. */
+typedef int (*ladder_lock_try_fn)(void *ctx, int *got);
+LADDER_EXTERN int ladder_lock_poll(ladder_lock_try_fn try_once, void *ctx, int timeout_ms, const char *display);
+
+/* Passwords out of output. text with every occurrence of secret replaced
+ * by "****" (a secret shorter than 4 characters only where it stands
+ * alone), from ladder_malloc; NULL when out of memory. And a field of a
+ * display name (user, host, database) as shown: "****" whole when the
+ * secret is in it, never a part of it. */
+LADDER_EXTERN char *ladder_mask_secret(const char *text, const char *secret);
+LADDER_EXTERN const char *ladder_secret_field(const char *field, const char *secret);
+
 /* Helpers for drivers' messages and splitting: the line of a byte offset
  * (1-based) and the offset of the first token at or after `offset`
  * (ladder_text_is_blank is in ladder.h). */
