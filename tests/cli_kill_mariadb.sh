@@ -147,7 +147,7 @@ for ((trial = 1; trial <= TRIALS; trial++)); do
   state=$(sql -e "SELECT state FROM $db.ladder_history WHERE state <> 'done'" 2>/dev/null || true)
   if [ -n "$state" ]; then
     part_way=$((part_way + 1))
-    grep -Eq '^! step [0-9]+ step: (statements? 1(-[0-9]+)? of [0-9]+ done|no statement done), (statement [0-9]+ of [0-9]+ \(`.*`, line [0-9]+\) in flight|stopped before statement [0-9]+ of [0-9]+)' <<<"$status" ||
+    grep -Eq '^! step [0-9]+ [a-z]+: (statements? 1(-[0-9]+)? of [0-9]+ done|no statement done), (statement [0-9]+ of [0-9]+ \(`.*`, line [0-9]+\) in flight|stopped before statement [0-9]+ of [0-9]+)' <<<"$status" ||
       fail "trial $trial: status does not name the position (state $state): $(grep "^!" <<<"$status")"
   fi
 
