@@ -920,6 +920,93 @@ static void current_file_open_writes_nothing(void **state)
 	free_key(&ed);
 }
 
+/* Journal mode: new and upgraded files are WAL, as the original's openers
+ * leave them; a reader answers while a writer holds an exclusive write
+ * transaction (in rollback-journal mode it would wait and fail). */
+static void files_are_wal_and_reads_never_wait(void **state)
+{
+	const char *fresh = tu_keep(tu_fmt("%s/wal-new.db", scratch()));
+	testkey keys[2];
+	const char *legacy;
+	struct timespec start, end;
+	sqlite3 *writer;
+	proc p;
+	(void)state;
+
+	make_key(&keys[0], "ed25519", "wal@one");
+	make_key(&keys[1], "ed25519", "wal@two");
+	p = expect(0, RUN(NULL, VAULT, "--db", fresh, "add-key", "s", keys[0].path));
+	proc_free(&p);
+	tu_assert_text(fresh, "PRAGMA journal_mode", "wal\n");
+
+	legacy = legacy_file(0, keys, 2);
+	tu_assert_text(legacy, "PRAGMA journal_mode", "delete\n");
+	p = expect(0, RUN(NULL, VAULT, "--db", legacy, "keys", "scope-a"));
+	assert_contains(p.err, "from schema version 0 to 2");
+	proc_free(&p);
+	tu_assert_text(legacy, "PRAGMA journal_mode", "wal\n");
+
+	writer = tu_sqlite(fresh);
+	exec_sql(writer, "BEGIN EXCLUSIVE");
+	exec_sql(writer, "INSERT INTO credentials VALUES ('held', 'x', '{}')");
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	p = expect(0, RUN(NULL, VAULT, "--db", fresh, "keys", "s"));
+	assert_string_equal(p.out, tu_fmt("%s ed25519 wal@one\n", keys[0].fp));
+	proc_free(&p);
+	p = expect(0, RUN("keys s\n", AGENT, "--db", fresh));
+	assert_contains(p.out, keys[0].fp);
+	proc_free(&p);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	assert_true(end.tv_sec - start.tv_sec < 4); /* never the 5 s busy timeout */
+	exec_sql(writer, "ROLLBACK");
+	sqlite3_close(writer);
+	for (int i = 0; i < 2; i++)
+		free_key(&keys[i]);
+}
+
+/* A scope's keys come in assignment order (assigned_at, then id), as the
+ * original returns them: its callers take the last as the newest. Here the
+ * assignment times run opposite to the ids. */
+static void keys_come_in_assignment_order(void **state)
+{
+	const char *path = tu_keep(tu_fmt("%s/order.db", scratch()));
+	testkey keys[3];
+	sqlite3 *db;
+	proc p;
+	(void)state;
+
+	make_key(&keys[0], "ed25519", "first@id");
+	make_key(&keys[1], "ed25519", "second@id");
+	make_key(&keys[2], "ed25519", "third@id");
+	for (int i = 0; i < 3; i++) {
+		p = expect(0, RUN(NULL, VAULT, "--db", path, "add-key", "s", keys[i].path));
+		proc_free(&p);
+	}
+	db = tu_sqlite(path);
+	exec_sql(db, "UPDATE ssh_key_assignments SET assigned_at = '2026-03-01 00:00:00' WHERE key_id = 1");
+	exec_sql(db, "UPDATE ssh_key_assignments SET assigned_at = '2026-02-01 00:00:00' WHERE key_id = 2");
+	exec_sql(db, "UPDATE ssh_key_assignments SET assigned_at = '2026-01-01 00:00:00' WHERE key_id = 3");
+	sqlite3_close(db);
+	p = expect(0, RUN(NULL, VAULT, "--db", path, "keys", "s"));
+	assert_string_equal(p.out, tu_fmt("%s ed25519 third@id\n%s ed25519 second@id\n%s ed25519 first@id\n",
+	                                  keys[2].fp, keys[1].fp, keys[0].fp));
+	proc_free(&p);
+	p = expect(0, RUN("keys s\n", AGENT, "--db", path));
+	assert_true(strstr(p.out, keys[2].fp) < strstr(p.out, keys[1].fp));
+	assert_true(strstr(p.out, keys[1].fp) < strstr(p.out, keys[0].fp));
+	proc_free(&p);
+	/* the same time: the id decides */
+	db = tu_sqlite(path);
+	exec_sql(db, "UPDATE ssh_key_assignments SET assigned_at = '2026-01-01 00:00:00'");
+	sqlite3_close(db);
+	p = expect(0, RUN(NULL, VAULT, "--db", path, "keys", "s"));
+	assert_string_equal(p.out, tu_fmt("%s ed25519 first@id\n%s ed25519 second@id\n%s ed25519 third@id\n",
+	                                  keys[0].fp, keys[1].fp, keys[2].fp));
+	proc_free(&p);
+	for (int i = 0; i < 3; i++)
+		free_key(&keys[i]);
+}
+
 static void newer_file_is_refused_untouched(void **state)
 {
 	const char *path = tu_keep(tu_fmt("%s/newer.db", scratch()));
@@ -1183,6 +1270,8 @@ int main(void)
 		cmocka_unit_test(unstamped_current_shape_file_opens),
 		cmocka_unit_test(v1_file_gets_the_token_rename),
 		cmocka_unit_test(current_file_open_writes_nothing),
+		cmocka_unit_test(files_are_wal_and_reads_never_wait),
+		cmocka_unit_test(keys_come_in_assignment_order),
 		cmocka_unit_test(newer_file_is_refused_untouched),
 		cmocka_unit_test(corrupt_key_is_refused_by_name),
 		cmocka_unit_test(many_processes_open_one_v0_file),

@@ -152,7 +152,7 @@ int main(int argc, char **argv)
 	                       -1, SQLITE_PREPARE_PERSISTENT, &token_stmt, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(db,
 	                       "SELECT k.id, k.key_type, k.fingerprint, k.comment, k.public_blob FROM ssh_key_assignments a "
-	                       "JOIN ssh_keys k ON k.id = a.key_id WHERE a.scope = ?1 ORDER BY k.id",
+	                       "JOIN ssh_keys k ON k.id = a.key_id WHERE a.scope = ?1 ORDER BY a.assigned_at, k.id",
 	                       -1, SQLITE_PREPARE_PERSISTENT, &keys_stmt, NULL) != SQLITE_OK) {
 		fprintf(stderr, "vault-agent: preparing lookups on '%s': %s\n", path, sqlite3_errmsg(db));
 		goto done;

@@ -200,7 +200,7 @@ static int list_keys(const args *a)
 	vault_report_open("vault", a->db, &info);
 	if (sqlite3_prepare_v2(db,
 	                       "SELECT k.id, k.key_type, k.fingerprint, k.comment, k.public_blob FROM ssh_key_assignments a "
-	                       "JOIN ssh_keys k ON k.id = a.key_id WHERE a.scope = ?1 ORDER BY k.id",
+	                       "JOIN ssh_keys k ON k.id = a.key_id WHERE a.scope = ?1 ORDER BY a.assigned_at, k.id",
 	                       -1, &stmt, NULL) != SQLITE_OK) {
 		sql_failed(db, "listing keys");
 		goto done;

@@ -275,6 +275,37 @@ static int make_file(const char *path, int create)
 	return LADDER_EIO;
 }
 
+#define BUSY_TIMEOUT_MS 5000
+
+static int journal_is_wal(void *ctx, int ncols, char **cells, char **names)
+{
+	(void)names;
+	*(int *)ctx = ncols == 1 && cells[0] != NULL && strcmp(cells[0], "wal") == 0;
+	return 0;
+}
+
+/* WAL, as the original's openers set it: the agent's reads never wait for
+ * a CLI write. The journal mode cannot change inside a transaction, so it
+ * is set here, after the migration committed, once: asking costs no write,
+ * and a file already in WAL is left alone. Another opener switching it at
+ * the same instant is no failure: one of them does. */
+static int use_wal(sqlite3 *db, const char *path)
+{
+	int wal = 0;
+	int rc = sqlite3_exec(db, "PRAGMA journal_mode", journal_is_wal, &wal, NULL);
+
+	if (rc == SQLITE_OK && !wal)
+		rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", journal_is_wal, &wal, NULL);
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return 0;
+	if (rc != SQLITE_OK) {
+		snprintf(error_text, sizeof(error_text), "cannot open vault '%s': setting WAL mode: %s", path,
+		         sqlite3_errmsg(db));
+		return LADDER_EDB;
+	}
+	return 0;
+}
+
 int vault_open(sqlite3 **out, const char *path, int create, vault_open_info *info)
 {
 	ladder_open_options open_opts = LADDER_OPEN_OPTIONS_INIT;
@@ -321,6 +352,9 @@ int vault_open(sqlite3 **out, const char *path, int create, vault_open_info *inf
 	info->from_version = result.from_version;
 	info->to_version = result.to_version;
 	info->applied = result.applied;
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	if ((error = use_wal(db, path)) < 0)
+		goto done;
 	if (sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(error_text, sizeof(error_text), "cannot open vault '%s': %s", path, sqlite3_errmsg(db));
 		error = LADDER_EDB;
