@@ -10,7 +10,9 @@
 # every row equal to an uninterrupted run's: a statement applied twice or
 # skipped shows as a duplicate log row, a wrong counter, a failed DDL or a
 # different dump. Prints how many trials resumed by themselves and how many
-# needed a repair.
+# needed a repair. Before the trials, two cuts made on purpose: the
+# server ending the connection mid-step, and ladder killed during a MODIFY
+# the catalog cannot judge (the repair path, on every run).
 #
 # Usage: bash tests/cli_kill_mariadb.sh PATH/TO/ladder REPO_ROOT [TRIALS]
 set -euo pipefail
@@ -107,6 +109,59 @@ sed -i 's/SELECT SLEEP(20)/SELECT 1/' "$G/2_bc.up.sql"
   fail "tables after the resumed run"
 [ "$(sql -e "SELECT GROUP_CONCAT(state) FROM gone.ladder_history")" = "done,done" ] || fail "history after the resumed run"
 echo "a killed connection: reported, resumed"
+
+# --- a statement the catalog cannot judge, cut off: the repair path, every run ---------------
+# ladder is killed while a MODIFY (a column's type, which the catalog check
+# does not model) runs on a table big enough to take a while, and the
+# server's statement is ended too: status says it is in flight, up refuses
+# naming both repairs and changes nothing, the right repair (read from the
+# catalog) is taken and a second one refused, up finishes, and a finished
+# step refuses a statement repair.
+R=$WORK/repair
+mkdir -p "$R"
+printf 'CREATE TABLE big (id INT PRIMARY KEY, v INT NOT NULL);\nINSERT INTO big SELECT seq, seq FROM seq_1_to_400000;\nALTER TABLE big MODIFY v BIGINT NOT NULL;\nCREATE TABLE after_it (id INT);\n' >"$R/1_big.up.sql"
+sql -e "CREATE DATABASE rep"
+"$LADDER" -q -d "${BASE}rep" -m "$R" up >/dev/null 2>&1 &
+pid=$!
+seen=
+for _ in $(seq 1 600); do
+  seen=$(sql -e "SELECT id FROM information_schema.processlist WHERE info LIKE 'ALTER TABLE big MODIFY%'")
+  [ -n "$seen" ] && break
+  sleep 0.01
+done
+[ -n "$seen" ] || fail "the run never reached its MODIFY"
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || true
+# Left alone the server finishes the statement; ended too, it rolls it back
+# (atomic DDL): the repair is then the other one.
+sql -e "KILL $seen" 2>/dev/null || true
+for _ in $(seq 1 600); do
+  [ -z "$(sql -e "SELECT id FROM information_schema.processlist WHERE info LIKE 'ALTER TABLE big MODIFY%'")" ] && break
+  sleep 0.05
+done
+status=$("$LADDER" -d "${BASE}rep" -m "$R" status 2>&1 || true)
+grep -q '^! step 1 big: statements 1-2 of 4 done, statement 3 of 4 (`ALTER TABLE big MODIFY v BIGINT NOT NULL`, line 3) in flight' <<<"$status" ||
+  fail "status of a MODIFY cut off: $status"
+if out=$("$LADDER" -d "${BASE}rep" -m "$R" up 2>&1); then fail "up went on over a MODIFY it cannot judge"; fi
+grep -q 'statement 3 of 4 (`ALTER TABLE big MODIFY v BIGINT NOT NULL`, line 3) was running when the last run stopped.*`ladder repair --statement-done 1`.*`ladder repair --statement-not-done 1`.*Nothing was changed' <<<"$out" ||
+  fail "the refusal does not name the statement and both repairs: $out"
+[ "$(sql -e "SELECT state FROM rep.ladder_history")" = "applying:2" ] || fail "the refusal changed the record"
+if [ "$(sql -e "SELECT data_type FROM information_schema.columns WHERE table_schema = 'rep' AND table_name = 'big' AND column_name = 'v'")" = bigint ]; then
+  right=--statement-done
+else
+  right=--statement-not-done
+fi
+"$LADDER" -q -d "${BASE}rep" -m "$R" repair "$right" 1 || fail "repair $right failed"
+if [ "$right" = --statement-not-done ]; then
+  if out=$("$LADDER" -d "${BASE}rep" -m "$R" repair --statement-done 1 2>&1); then fail "a second repair was taken"; fi
+  grep -q "known not to have run: there is nothing to repair" <<<"$out" || fail "a repair of a statement known not to have run: $out"
+fi
+"$LADDER" -q -d "${BASE}rep" -m "$R" up || fail "up after the repair failed"
+[ "$(sql -e "SELECT CONCAT(state, ' ', (SELECT COUNT(*) FROM rep.big), ' ', (SELECT data_type FROM information_schema.columns WHERE table_schema = 'rep' AND table_name = 'big' AND column_name = 'v'), ' ', (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'rep' AND table_name = 'after_it')) FROM rep.ladder_history")" = "done 400000 bigint 1" ] ||
+  fail "the step did not end done, with every row, the new type and the table after it"
+if out=$("$LADDER" -d "${BASE}rep" -m "$R" repair --statement-done 1 2>&1); then fail "a repair of a finished step was taken"; fi
+grep -q "is not recorded as part way through its statements" <<<"$out" || fail "a repair of a finished step: $out"
+echo "a MODIFY cut off: refused with both repairs, repaired ($right), finished"
 
 # --- the uninterrupted run ----------------------------------------------------------------
 sql -e "CREATE DATABASE ref"
