@@ -1,7 +1,8 @@
 # Makefile — the front door: `make` builds everything into build/ (the CLI at
 # build/bin/ladder), `make check` runs every test through ctest, `make bench`
 # runs the benchmarks, `make install` installs library, headers, pkg-config
-# file and CLI. CMake does the work underneath.
+# file and CLI (and, with SQLCipher's amalgamation, ladder-sqlcipher). CMake
+# does the work underneath.
 BUILD    ?= build
 SANITIZE ?= OFF
 PREFIX   ?= /usr/local
@@ -10,6 +11,9 @@ SETTINGS_ROWS ?= 1000000
 LINT_FILES ?= 10000
 FLEET_FILES ?= 10000
 FLEET_SCHEMAS ?= 1000
+# SQLCipher 4's amalgamation for the encrypted-file builds and tests:
+# `auto` fetches it (scripts/sqlcipher.sh), a folder names one, empty: none.
+SQLCIPHER ?= auto
 CMAKE_FLAGS = -DLADDER_SANITIZE=$(SANITIZE) -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 
 .PHONY: all deps configure check bench install clean demo
@@ -21,7 +25,10 @@ deps:
 	@bash scripts/deps.sh
 
 configure: deps
-	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@test -f $(BUILD)/CMakeCache.txt || { \
+	  sqlcipher='$(SQLCIPHER)'; \
+	  if [ "$$sqlcipher" = auto ]; then sqlcipher=$$(bash scripts/sqlcipher.sh) || exit 1; fi; \
+	  cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DLADDER_SQLCIPHER="$$sqlcipher" >/dev/null; }
 
 check: all
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -55,6 +55,7 @@ typedef struct cli_options {
 	int lock_retries;       /* --lock-retries, 0: none */
 	ladder_lock_mode lock;  /* --lock, default auto */
 	int lease_expiry_ms;    /* --lease-expiry, 0: the library's default */
+	const char *sqlite_key_file; /* --sqlite-key-file (key.c reads it) */
 	unsigned int run_flags; /* LADDER_ALLOW_* | LADDER_TX_PER_MIGRATION */
 	int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
 
@@ -108,7 +109,12 @@ int cli_cmd_lint(const cli_options *o);
 int cli_load_plan(const cli_options *o, ladder_plan **plan);
 int cli_open_db(const cli_options *o, ladder_db **db, int must_exist);
 /* The options cli_open_db opens with, for callers that open many. */
-void cli_open_options(const cli_options *o, ladder_open_options *opts, int must_exist);
+int cli_open_options(const cli_options *o, ladder_open_options *opts, int must_exist);
+
+/* The key of an encrypted SQLite file (key.c): from --sqlite-key-file,
+ * else from what LADDER_SQLITE_KEY_COMMAND prints, read at the first call;
+ * *out is NULL when neither is given. CLI_EXIT_OK, or the error printed. */
+int cli_sqlite_key(const cli_options *o, const char **out);
 
 /* 1 when o names a fleet (--glob, --targets, --schemas, --schemas-from). */
 int cli_is_fleet(const cli_options *o);

@@ -40,7 +40,7 @@ int cli_load_plan(const cli_options *o, ladder_plan **plan)
 
 /* must_exist: only `up` may create a database; every other command
  * refuses a mistyped path instead of leaving an empty file behind. */
-void cli_open_options(const cli_options *o, ladder_open_options *opts, int must_exist)
+int cli_open_options(const cli_options *o, ladder_open_options *opts, int must_exist)
 {
 	static const ladder_open_options defaults = LADDER_OPEN_OPTIONS_INIT;
 
@@ -57,13 +57,16 @@ void cli_open_options(const cli_options *o, ladder_open_options *opts, int must_
 	opts->ddl_lock_timeout_ms = o->ddl_lock_timeout_ms;
 	opts->lock = o->lock;
 	opts->lease_expiry_ms = o->lease_expiry_ms;
+	return cli_sqlite_key(o, &opts->sqlite_key);
 }
 
 int cli_open_db(const cli_options *o, ladder_db **db, int must_exist)
 {
 	ladder_open_options opts;
+	int rc;
 
-	cli_open_options(o, &opts, must_exist);
+	if ((rc = cli_open_options(o, &opts, must_exist)) != CLI_EXIT_OK)
+		return rc;
 	if (ladder_db_open(db, o->database, &opts) < 0)
 		return cli_lib_error();
 	cli_hints_context(*db, NULL);

@@ -319,8 +319,8 @@ int cli_fleet(const cli_options *o)
 	f.live = !f.json && o->verbosity >= 0 && isatty(STDERR_FILENO) && term != NULL && term[0] != '\0' &&
 	         strcmp(term, "dumb") != 0;
 	/* only up may create a database, as for one */
-	cli_open_options(o, &open, f.command != LADDER_FLEET_UP);
-	if ((rc = cli_load_plan(o, &plan)) != CLI_EXIT_OK)
+	if ((rc = cli_open_options(o, &open, f.command != LADDER_FLEET_UP)) != CLI_EXIT_OK ||
+	    (rc = cli_load_plan(o, &plan)) != CLI_EXIT_OK)
 		goto done;
 	if (ladder_fleet_new(&fleet) < 0) {
 		rc = cli_lib_error();

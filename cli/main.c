@@ -26,6 +26,7 @@ enum {
 	OPT_LOCK_RETRIES,
 	OPT_LOCK,
 	OPT_LEASE_EXPIRY,
+	OPT_SQLITE_KEY_FILE,
 	OPT_ALLOW_NEWER,
 	OPT_ALLOW_FOREIGN,
 	OPT_ALLOW_OUT_OF_ORDER,
@@ -78,6 +79,7 @@ static const struct option long_options[] = {
 	{"lock-retries", required_argument, NULL, OPT_LOCK_RETRIES},
 	{"lock", required_argument, NULL, OPT_LOCK},
 	{"lease-expiry", required_argument, NULL, OPT_LEASE_EXPIRY},
+	{"sqlite-key-file", required_argument, NULL, OPT_SQLITE_KEY_FILE},
 	{"allow-newer", no_argument, NULL, OPT_ALLOW_NEWER},
 	{"allow-foreign", no_argument, NULL, OPT_ALLOW_FOREIGN},
 	{"allow-out-of-order", no_argument, NULL, OPT_ALLOW_OUT_OF_ORDER},
@@ -292,6 +294,9 @@ static const char usage_tail[] =
 	"      --lease-expiry SECONDS\n"
 	"                           a lease not renewed this long may be taken over\n"
 	"                           (default 120)\n"
+	"      --sqlite-key-file FILE\n"
+	"                           the key of an encrypted SQLite file (ladder-sqlcipher;\n"
+	"                           else the output of $LADDER_SQLITE_KEY_COMMAND)\n"
 	"      --allow-newer        accept applied versions the plan does not know\n"
 	"      --allow-foreign      up: start ladder's history even where another\n"
 	"                           tool's version table or a stamp is found\n"
@@ -566,6 +571,9 @@ static int parse_args(cli_options *o, parsed *p, int argc, char *argv[])
 				o->lock = LADDER_LOCK_LEASE;
 			else
 				return cli_usage_error("invalid --lock '%s': expected auto, session, transaction or lease", optarg);
+			break;
+		case OPT_SQLITE_KEY_FILE:
+			o->sqlite_key_file = optarg;
 			break;
 		case OPT_LEASE_EXPIRY:
 			if (parse_seconds(optarg, &o->lease_expiry_ms) < 0 || o->lease_expiry_ms <= 0)

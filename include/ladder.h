@@ -309,9 +309,9 @@ typedef enum {
 	LADDER_LOCK_LEASE,
 } ladder_lock_mode;
 
-/* Version 2 added lock and lease_expiry_ms; a version 1 struct (without
- * them) is still accepted and gets their defaults. */
-#define LADDER_OPEN_OPTIONS_VERSION 2
+/* Version 2 added lock and lease_expiry_ms, version 3 sqlite_key; an older
+ * struct (without them) is still accepted and gets their defaults. */
+#define LADDER_OPEN_OPTIONS_VERSION 3
 typedef struct ladder_open_options {
 	unsigned int version;    /* LADDER_OPEN_OPTIONS_VERSION */
 	const char *store;       /* "history" (default), "history:TABLE",
@@ -329,6 +329,14 @@ typedef struct ladder_open_options {
 	ladder_lock_mode lock;   /* LADDER_LOCK_AUTO (default) .. LEASE */
 	int lease_expiry_ms;     /* a lease not renewed for this long may be
 	                            taken over (0: 120000) */
+	const char *sqlite_key;  /* SQLite: the passphrase of an encrypted
+	                            (SQLCipher) file, or "x'HEX'" for a raw
+	                            64-hex-digit key, applied with PRAGMA key
+	                            before anything reads the file; NULL: none.
+	                            Needs libladder linked with SQLCipher
+	                            (libladder-sqlcipher); ladder keeps no copy
+	                            beyond the connection and wipes that one. A
+	                            wrapped handle is keyed by its application */
 } ladder_open_options;
 
 /* Refuse a database that does not exist yet instead of creating it (what
@@ -346,7 +354,7 @@ typedef struct ladder_open_options {
  * missing folder is refused as creating the file would be. */
 #define LADDER_OPEN_NO_CREATE 0x4u
 
-#define LADDER_OPEN_OPTIONS_INIT {LADDER_OPEN_OPTIONS_VERSION, NULL, NULL, 60000, 0, 0, LADDER_LOCK_AUTO, 0}
+#define LADDER_OPEN_OPTIONS_INIT {LADDER_OPEN_OPTIONS_VERSION, NULL, NULL, 60000, 0, 0, LADDER_LOCK_AUTO, 0, NULL}
 
 /* Open a database by URL: "sqlite:PATH", a plain file path,
  * "postgres://..." / "postgresql://..." / "key=value ..." as libpq reads it,

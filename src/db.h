@@ -23,4 +23,9 @@ int ladder_url_is_path(const char *url);
 /* The registry's driver of that name ("sqlite"), or NULL. */
 const ladder_driver *ladder_driver_named(const char *name);
 
+/* Any version of the open options as the current struct in *out: fields an
+ * older struct lacks get their defaults, and nothing is read past its end.
+ * NULL reads as the defaults; an unknown version is LADDER_EINVALID. */
+int ladder_open_options_read(ladder_open_options *out, const ladder_open_options *in);
+
 #endif /* LADDER_DB_H */

@@ -9,6 +9,7 @@
 #include "error.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -97,26 +98,42 @@ int ladder_url_is_path(const char *url)
 	return found;
 }
 
-/* A handle for a connection still to be made: the options and the store
- * are checked before anything is opened or wrapped, so a refused handle is
- * left as it came. */
-static int db_new(ladder_db **out, const ladder_driver *driver, const ladder_open_options *opts)
+int ladder_open_options_read(ladder_open_options *out, const ladder_open_options *in)
 {
 	static const ladder_open_options defaults = LADDER_OPEN_OPTIONS_INIT;
+	size_t size;
+
+	*out = defaults;
+	if (in == NULL)
+		return 0;
+	if (in->version < 1 || in->version > LADDER_OPEN_OPTIONS_VERSION)
+		return ladder_error_set(LADDER_EINVALID, "ladder_open_options: unknown version %u", in->version);
+	size = in->version == 1   ? offsetof(ladder_open_options, lock)
+	       : in->version == 2 ? offsetof(ladder_open_options, sqlite_key)
+	                          : sizeof(*out);
+	memcpy(out, in, size);
+	out->version = LADDER_OPEN_OPTIONS_VERSION;
+	return 0;
+}
+
+/* A handle for a connection still to be made: the options (read into
+ * *opts, the current struct) and the store are checked before anything is
+ * opened or wrapped, so a refused handle is left as it came. */
+static int db_new(ladder_db **out, const ladder_driver *driver, const ladder_open_options *given,
+                  ladder_open_options *opts)
+{
 	ladder_db *db = NULL;
 	int error;
 
 	*out = NULL;
-	if (opts == NULL)
-		opts = &defaults;
-	if (opts->version != 1 && opts->version != LADDER_OPEN_OPTIONS_VERSION)
-		return ladder_error_set(LADDER_EINVALID, "ladder_open_options: unknown version %u", opts->version);
+	if ((error = ladder_open_options_read(opts, given)) < 0)
+		return error;
 	if (driver->version != LADDER_DRIVER_VERSION)
 		return ladder_error_set(LADDER_EUNSUPPORTED, "the %s driver has interface version %u, not %u",
 		                        driver->name, driver->version, LADDER_DRIVER_VERSION);
-	if (opts->version >= 2 && (opts->lock < LADDER_LOCK_AUTO || opts->lock > LADDER_LOCK_LEASE))
+	if (opts->lock < LADDER_LOCK_AUTO || opts->lock > LADDER_LOCK_LEASE)
 		return ladder_error_set(LADDER_EINVALID, "ladder_open_options: unknown lock mode %d", (int)opts->lock);
-	if (opts->version >= 2 && opts->lock > LADDER_LOCK_SESSION && driver->ops->xact_lock == NULL)
+	if (opts->lock > LADDER_LOCK_SESSION && driver->ops->xact_lock == NULL)
 		return ladder_error_set(LADDER_EUNSUPPORTED,
 		                        "the %s driver has no transaction lock or lease: only the lock modes auto and "
 		                        "session apply to it",
@@ -129,15 +146,16 @@ static int db_new(ladder_db **out, const ladder_driver *driver, const ladder_ope
 		return error;
 	}
 	db->lock_timeout_ms = opts->lock_timeout_ms > 0 ? opts->lock_timeout_ms : 0;
-	db->lock_mode = opts->version >= 2 ? opts->lock : LADDER_LOCK_AUTO;
-	db->lease_expiry_ms = opts->version >= 2 && opts->lease_expiry_ms > 0 ? opts->lease_expiry_ms : 120000;
+	db->lock_mode = opts->lock;
+	db->lease_expiry_ms = opts->lease_expiry_ms > 0 ? opts->lease_expiry_ms : 120000;
 	*out = db;
 	return 0;
 }
 
-int ladder_db_open(ladder_db **out, const char *url, const ladder_open_options *opts)
+int ladder_db_open(ladder_db **out, const char *url, const ladder_open_options *given)
 {
 	const ladder_driver *driver;
+	ladder_open_options opts;
 	ladder_db *db = NULL;
 	int error;
 
@@ -146,9 +164,9 @@ int ladder_db_open(ladder_db **out, const char *url, const ladder_open_options *
 	*out = NULL;
 	if (url == NULL || url[0] == '\0')
 		return ladder_error_set(LADDER_EINVALID, "no database given");
-	if ((error = driver_for_url(&driver, url)) < 0 || (error = db_new(&db, driver, opts)) < 0)
+	if ((error = driver_for_url(&driver, url)) < 0 || (error = db_new(&db, driver, given, &opts)) < 0)
 		return error;
-	if ((error = driver->connect(&db->conn, url, opts)) < 0) {
+	if ((error = driver->connect(&db->conn, url, &opts)) < 0) {
 		ladder_free(db);
 		return error;
 	}
@@ -156,9 +174,10 @@ int ladder_db_open(ladder_db **out, const char *url, const ladder_open_options *
 	return 0;
 }
 
-int ladder_db_wrap(ladder_db **out, const char *name, void *native, const ladder_open_options *opts)
+int ladder_db_wrap(ladder_db **out, const char *name, void *native, const ladder_open_options *given)
 {
 	const ladder_driver *driver = name ? ladder_driver_named(name) : NULL;
+	ladder_open_options opts;
 	ladder_db *db = NULL;
 	int error;
 
@@ -168,9 +187,9 @@ int ladder_db_wrap(ladder_db **out, const char *name, void *native, const ladder
 	if (driver == NULL || driver->wrap == NULL)
 		return ladder_error_set(LADDER_EUNSUPPORTED, "this ladder has no %s driver that wraps handles",
 		                        name ? name : "(unnamed)");
-	if ((error = db_new(&db, driver, opts)) < 0)
+	if ((error = db_new(&db, driver, given, &opts)) < 0)
 		return error;
-	if ((error = driver->wrap(&db->conn, native, opts)) < 0) {
+	if ((error = driver->wrap(&db->conn, native, &opts)) < 0) {
 		ladder_free(db);
 		return error;
 	}

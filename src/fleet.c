@@ -66,9 +66,10 @@ static int add_target(ladder_fleet *fleet, const char *url, size_t url_len, cons
 
 ladder_open_options fleet_database_options(const ladder_open_options *opts)
 {
-	static const ladder_open_options defaults = LADDER_OPEN_OPTIONS_INIT;
-	ladder_open_options own = opts ? *opts : defaults;
+	ladder_open_options own;
 
+	if (ladder_open_options_read(&own, opts) < 0) /* refused again when opened */
+		own.version = 0;
 	own.schema = NULL;
 	own.flags |= LADDER_OPEN_EXISTING;
 	return own;

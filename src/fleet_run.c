@@ -431,7 +431,7 @@ static int check_options(const ladder_fleet *fleet, const ladder_plan *plan, con
 		return ladder_error_set(LADDER_EINVALID, "ladder_fleet_options: unknown command %d", (int)opts->command);
 	if (opts->workers < 0 || opts->max_connections < 0)
 		return ladder_error_set(LADDER_EINVALID, "ladder_fleet_options: workers and max_connections cannot be negative");
-	if (opts->open != NULL && opts->open->version != 1 && opts->open->version != LADDER_OPEN_OPTIONS_VERSION)
+	if (opts->open != NULL && (opts->open->version < 1 || opts->open->version > LADDER_OPEN_OPTIONS_VERSION))
 		return ladder_error_set(LADDER_EINVALID, "ladder_open_options: unknown version %u", opts->open->version);
 	if (opts->run != NULL && opts->run->version != 1 && opts->run->version != LADDER_RUN_OPTIONS_VERSION)
 		return ladder_error_set(LADDER_EINVALID, "ladder_run_options: unknown version %u", opts->run->version);
@@ -441,7 +441,6 @@ static int check_options(const ladder_fleet *fleet, const ladder_plan *plan, con
 int ladder_fleet_run(ladder_fleet_result *out, const ladder_fleet *fleet, const ladder_plan *plan,
                      const ladder_fleet_options *opts)
 {
-	static const ladder_open_options open_defaults = LADDER_OPEN_OPTIONS_INIT;
 	static const ladder_run_options run_defaults = LADDER_RUN_OPTIONS_INIT;
 	fleet_run run;
 	worker *workers = NULL;
@@ -461,12 +460,7 @@ int ladder_fleet_run(ladder_fleet_result *out, const ladder_fleet *fleet, const 
 	run.opts = *opts;
 	if (run.opts.command == 0)
 		run.opts.command = LADDER_FLEET_UP;
-	run.open = opts->open ? *opts->open : open_defaults;
-	if (run.open.version == 1) { /* version 2's fields read as their defaults */
-		run.open.version = LADDER_OPEN_OPTIONS_VERSION;
-		run.open.lock = LADDER_LOCK_AUTO;
-		run.open.lease_expiry_ms = 0;
-	}
+	ladder_open_options_read(&run.open, opts->open); /* its version was checked */
 	run.run = run_defaults;
 	if (opts->run != NULL)
 		memcpy(&run.run, opts->run, opts->run->version == 1 ? offsetof(ladder_run_options, lock_retries) : sizeof(run.run));

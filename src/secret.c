@@ -3,10 +3,12 @@
  * message (which may quote the connection string) with the password
  * masked, and a field of a display name masked whole. One rule for all
  * engines: a short password is masked only where it stands alone, so that
- * "e" does not turn "refused" into "r****fus****d".
+ * "e" does not turn "refused" into "r****fus****d". And a secret's memory
+ * wiped before it is freed.
  */
 #include "ladder/sys/driver.h"
 
+#include <openssl/crypto.h>
 #include <string.h>
 
 #define MASK "****"
@@ -61,4 +63,10 @@ const char *ladder_secret_field(const char *field, const char *secret)
 	    (strcmp(field, secret) == 0 || (strlen(secret) >= SHORT_SECRET && strstr(field, secret))))
 		return MASK;
 	return field;
+}
+
+void ladder_wipe(void *secret, size_t len)
+{
+	if (secret != NULL)
+		OPENSSL_cleanse(secret, len);
 }

@@ -364,7 +364,7 @@ head -c 4096 /dev/urandom >corrupt.db
 before=$(fingerprint corrupt.db)
 for cmd in up status "status --json" history down adopt "repair --checksums"; do
 	# shellcheck disable=SC2086
-	error "'corrupt.db': file is not a database" -m m -d corrupt.db $cmd
+	error "'corrupt.db': file is encrypted, or not a database" -m m -d corrupt.db $cmd
 done
 eq "a corrupt file is left as it was" "$(fingerprint corrupt.db)" "$before"
 sqlite3 alien.db "CREATE TABLE ladder_history (x INTEGER)"

@@ -168,7 +168,7 @@ out_line "the corrupt and the locked one: version unknown" '^ +2 at an unknown v
 out_line "the newer one at version 4" '^ +1 at version 4, failed$'
 eq "three failed targets" "$(after_failed | wc -l)" 3
 has "the corrupt one, by path" "$(after_failed)" "  A/007/app.db: "
-has "with its own error" "$(after_failed | grep '^  A/007/app.db: ')" "file is not a database"
+has "with its own error" "$(after_failed | grep '^  A/007/app.db: ')" "file is encrypted, or not a database"
 has "the newer one, by path" "$(after_failed | grep '^  A/123/app.db: ' || true)" "newer than"
 has "the locked one, by path" "$(after_failed | grep '^  A/250/app.db: ' || true)" "locked"
 expect_err_lacks "ETA"
@@ -194,7 +194,7 @@ eq(sorted(o["target"] for o in lines[:-1]), ["B/%03d/app.db" % i for i in number
 migrated = len([i for i in numbers if kind("B/%03d/x" % i) in ("empty", "v1", "v2")])
 errors = {kind(o["target"]): o["error"] for o in lines[:-1] if not o["ok"]}
 eq(sorted(errors), ["corrupt", "locked", "v4"], "failed")
-assert "file is not a database" in errors["corrupt"], errors
+assert "file is encrypted, or not a database" in errors["corrupt"], errors
 assert "newer than" in errors["v4"], errors
 assert "locked" in errors["locked"], errors
 ahead = [o for o in lines[:-1] if kind(o["target"]) == "v4"][0]
@@ -229,7 +229,7 @@ for o in lines[:-1]:
     k = kind(o["target"])
     if k == "corrupt":
         eq((o["ok"], o["state"]), (False, "failed"), o["target"])
-        assert "file is not a database" in o["error"], o
+        assert "file is encrypted, or not a database" in o["error"], o
     elif k == "v4":
         eq((o["state"], o["current"], o["head"]), ("ahead", 4, 3), o["target"])
     elif k == "locked":
@@ -372,7 +372,7 @@ expect_rc 1
 json_lines "--fail-fast: the rest skipped" '
 eq(len(lines), 7, "lines")
 eq((lines[0]["target"], lines[0]["ok"]), ("F/0.db", False), "the first fails")
-assert "file is not a database" in lines[0]["error"], lines[0]
+assert "file is encrypted, or not a database" in lines[0]["error"], lines[0]
 skipped = [o for o in lines[1:-1]]
 eq(sorted(o["target"] for o in skipped), ["F/%d.db" % n for n in range(1, 6)], "skipped")
 for o in skipped:
@@ -390,7 +390,7 @@ eq "skipped files untouched (text)" "$(fingerprint F)" "$BEFORE"
 run -q -m m up --targets ff.list -j 1
 expect_rc 1
 expect_out ""
-expect_err_has "F/0.db: 'F/0.db': file is not a database"
+expect_err_has "F/0.db: 'F/0.db': file is encrypted, or not a database"
 eq "without --fail-fast" "$(sql F/5.db "SELECT group_concat(version) FROM runs")" "1,2,3"
 
 # --- on a terminal: the live progress line, cleared at the end ------------------------------

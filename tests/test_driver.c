@@ -109,8 +109,8 @@ static void open_options_lock_mode(void **state)
 	db = NULL;
 	assert_int_equal(ladder_db_open(&db, path, (const ladder_open_options *)(const void *)&v1), 0);
 	ladder_db_close(db);
-	opts.version = 3;
-	tu_assert_error(ladder_db_open(&db, path, &opts), LADDER_EINVALID, "unknown version 3");
+	opts.version = LADDER_OPEN_OPTIONS_VERSION + 1;
+	tu_assert_error(ladder_db_open(&db, path, &opts), LADDER_EINVALID, "unknown version 4");
 }
 
 typedef struct counting {

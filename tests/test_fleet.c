@@ -231,7 +231,7 @@ static void outcomes_of_up_and_status(void **state)
 	assert_string_equal(r->at[3].target, corrupt);
 	assert_true(r->at[3].error < 0);
 	assert_non_null(r->at[3].message);
-	if (strstr(r->at[3].message, "file is not a database") == NULL)
+	if (strstr(r->at[3].message, "file is encrypted, or not a database") == NULL)
 		fail_msg("corrupt: %s", r->at[3].message);
 	assert_int_equal(r->at[3].applied, 0);
 	assert_int_equal(r->at[3].skipped, 0);
@@ -268,7 +268,7 @@ static void outcomes_of_up_and_status(void **state)
 		assert_int_equal(r->at[i].newer, 0);
 	}
 	assert_true(r->at[3].error < 0);
-	assert_non_null(strstr(r->at[3].message, "file is not a database"));
+	assert_non_null(strstr(r->at[3].message, "file is encrypted, or not a database"));
 	assert_int_equal(r->at[4].current, 4);
 	assert_int_equal(r->at[4].head, 3);
 	assert_int_equal(r->at[4].newer, 1);

@@ -120,7 +120,7 @@ static void bad_databases_fail_cleanly(void **state)
 	tu_write_bytes(corrupt, junk, sizeof(junk));
 	tu_file_fingerprint(corrupt, before, &t1);
 	assert_int_equal(ladder_db_open(&db, corrupt, NULL), 0);
-	tu_assert_error(tu_up(db, plan, 0), LADDER_EDB, "file is not a database");
+	tu_assert_error(tu_up(db, plan, 0), LADDER_EDB, "file is encrypted, or not a database");
 	tu_assert_error(LADDER_EDB, LADDER_EDB, corrupt);
 	ladder_db_close(db);
 	tu_file_fingerprint(corrupt, after, &t2);

@@ -35,8 +35,24 @@ int ladder_sqlite__code(int rc)
 	}
 }
 
+/* SQLITE_NOTADB is what SQLCipher answers the first read of a file it
+ * cannot decrypt, and what SQLite answers the first read of an encrypted
+ * file: say which of the two this connection is in. */
+static int not_a_database(ladder_sqlite_conn *conn)
+{
+	if (conn->key != NULL)
+		return ladder_error_set(LADDER_EDB,
+		                        "'%s': the key given does not open it: a wrong key, or a file that is not "
+		                        "encrypted, not in this SQLCipher's format, or not a database",
+		                        conn->path);
+	return ladder_error_set(LADDER_EDB, "'%s': file is encrypted, or not a database: a key is needed%s", conn->path,
+	                        conn->owned ? "" : " (the application applies PRAGMA key before wrapping the handle)");
+}
+
 int ladder_sqlite__error(ladder_sqlite_conn *conn, int rc)
 {
+	if ((rc & 0xff) == SQLITE_NOTADB)
+		return not_a_database(conn);
 	return ladder_error_set(ladder_sqlite__code(rc), "'%s': %s", conn->path, sqlite3_errmsg(conn->db));
 }
 
@@ -83,6 +99,9 @@ static void conn_free(ladder_sqlite_conn *conn)
 	for (size_t i = 0; i < conn->nstale; i++)
 		sqlite3_close_v2(conn->stale[i]);
 	ladder_free(conn->stale);
+	if (conn->key != NULL)
+		ladder_wipe(conn->key, strlen(conn->key));
+	ladder_free(conn->key);
 	ladder_free(conn->path);
 	ladder_free(conn->display);
 	ladder_free(conn);
@@ -132,6 +151,16 @@ static int sqlite_connect(ladder_conn **out, const char *url, const ladder_open_
 	conn->must_exist = opts != NULL && (opts->flags & LADDER_OPEN_EXISTING);
 	conn->no_create = opts != NULL && (opts->flags & LADDER_OPEN_NO_CREATE);
 	conn->busy_timeout_ms = timeout_from(opts);
+	if (opts != NULL && opts->sqlite_key != NULL) {
+		if (opts->sqlite_key[0] == '\0') {
+			error = ladder_error_set(LADDER_EINVALID, "'%s': the key given is empty", path);
+			goto done;
+		}
+		if ((conn->key = ladder_strdup(opts->sqlite_key)) == NULL) {
+			error = ladder_error_set(LADDER_ENOMEM, "out of memory opening '%s'", path);
+			goto done;
+		}
+	}
 	if ((error = ladder_sqlite__open_handle(conn)) < 0)
 		goto done;
 	*out = &conn->base;
@@ -151,6 +180,10 @@ static int sqlite_wrap(ladder_conn **out, void *native, const ladder_open_option
 	int error;
 
 	*out = NULL;
+	if (opts != NULL && opts->sqlite_key != NULL)
+		return ladder_error_set(LADDER_EINVALID,
+		                        "ladder_sqlite_wrap: a wrapped handle is keyed by its application (PRAGMA key "
+		                        "before wrapping it); sqlite_key is for ladder_db_open");
 	if ((error = conn_new(&conn, file && file[0] ? file : ":memory:", 0)) < 0)
 		return error;
 	conn->db = handle;

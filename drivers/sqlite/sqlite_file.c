@@ -151,6 +151,37 @@ static int find_without_creating(const char *path, int *missing)
 	return error;
 }
 
+/* PRAGMA key, before anything reads the file: SQLCipher answers "ok"; a
+ * plain SQLite answers nothing, and would go on to write an unencrypted
+ * file for a caller who asked for an encrypted one. Whether the key fits
+ * is only known at the first read (SQLITE_NOTADB, ladder_sqlite__error):
+ * checking here would cost a no-op run a second read. */
+static int apply_key(ladder_sqlite_conn *conn)
+{
+	sqlite3_stmt *stmt = NULL;
+	char *sql = sqlite3_mprintf("PRAGMA key = %Q", conn->key);
+	int rc, error = 0;
+
+	if (sql == NULL)
+		return ladder_error_set(LADDER_ENOMEM, "out of memory opening '%s'", conn->path);
+	rc = sqlite3_prepare_v2(conn->db, sql, -1, &stmt, NULL);
+	ladder_wipe(sql, strlen(sql));
+	sqlite3_free(sql);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE)
+		error = ladder_error_set(LADDER_EUNSUPPORTED,
+		                         "'%s': a key was given, but this ladder is built with plain SQLite, which "
+		                         "cannot read or write encrypted files: use libladder-sqlcipher or "
+		                         "ladder-sqlcipher (SQLCipher); nothing was changed",
+		                         conn->path);
+	else if (rc != SQLITE_ROW)
+		error = ladder_error_set(ladder_sqlite__code(rc), "'%s': applying the key: %s", conn->path,
+		                         sqlite3_errmsg(conn->db));
+	sqlite3_finalize(stmt);
+	return error;
+}
+
 /* Open conn->path into conn->db, creating a missing file privately unless
  * the connection must find it existing, or must not create it (a missing
  * file is then an empty database in memory, named by its path). Nothing is
@@ -182,6 +213,8 @@ int ladder_sqlite__open_handle(ladder_sqlite_conn *conn)
 		                        "cannot open database '%s': %s", path,
 		                        conn->db ? sqlite3_errmsg(conn->db) : sqlite3_errstr(rc));
 	sqlite3_busy_timeout(conn->db, conn->busy_timeout_ms);
+	if (conn->key != NULL && !missing)
+		return apply_key(conn);
 	return 0;
 }
 

@@ -33,6 +33,8 @@ typedef struct ladder_sqlite_conn {
 	int busy_timeout_ms;
 	int lock_fd;            /* the held lock file, or -1 */
 	char *lock_path;        /* its path, removed when the lock goes */
+	char *key;              /* ladder_open_options.sqlite_key, applied at each
+	                           open of the path; wiped at close */
 	char *path;             /* as the user named it, for messages */
 	char *display;          /* "sqlite:PATH" */
 	ladder_sqlite_cached head;   /* history: the newest row */

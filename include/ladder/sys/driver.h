@@ -496,6 +496,10 @@ LADDER_EXTERN int ladder_lock_poll(ladder_lock_try_fn try_once, void *ctx, int t
 LADDER_EXTERN char *ladder_mask_secret(const char *text, const char *secret);
 LADDER_EXTERN const char *ladder_secret_field(const char *field, const char *secret);
 
+/* Overwrite a secret's bytes (a key, a password) before its memory is
+ * freed, in a way the compiler cannot drop as a dead store. */
+LADDER_EXTERN void ladder_wipe(void *secret, size_t len);
+
 /* Helpers for drivers' messages and splitting: the line of a byte offset
  * (1-based) and the offset of the first token at or after `offset`
  * (ladder_text_is_blank is in ladder.h). */
