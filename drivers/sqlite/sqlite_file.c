@@ -153,9 +153,11 @@ static int find_without_creating(const char *path, int *missing)
 
 /* PRAGMA key, before anything reads the file: SQLCipher answers "ok"; a
  * plain SQLite answers nothing, and would go on to write an unencrypted
- * file for a caller who asked for an encrypted one. Whether the key fits
- * is only known at the first read (SQLITE_NOTADB, ladder_sqlite__error):
- * checking here would cost a no-op run a second read. */
+ * file for a caller who asked for an encrypted one. Then one read of the
+ * schema, which the run needs anyway: SQLCipher says SQLITE_NOTADB only to
+ * the first read a wrong key makes, and "out of memory" to every later
+ * one, so the key is judged here, where the answer is known to be the
+ * first. */
 static int apply_key(ladder_sqlite_conn *conn)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -169,16 +171,19 @@ static int apply_key(ladder_sqlite_conn *conn)
 	sqlite3_free(sql);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE)
-		error = ladder_error_set(LADDER_EUNSUPPORTED,
-		                         "'%s': a key was given, but this ladder is built with plain SQLite, which "
-		                         "cannot read or write encrypted files: use libladder-sqlcipher or "
-		                         "ladder-sqlcipher (SQLCipher); nothing was changed",
-		                         conn->path);
-	else if (rc != SQLITE_ROW)
-		error = ladder_error_set(ladder_sqlite__code(rc), "'%s': applying the key: %s", conn->path,
-		                         sqlite3_errmsg(conn->db));
 	sqlite3_finalize(stmt);
+	if (rc == SQLITE_DONE)
+		return ladder_error_set(LADDER_EUNSUPPORTED,
+		                        "'%s': a key was given, but this ladder is built with plain SQLite, which "
+		                        "cannot read or write encrypted files: use libladder-sqlcipher or "
+		                        "ladder-sqlcipher (SQLCipher); nothing was changed",
+		                        conn->path);
+	if (rc != SQLITE_ROW)
+		return ladder_error_set(ladder_sqlite__code(rc), "'%s': applying the key: %s", conn->path,
+		                        sqlite3_errmsg(conn->db));
+	rc = sqlite3_exec(conn->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		error = ladder_sqlite__error(conn, rc);
 	return error;
 }
 
