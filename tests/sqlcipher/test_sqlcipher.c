@@ -272,6 +272,59 @@ static void wrapped_handle_keyed_by_the_application(void **state)
 	ladder_plan_free(plan);
 }
 
+/* A file in SQLCipher 3's format (its defaults: SHA-1, 64,000 PBKDF2
+ * iterations, 1024-byte pages): libladder's key applies SQLCipher 4's
+ * defaults and is refused; an application that sets the compatibility on
+ * its own handle and wraps it is served, and the file stays in format 3. */
+static void sqlcipher3_file_through_a_wrapped_handle(void **state)
+{
+	const char *path = tu_keep(tu_fmt("%s/v3.db", tu_tmpdir()));
+	ladder_plan *plan = tu_plan(steps_dir);
+	char before[65], after[65];
+	struct timespec t1, t2;
+	sqlite3 *handle = NULL;
+	ladder_db *db = NULL;
+	int64_t version = 0;
+	(void)state;
+
+	unlink(path);
+	assert_int_equal(sqlite3_open(path, &handle), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(handle,
+	                              "PRAGMA key = '" PASSPHRASE "'; PRAGMA cipher_compatibility = 3;"
+	                              "CREATE TABLE kept (id INTEGER PRIMARY KEY); PRAGMA user_version = 1;",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(handle);
+	tu_file_fingerprint(path, before, &t1);
+	assert_open_refused(path, PASSPHRASE, "not in this SQLCipher's format");
+	tu_file_fingerprint(path, after, &t2);
+	assert_string_equal(before, after);
+
+	assert_int_equal(sqlite3_open(path, &handle), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(handle, "PRAGMA key = '" PASSPHRASE "'; PRAGMA cipher_compatibility = 3;", NULL,
+	                              NULL, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(ladder_sqlite_wrap(&db, handle, &(ladder_open_options){.version = 3, .store = "user_version"}),
+	                 0);
+	assert_int_equal(tu_up(db, plan, 0), 0);
+	ladder_db_close(db);
+	sqlite3_close(handle);
+	assert_int_equal(raw_step(path, PASSPHRASE, "PRAGMA user_version", &version), SQLITE_NOTADB);
+	assert_int_equal(sqlite3_open(path, &handle), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(handle, "PRAGMA key = '" PASSPHRASE "'; PRAGMA cipher_compatibility = 3;", NULL,
+	                              NULL, NULL),
+	                 SQLITE_OK);
+	{
+		sqlite3_stmt *stmt = NULL;
+		assert_int_equal(sqlite3_prepare_v2(handle, "PRAGMA user_version", -1, &stmt, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int64(stmt, 0), 3);
+		sqlite3_finalize(stmt);
+	}
+	sqlite3_close(handle);
+	ladder_plan_free(plan);
+}
+
 typedef struct opener {
 	const char *path;
 	const ladder_plan *plan;
@@ -330,6 +383,7 @@ int main(void)
 		cmocka_unit_test(wrong_or_missing_key_changes_nothing),
 		cmocka_unit_test(empty_key_and_keyed_wrap_are_refused),
 		cmocka_unit_test(wrapped_handle_keyed_by_the_application),
+		cmocka_unit_test(sqlcipher3_file_through_a_wrapped_handle),
 		cmocka_unit_test(many_openers_of_one_encrypted_file),
 	};
 	steps_dir = tu_keep(tu_table_steps_dir(3, "INTEGER", "TEXT"));
