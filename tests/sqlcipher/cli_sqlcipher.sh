@@ -106,11 +106,10 @@ eq "the plain file is left as it was" "$(fingerprint plain.db)" "$before"
 
 # --- the plain ladder refuses a key -----------------------------------------
 plain() {
-	CMD="ladder(plain) $*"
-	RC=0
-	"$PLAIN" "$@" >"$T/.out" 2>"$T/.err" </dev/null || RC=$?
-	OUT=$(cat "$T/.out")
-	ERR=$(cat "$T/.err")
+	local sqlcipher=$LADDER
+	LADDER=$PLAIN
+	run "$@"
+	LADDER=$sqlcipher
 }
 plain -d new.db -m m --sqlite-key-file key up
 expect_rc 1
