@@ -38,6 +38,7 @@ check: all
 
 bench: all
 	$(BUILD)/bin/ladder-bench
+	@if [ -x $(BUILD)/bin/ladder-bench-sqlcipher ]; then echo; $(BUILD)/bin/ladder-bench-sqlcipher; fi
 	@if [ -x $(BUILD)/bin/ladder-bench-pg ]; then \
 	  bash tests/pg/server.sh start $(BUILD)/pg-bench >/dev/null && \
 	  LADDER_PG_URL_FILE=$(BUILD)/pg-bench/url $(BUILD)/bin/ladder-bench-pg; \
