@@ -2,7 +2,8 @@
 # cli_vault.sh — the walk-through in examples/vault/README.md, run as
 # written: a legacy v0 file made with the sqlite3 shell from ssh-keygen keys,
 # upgraded by the first `vault` command, read by `vault-agent`; a damaged
-# copy and a newer file refused untouched.
+# copy and a newer file refused untouched; an encrypted vault opened with its
+# passphrase and refused without it, or with a wrong one.
 #   bash cli_vault.sh LADDER_BINARY REPO_ROOT
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/clitest.bash"
@@ -73,6 +74,44 @@ status=0; echo 'keys team' | vault-agent --db legacy.db >out 2>err || status=$?
 eq "newer file, agent exit code" "$status" 1
 eq "newer file, agent output" "$(cat out)" ""
 eq "newer file untouched" "$(sha256sum legacy.db)" "$before"
+
+# Encrypted vaults, as the README's section runs them. A build without
+# SQLCipher refuses the passphrase and makes no file; CI builds with it.
+# vrun keeps each run's exit code, stdout and stderr, and all of its output
+# in `seen`, which must never show the passphrase.
+vrun() { status=0; "$@" >out 2>err || status=$?; cat out err >> seen; }
+secret='correct horse battery staple'
+printf '%s\n' "$secret" > vault.pass
+chmod 600 vault.pass
+: > seen
+vrun vault --db enc.db --passphrase-file vault.pass add-key team alice
+if grep -q 'built without SQLCipher' err; then
+  eq "no SQLCipher: exit code" "$status" 1
+  check "no SQLCipher: no file made" test ! -e enc.db
+else
+  eq "encrypted add-key" "$status $(cat out)" "0 $fp_alice"
+  eq "encrypted create notice" "$(cat err)" "vault: created vault 'enc.db' at schema version 2"
+  check "not SQLite's header" test "$(head -c 15 enc.db | tr -d '\0')" != "SQLite format 3"
+  vrun vault --db enc.db --passphrase-command 'cat vault.pass' keys team
+  eq "keys by command" "$status $(cat out)$(cat err)" "0 $fp_alice ed25519 alice@laptop"
+  vrun env VAULT_PASSPHRASE_FILE=vault.pass vault-agent --db enc.db <<<'keys team'
+  has "agent by variable" "$(cat out)" "\"fingerprint\":\"$fp_alice\""
+  eq "agent: a current file opens silently" "$status $(cat err)" "0 "
+  before=$(sha256sum enc.db)
+  printf 'tr0ub4dor\n' > wrong.pass
+  vrun vault --db enc.db --passphrase-file wrong.pass keys team
+  eq "wrong passphrase" "$status $(cat out)$(cat err)" "1 vault: cannot open vault 'enc.db': the passphrase does not open it (a wrong passphrase, or a file that is not an encrypted vault); nothing was changed"
+  vrun vault --db enc.db keys team
+  eq "no passphrase" "$status $(cat out)$(cat err)" "1 vault: cannot open vault 'enc.db': the file is encrypted, or not a database: a passphrase is needed (--passphrase-file, --passphrase-command); nothing was changed"
+  vrun vault-agent --db enc.db <<<'keys team'
+  eq "agent, no passphrase" "$status $(cat out)$(cat err)" "1 vault-agent: cannot open vault 'enc.db': the file is encrypted, or not a database: a passphrase is needed (--passphrase-file, --passphrase-command); nothing was changed"
+  vrun vault --db enc.db --passphrase-command 'cat vault.pass; exit 3' keys team
+  eq "failing command" "$status $(cat out)$(cat err)" "1 vault: the passphrase command (--passphrase-command) failed with exit status 3; nothing was opened"
+  vrun vault --db enc.db --passphrase-file vault.pass --passphrase-command 'cat vault.pass' keys team
+  eq "both passphrase sources: usage" "$status $(head -1 err)" "2 vault: give --passphrase-file or --passphrase-command, not both"
+  eq "refused opens change nothing" "$(sha256sum enc.db)" "$before"
+fi
+check "no output shows the passphrase" test "$(grep -cF -- "$secret" seen)" = 0
 
 status=0; vault keys team 2>/dev/null || status=$?
 eq "usage exit code" "$status" 2

@@ -6,7 +6,12 @@
  * another connection holds a write transaction, a newer file refused, a
  * corrupt key refused by name, and 32 writers and agents opening one v0
  * file at once. Every converted key is checked with OpenSSL against what
- * ssh-keygen says about the original.
+ * ssh-keygen says about the original. When the build carries SQLCipher, the
+ * same for encrypted vaults (SQLCipher 4, the original's format): new and v0
+ * files, a current one opened without a write, a wrong or missing
+ * passphrase refused with the file untouched, 32 openers of one encrypted v0
+ * file, and the passphrase options and variables of both programs — the
+ * passphrase never appearing in any output.
  */
 #define _GNU_SOURCE
 #include "testutil.h"
@@ -88,6 +93,16 @@ static const char schema_v2[] = SCHEMA_V2;
 #define SCHEMA_SQL "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name"
 
 /* --- running programs ------------------------------------------------------------ */
+
+/* Passphrases in use: no program may print one, on either stream. */
+static const char *secrets[4];
+
+static void assert_no_secret(const char *what, const char *text)
+{
+	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
+		if (secrets[i] != NULL && strstr(text, secrets[i]) != NULL)
+			fail_msg("%s shows the passphrase '%s':\n%s", what, secrets[i], text);
+}
 
 typedef struct proc {
 	int status; /* exit code, or 128 + signal */
@@ -171,6 +186,8 @@ static proc run(const char *input, const char *const argv[])
 	 * paths that exit 1 anyway. */
 	if (strstr(p.err, "Sanitizer") != NULL || strstr(p.err, "runtime error:") != NULL)
 		fail_msg("%s: sanitizer report:\n%s", argv[0], p.err);
+	assert_no_secret("standard output", p.out);
+	assert_no_secret("standard error", p.err);
 	return p;
 }
 
@@ -383,6 +400,86 @@ static unsigned char *pkcs8_der_of(const testkey *k, int *len)
 	return der;
 }
 
+/* --- encrypted files ------------------------------------------------------------------- */
+
+/* Whether this build carries SQLCipher: it answers PRAGMA key with "ok", a
+ * plain SQLite with no row. */
+static int have_sqlcipher(void)
+{
+	static int known = -1;
+	if (known < 0) {
+		sqlite3 *db = NULL;
+		tu_buf rows = {0};
+		assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+		tu_sqlite_rows(db, "PRAGMA key = 'probe'", &rows);
+		known = rows.buf != NULL && strcmp(rows.buf, "ok\n") == 0;
+		free(rows.buf);
+		sqlite3_close(db);
+	}
+	return known;
+}
+
+/* A connection to path, keyed with passphrase first when there is one. */
+static sqlite3 *keyed_sqlite(const char *path, const char *passphrase)
+{
+	sqlite3 *db = tu_sqlite(path);
+	if (passphrase != NULL) {
+		char *sql = sqlite3_mprintf("PRAGMA key = %Q", passphrase);
+		tu_buf rows = {0};
+		tu_sqlite_rows(db, sql, &rows);
+		assert_non_null(rows.buf);
+		assert_string_equal(rows.buf, "ok\n");
+		free(rows.buf);
+		sqlite3_free(sql);
+	}
+	return db;
+}
+
+/* As tu_text and tu_int, through keyed_sqlite. */
+static char *keyed_text(const char *path, const char *passphrase, const char *sql)
+{
+	sqlite3 *db = keyed_sqlite(path, passphrase);
+	tu_buf rows = {0};
+	tu_sqlite_rows(db, sql, &rows);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	if (rows.buf == NULL)
+		tu_buf_add(&rows, "");
+	return rows.buf;
+}
+
+static long long keyed_int(const char *path, const char *passphrase, const char *sql)
+{
+	char *text = keyed_text(path, passphrase, sql);
+	long long n = text[0] ? strtoll(text, NULL, 10) : -1;
+	free(text);
+	return n;
+}
+
+static void assert_keyed_text(const char *path, const char *passphrase, const char *sql, const char *expected)
+{
+	tu_assert_text_is(sql, keyed_text(path, passphrase, sql), expected);
+}
+
+/* The file's first 16 bytes are not SQLite's header: SQLCipher 4 puts the
+ * key derivation's random salt there, and nothing of the file is plain. */
+static void assert_encrypted(const char *path)
+{
+	unsigned char head[16];
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(head, 1, sizeof(head), f), sizeof(head));
+	fclose(f);
+	assert_memory_not_equal(head, "SQLite format 3", 16);
+}
+
+/* A passphrase file holding text (written as given: newline or not). */
+static const char *passphrase_file(const char *name, const char *text)
+{
+	const char *path = tu_keep(tu_fmt("%s/%s", scratch(), name));
+	tu_write_bytes(path, text, strlen(text));
+	return path;
+}
+
 /* --- building legacy files ------------------------------------------------------------- */
 
 static void exec_sql(sqlite3 *db, const char *sql)
@@ -426,11 +523,11 @@ static void insert_key(sqlite3 *db, int version, const testkey *k, const char *c
 
 /* A legacy file (version 0 or 1) holding keys[0..n) as ids 1..n, scope-a
  * with keys 1 and 2, scope-b with key 3 (if any), two tokens and a
- * credential. */
-static const char *legacy_file(int version, const testkey *keys, int n)
+ * credential; encrypted with passphrase unless it is NULL. */
+static const char *legacy_file_keyed(int version, const testkey *keys, int n, const char *passphrase)
 {
 	const char *path = tu_keep(tu_fmt("%s/legacy%d-%d.db", scratch(), version, rand()));
-	sqlite3 *db = tu_sqlite(path);
+	sqlite3 *db = keyed_sqlite(path, passphrase);
 
 	exec_sql(db, "BEGIN");
 	exec_sql(db, version == 0 ? schema_v0 : schema_v1);
@@ -448,8 +545,13 @@ static const char *legacy_file(int version, const testkey *keys, int n)
 		exec_sql(db, tu_fmt("PRAGMA user_version = %d", version));
 	exec_sql(db, "COMMIT");
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
-	assert_int_equal(tu_int(path, "PRAGMA user_version"), 0 + version);
+	assert_int_equal(keyed_int(path, passphrase, "PRAGMA user_version"), version);
 	return path;
+}
+
+static const char *legacy_file(int version, const testkey *keys, int n)
+{
+	return legacy_file_keyed(version, keys, n, NULL);
 }
 
 /* The schema a brand-new vault file gets. */
@@ -464,9 +566,9 @@ static char *fresh_schema(void)
 /* Key `id` of an upgraded file is k: PKCS#8 DER that OpenSSL loads as the
  * same key ssh-keygen -y derives, the fingerprint ssh-keygen -l prints, the
  * public blob unchanged. */
-static void assert_converted(const char *path, int id, const testkey *k)
+static void assert_converted_keyed(const char *path, const char *passphrase, int id, const testkey *k)
 {
-	sqlite3 *db = tu_sqlite(path);
+	sqlite3 *db = keyed_sqlite(path, passphrase);
 	sqlite3_stmt *stmt = NULL;
 	const unsigned char *der, *p;
 	PKCS8_PRIV_KEY_INFO *p8;
@@ -502,14 +604,24 @@ static void assert_converted(const char *path, int id, const testkey *k)
 	sqlite3_close(db);
 }
 
-static void assert_schema_is_fresh(const char *path)
+static void assert_converted(const char *path, int id, const testkey *k)
+{
+	assert_converted_keyed(path, NULL, id, k);
+}
+
+static void assert_schema_is_fresh_keyed(const char *path, const char *passphrase)
 {
 	char *fresh = fresh_schema();
-	char *got = tu_text(path, SCHEMA_SQL);
+	char *got = keyed_text(path, passphrase, SCHEMA_SQL);
 	assert_string_equal(got, fresh);
 	free(fresh);
 	free(got);
-	assert_int_equal(tu_int(path, "PRAGMA user_version"), 2);
+	assert_int_equal(keyed_int(path, passphrase, "PRAGMA user_version"), 2);
+}
+
+static void assert_schema_is_fresh(const char *path)
+{
+	assert_schema_is_fresh_keyed(path, NULL);
 }
 
 /* --- tests ----------------------------------------------------------------------------- */
@@ -1169,11 +1281,11 @@ static void corrupt_key_is_refused_by_name(void **state)
 		free_key(&keys[i]);
 }
 
-/* What each child of many_processes_open_one_v0_file runs. */
+/* What each child of many_open_one_v0_file runs. */
 typedef struct {
 	const char *input;
 	char (*out)[512], (*err)[512];
-	const char *(*argv)[10];
+	const char *(*argv)[12];
 } many_ctx;
 
 static int exec_many(int i, void *arg)
@@ -1183,20 +1295,23 @@ static int exec_many(int i, void *arg)
 	return 127; /* exec_with does not return */
 }
 
-static void many_processes_open_one_v0_file(void **state)
+/* PROCESSES writers and agents open one v0 file at once (encrypted with
+ * passphrase, given to each in pass_file, unless they are NULL). */
+static void many_open_one_v0_file(const char *passphrase, const char *pass_file)
 {
 	testkey keys[3];
 	const char *path, *input;
 	char out[PROCESSES][512], err[PROCESSES][512];
-	const char *argv[PROCESSES][10];
+	const char *argv[PROCESSES][12];
 	int statuses[PROCESSES], upgraded = 0, writers = 0;
 	many_ctx ctx = {NULL, out, err, argv};
-	(void)state;
 
 	make_key(&keys[0], "ed25519", "a");
 	make_key(&keys[1], "rsa", "b");
 	make_key(&keys[2], "ed25519", "c");
-	path = legacy_file(0, keys, 3);
+	path = legacy_file_keyed(0, keys, 3, passphrase);
+	if (passphrase != NULL)
+		assert_encrypted(path);
 	input = tu_keep(tu_fmt("%s/agent.in", scratch()));
 	tu_write(scratch(), "agent.in", "keys scope-a\ntoken tok-1\n");
 
@@ -1218,6 +1333,12 @@ static void many_processes_open_one_v0_file(void **state)
 		default: /* the agent */
 			a[0] = AGENT, a[1] = "--db", a[2] = path;
 		}
+		if (pass_file != NULL) { /* after the arguments: both programs take options anywhere */
+			int n = 0;
+			while (a[n] != NULL)
+				n++;
+			a[n] = "--passphrase-file", a[n + 1] = pass_file;
+		}
 	}
 	ctx.input = input;
 	tu_fork_many(PROCESSES, exec_many, &ctx, statuses); /* every child starts at once */
@@ -1227,9 +1348,11 @@ static void many_processes_open_one_v0_file(void **state)
 		o = slurp(out[i], NULL);
 		e = slurp(err[i], NULL);
 		if (exit_code(status) != 0)
-			fail_msg("process %d (%s) exited %d: %s", i, argv[i][3] ? argv[i][3] : "agent", exit_code(status), e);
+			fail_msg("process %d (%s) exited %d: %s", i, i % 4 >= 2 ? "agent" : argv[i][3], exit_code(status), e);
 		if (strstr(e, "Sanitizer") != NULL || strstr(e, "runtime error:") != NULL)
 			fail_msg("process %d: sanitizer report:\n%s", i, e);
+		assert_no_secret("standard output", o);
+		assert_no_secret("standard error", e);
 		if (strstr(e, "upgraded vault") != NULL)
 			upgraded++;
 		/* Each saw the converted keys, whoever converted them. */
@@ -1253,11 +1376,372 @@ static void many_processes_open_one_v0_file(void **state)
 	 * would have failed, the DER being no OpenSSH key. */
 	assert_int_equal(upgraded, 1);
 	for (int i = 0; i < 3; i++)
-		assert_converted(path, i + 1, &keys[i]);
-	assert_int_equal(tu_int(path, "SELECT count(*) FROM proxy_tokens"), 2 + writers);
-	assert_schema_is_fresh(path);
+		assert_converted_keyed(path, passphrase, i + 1, &keys[i]);
+	assert_int_equal(keyed_int(path, passphrase, "SELECT count(*) FROM proxy_tokens"), 2 + writers);
+	assert_schema_is_fresh_keyed(path, passphrase);
+	if (passphrase != NULL)
+		assert_encrypted(path);
 	for (int i = 0; i < 3; i++)
 		free_key(&keys[i]);
+}
+
+static void many_processes_open_one_v0_file(void **state)
+{
+	(void)state;
+	many_open_one_v0_file(NULL, NULL);
+}
+
+/* --- encrypted vaults ---------------------------------------------------------------- */
+
+/* A quote inside, to be quoted right in PRAGMA key. */
+#define PASSPHRASE "correct horse 'battery' staple"
+#define WRONG_PASSPHRASE "a wrong 'passphrase' entirely"
+
+/* Skip unless this build carries SQLCipher; else the passphrase file
+ * (the passphrase and a newline), and both passphrases watched for in
+ * every program's output. */
+static const char *encrypted_setup(void)
+{
+	if (!have_sqlcipher())
+		skip();
+	secrets[0] = PASSPHRASE;
+	secrets[1] = WRONG_PASSPHRASE;
+	return passphrase_file("passphrase.txt", PASSPHRASE "\n");
+}
+
+static void assert_no_wal_files(const char *path)
+{
+	assert_int_equal(access(tu_fmt("%s-wal", path), F_OK), -1);
+	assert_int_equal(access(tu_fmt("%s-shm", path), F_OK), -1);
+}
+
+static void encrypted_new_file_is_encrypted_and_reopens(void **state)
+{
+	const char *pf = encrypted_setup();
+	const char *path = tu_keep(tu_fmt("%s/enc-new.db", scratch()));
+	testkey ed;
+	struct stat st;
+	sqlite3 *db;
+	tu_buf rows = {0};
+	proc p;
+	(void)state;
+
+	make_key(&ed, "ed25519", "enc@host");
+	p = expect(0, RUN(NULL, VAULT, "--db", path, "--passphrase-file", pf, "add-key", "s", ed.path));
+	assert_string_equal(p.out, tu_fmt("%s\n", ed.fp));
+	assert_string_equal(p.err, tu_fmt("vault: created vault '%s' at schema version 2\n", path));
+	proc_free(&p);
+	assert_encrypted(path);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	/* SQLCipher 4's defaults, the original's format: a connection held to
+	 * them reads it; one without the key reads nothing. */
+	db = keyed_sqlite(path, PASSPHRASE);
+	exec_sql(db, "PRAGMA cipher_compatibility = 4");
+	tu_sqlite_rows(db, "PRAGMA user_version", &rows);
+	assert_string_equal(rows.buf, "2\n");
+	free(rows.buf);
+	sqlite3_close(db);
+	db = tu_sqlite(path);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version", NULL, NULL, NULL), SQLITE_NOTADB);
+	sqlite3_close(db);
+
+	assert_keyed_text(path, PASSPHRASE, "PRAGMA journal_mode", "wal\n");
+	assert_schema_is_fresh_keyed(path, PASSPHRASE);
+	assert_converted_keyed(path, PASSPHRASE, 1, &ed);
+
+	/* Reopened by both programs with the passphrase: silent, current. */
+	p = expect(0, RUN(NULL, VAULT, "--db", path, "--passphrase-file", pf, "keys", "s"));
+	assert_string_equal(p.out, tu_fmt("%s ed25519 enc@host\n", ed.fp));
+	assert_string_equal(p.err, "");
+	proc_free(&p);
+	p = expect(0, RUN("keys s\n", AGENT, "--db", path, "--passphrase-file", pf));
+	assert_string_equal(p.out, tu_fmt("{\"found\":true,\"scope\":\"s\",\"keys\":[{\"id\":1,\"key_type\":\"ed25519\","
+	                                  "\"fingerprint\":\"%s\",\"comment\":\"enc@host\",\"public_key\":\"%s\"}]}\n",
+	                                  ed.fp, ed.line));
+	assert_string_equal(p.err, "");
+	proc_free(&p);
+	assert_encrypted(path);
+	free_key(&ed);
+}
+
+/* A v0 file encrypted as the original left it: upgraded in place, every
+ * key converted as in a plain file, still encrypted, in WAL mode. */
+static void encrypted_v0_file_is_upgraded_in_place(void **state)
+{
+	const char *pf = encrypted_setup();
+	testkey keys[3];
+	const char *path;
+	proc p;
+	(void)state;
+
+	make_key(&keys[0], "ed25519", "alice@laptop");
+	make_key(&keys[1], "rsa", "deploy@ci");
+	make_key(&keys[2], "ed25519", "bob@desk");
+	path = legacy_file_keyed(0, keys, 3, PASSPHRASE);
+	assert_encrypted(path);
+
+	p = expect(0, RUN(NULL, VAULT, "--db", path, "--passphrase-file", pf, "keys", "scope-a"));
+	assert_string_equal(p.out, tu_fmt("%s ed25519 comment 1\n%s rsa comment 2\n", keys[0].fp, keys[1].fp));
+	assert_string_equal(p.err, tu_fmt("vault: upgraded vault '%s' from schema version 0 to 2\n", path));
+	proc_free(&p);
+
+	assert_encrypted(path);
+	for (int i = 0; i < 3; i++)
+		assert_converted_keyed(path, PASSPHRASE, i + 1, &keys[i]);
+	assert_keyed_text(path, PASSPHRASE,
+	                  "SELECT token, scope, subject, credential_set, provider FROM proxy_tokens ORDER BY token",
+	                  "tok-1|scope-a|build-42|set1|github\ntok-2|scope-b|deploy|set1|missing\n");
+	assert_schema_is_fresh_keyed(path, PASSPHRASE);
+	assert_keyed_text(path, PASSPHRASE, "PRAGMA journal_mode", "wal\n");
+
+	p = expect(0, RUN("token tok-1\n", "env", tu_fmt("VAULT_PASSPHRASE_FILE=%s", pf), AGENT, "--db", path));
+	assert_contains(p.out, "\"subject\":\"build-42\"");
+	assert_contains(p.out, "\"credentials\":{\"token\":\"gho_legacy\",\"user\":\"ci\"}");
+	assert_string_equal(p.err, "");
+	proc_free(&p);
+	for (int i = 0; i < 3; i++)
+		free_key(&keys[i]);
+}
+
+/* As current_file_open_writes_nothing: the file's bytes and mtime stay,
+ * no journal or WAL file appears, and a held write transaction does not
+ * stop the open. */
+static void encrypted_current_file_open_writes_nothing(void **state)
+{
+	const char *pf = encrypted_setup();
+	const char *path = tu_keep(tu_fmt("%s/enc-current.db", scratch()));
+	testkey ed;
+	char hex[65];
+	struct timespec mtime, start, end;
+	sqlite3 *other;
+	proc p;
+	(void)state;
+
+	make_key(&ed, "ed25519", "current@host");
+	p = expect(0, RUN(NULL, VAULT, "--db", path, "--passphrase-file", pf, "add-key", "s", ed.path));
+	proc_free(&p);
+	backdate(path);
+	tu_file_fingerprint(path, hex, &mtime);
+	assert_no_wal_files(path);
+
+	p = expect(0, RUN(NULL, VAULT, "--db", path, "--passphrase-file", pf, "keys", "s"));
+	assert_string_equal(p.out, tu_fmt("%s ed25519 current@host\n", ed.fp));
+	assert_string_equal(p.err, "");
+	proc_free(&p);
+	p = expect(0, RUN("keys s\ntoken t\n", AGENT, "--db", path, "--passphrase-file", pf));
+	assert_int_equal(count_lines(p.out), 2);
+	assert_string_equal(p.err, "");
+	proc_free(&p);
+	assert_untouched(path, hex, &mtime, 1);
+	assert_no_wal_files(path);
+
+	other = keyed_sqlite(path, PASSPHRASE);
+	exec_sql(other, "BEGIN IMMEDIATE");
+	exec_sql(other, "INSERT INTO credentials VALUES ('held', 'x', '{}')");
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	p = expect(0, RUN(NULL, VAULT, "--db", path, "--passphrase-file", pf, "keys", "s"));
+	assert_string_equal(p.out, tu_fmt("%s ed25519 current@host\n", ed.fp));
+	proc_free(&p);
+	p = expect(0, RUN("keys s\n", AGENT, "--db", path, "--passphrase-file", pf));
+	assert_contains(p.out, ed.fp);
+	proc_free(&p);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	assert_true(end.tv_sec - start.tv_sec < 10); /* no waiting on the busy timeout */
+	assert_untouched(path, hex, &mtime, 0); /* the WAL is the other connection's */
+	exec_sql(other, "ROLLBACK");
+	sqlite3_close(other);
+	free_key(&ed);
+}
+
+/* A wrong passphrase, none, or one for a plain file: refused in the
+ * vault's words, naming the file, which stays byte for byte as it was. */
+static void wrong_or_missing_passphrase_changes_nothing(void **state)
+{
+	const char *pf = encrypted_setup();
+	const char *wrong = passphrase_file("wrong.txt", WRONG_PASSPHRASE "\n");
+	const char *path = tu_keep(tu_fmt("%s/enc-refused.db", scratch()));
+	const char *plain = tu_keep(tu_fmt("%s/plain-refused.db", scratch()));
+	const char *wrong_msg = "the passphrase does not open it (a wrong passphrase, or a file that is not an "
+	                        "encrypted vault); nothing was changed\n";
+	const char *missing_msg = "the file is encrypted, or not a database: a passphrase is needed "
+	                          "(--passphrase-file, --passphrase-command); nothing was changed\n";
+	char hex[65], plain_hex[65];
+	struct timespec mtime, plain_mtime;
+	proc p;
+	(void)state;
+
+	p = expect(0, RUN(NULL, VAULT, "--db", path, "--passphrase-file", pf, "set-credential", "s", "p", "{}"));
+	proc_free(&p);
+	p = expect(0, RUN(NULL, VAULT, "--db", plain, "set-credential", "s", "p", "{}"));
+	proc_free(&p);
+	backdate(path);
+	backdate(plain);
+	tu_file_fingerprint(path, hex, &mtime);
+	tu_file_fingerprint(plain, plain_hex, &plain_mtime);
+
+	p = expect(1, RUN(NULL, VAULT, "--db", path, "--passphrase-file", wrong, "keys", "s"));
+	assert_string_equal(p.out, "");
+	assert_string_equal(p.err, tu_fmt("vault: cannot open vault '%s': %s", path, wrong_msg));
+	proc_free(&p);
+	p = expect(1, RUN(NULL, VAULT, "--db", path, "--passphrase-file", wrong, "issue-token", "a", "b", "c", "d"));
+	assert_string_equal(p.out, "");
+	assert_string_equal(p.err, tu_fmt("vault: cannot open vault '%s': %s", path, wrong_msg));
+	proc_free(&p);
+	p = expect(1, RUN("keys s\n", AGENT, "--db", path, "--passphrase-file", wrong));
+	assert_string_equal(p.out, "");
+	assert_string_equal(p.err, tu_fmt("vault-agent: cannot open vault '%s': %s", path, wrong_msg));
+	proc_free(&p);
+
+	p = expect(1, RUN(NULL, VAULT, "--db", path, "set-credential", "s", "p", "{}"));
+	assert_string_equal(p.out, "");
+	assert_string_equal(p.err, tu_fmt("vault: cannot open vault '%s': %s", path, missing_msg));
+	proc_free(&p);
+	p = expect(1, RUN("keys s\n", AGENT, "--db", path));
+	assert_string_equal(p.out, "");
+	assert_string_equal(p.err, tu_fmt("vault-agent: cannot open vault '%s': %s", path, missing_msg));
+	proc_free(&p);
+	assert_untouched(path, hex, &mtime, 1);
+	assert_no_wal_files(path);
+
+	/* A passphrase for a plain vault: refused too, not encrypted behind
+	 * the user's back. */
+	p = expect(1, RUN(NULL, VAULT, "--db", plain, "--passphrase-file", pf, "keys", "s"));
+	assert_string_equal(p.err, tu_fmt("vault: cannot open vault '%s': %s", plain, wrong_msg));
+	proc_free(&p);
+	assert_untouched(plain, plain_hex, &plain_mtime, 1);
+	assert_no_wal_files(plain);
+	assert_int_equal(tu_int(plain, "SELECT count(*) FROM credentials"), 1);
+	assert_keyed_text(path, PASSPHRASE, "SELECT * FROM credentials", "s|p|{}\n");
+}
+
+static void many_processes_open_one_encrypted_v0_file(void **state)
+{
+	const char *pf = encrypted_setup();
+	(void)state;
+	many_open_one_v0_file(PASSPHRASE, pf);
+}
+
+/* The passphrase options and variables of both programs, their
+ * precedence and their errors. Every open here, refused or not, leaves
+ * the (current) file as it was. */
+static void passphrase_options_and_variables(void **state)
+{
+	const char *pf = encrypted_setup();
+	const char *bare = passphrase_file("bare.txt", PASSPHRASE); /* no newline */
+	const char *two = passphrase_file("two-newlines.txt", PASSPHRASE "\n\n");
+	const char *wrong = passphrase_file("wrong-option.txt", WRONG_PASSPHRASE "\n");
+	const char *empty = passphrase_file("empty.txt", "");
+	const char *newline = passphrase_file("newline.txt", "\n");
+	const char *path = tu_keep(tu_fmt("%s/enc-options.db", scratch()));
+	const char *marker = tu_keep(tu_fmt("%s/command-ran", scratch()));
+	const char *cat = tu_keep(tu_fmt("cat '%s'", pf));
+	const char *file_env = tu_keep(tu_fmt("VAULT_PASSPHRASE_FILE=%s", pf));
+	const char *wrong_env = tu_keep(tu_fmt("VAULT_PASSPHRASE_FILE=%s", wrong));
+	const char *command_env = tu_keep(tu_fmt("VAULT_PASSPHRASE_COMMAND=%s", cat));
+	const char *marking_env = tu_keep(tu_fmt("VAULT_PASSPHRASE_COMMAND=touch '%s'; %s", marker, cat));
+	char hex[65];
+	struct timespec mtime;
+	testkey ed;
+	proc p;
+	(void)state;
+
+	make_key(&ed, "ed25519", "opt@host");
+	p = expect(0, RUN(NULL, VAULT, "--db", path, "--passphrase-command", cat, "add-key", "s", ed.path));
+	assert_string_equal(p.out, tu_fmt("%s\n", ed.fp));
+	proc_free(&p);
+	assert_encrypted(path);
+	backdate(path);
+	tu_file_fingerprint(path, hex, &mtime);
+
+	/* Each source opens it; a file without a newline is the same passphrase. */
+	p = expect(0, RUN(NULL, VAULT, "--db", path, "--passphrase-file", bare, "keys", "s"));
+	assert_string_equal(p.out, tu_fmt("%s ed25519 opt@host\n", ed.fp));
+	proc_free(&p);
+	p = expect(0, RUN(NULL, "env", file_env, VAULT, "--db", path, "keys", "s"));
+	assert_string_equal(p.out, tu_fmt("%s ed25519 opt@host\n", ed.fp));
+	proc_free(&p);
+	p = expect(0, RUN("keys s\n", "env", command_env, AGENT, "--db", path));
+	assert_contains(p.out, ed.fp);
+	proc_free(&p);
+	p = expect(0, RUN("keys s\n", AGENT, "--db", path, "--passphrase-command", cat));
+	assert_contains(p.out, ed.fp);
+	proc_free(&p);
+	/* The command's standard input is not the agent's request stream. */
+	p = expect(0, RUN("keys s\n", AGENT, "--db", path, "--passphrase-command", tu_fmt("%s; cat >/dev/null", cat)));
+	assert_contains(p.out, ed.fp);
+	proc_free(&p);
+
+	/* An option wins over both variables; the variable's command is not run. */
+	p = expect(0, RUN(NULL, "env", wrong_env, marking_env, VAULT, "--db", path, "--passphrase-file", pf, "keys", "s"));
+	assert_string_equal(p.out, tu_fmt("%s ed25519 opt@host\n", ed.fp));
+	proc_free(&p);
+	p = expect(0, RUN("keys s\n", "env", wrong_env, AGENT, "--db", path, "--passphrase-command", cat));
+	assert_contains(p.out, ed.fp);
+	proc_free(&p);
+	assert_int_equal(access(marker, F_OK), -1);
+
+	/* Both: a usage error, before anything runs. */
+	p = expect(2, RUN(NULL, VAULT, "--db", path, "--passphrase-file", pf, "--passphrase-command",
+	                  tu_fmt("touch '%s'", marker), "keys", "s"));
+	assert_contains(p.err, "vault: give --passphrase-file or --passphrase-command, not both\nusage: vault");
+	proc_free(&p);
+	p = expect(2, RUN("keys s\n", AGENT, "--db", path, "--passphrase-file", pf, "--passphrase-command", cat));
+	assert_contains(p.err, "vault-agent: give --passphrase-file or --passphrase-command, not both\nusage: vault-agent");
+	assert_string_equal(p.out, "");
+	proc_free(&p);
+	p = expect(2, RUN(NULL, "env", file_env, marking_env, VAULT, "--db", path, "keys", "s"));
+	assert_contains(p.err, "VAULT_PASSPHRASE_FILE and VAULT_PASSPHRASE_COMMAND are both set");
+	proc_free(&p);
+	assert_int_equal(access(marker, F_OK), -1);
+
+	/* Files that hold no passphrase, or not this one. */
+	p = expect(1, RUN(NULL, VAULT, "--db", path, "--passphrase-file", empty, "keys", "s"));
+	assert_string_equal(p.err, tu_fmt("vault: the passphrase file '%s' (--passphrase-file) holds no passphrase (it "
+	                                  "is empty)\n",
+	                                  empty));
+	proc_free(&p);
+	p = expect(1, RUN("keys s\n", "env", tu_fmt("VAULT_PASSPHRASE_FILE=%s", newline), AGENT, "--db", path));
+	assert_string_equal(p.err, tu_fmt("vault-agent: the passphrase file '%s' (VAULT_PASSPHRASE_FILE) holds no "
+	                                  "passphrase (it is empty)\n",
+	                                  newline));
+	proc_free(&p);
+	p = expect(1, RUN(NULL, VAULT, "--db", path, "--passphrase-file", tu_fmt("%s/none.txt", scratch()), "keys", "s"));
+	assert_contains(p.err, "cannot read the passphrase file");
+	assert_contains(p.err, "No such file or directory");
+	proc_free(&p);
+	p = expect(1, RUN(NULL, VAULT, "--db", path, "--passphrase-file", two, "keys", "s")); /* one newline stripped */
+	assert_contains(p.err, "the passphrase does not open it");
+	proc_free(&p);
+
+	/* Commands that fail: their exit status said, their output never;
+	 * their standard error passes through. */
+	p = expect(1, RUN(NULL, VAULT, "--db", path, "--passphrase-command",
+	                  tu_fmt("%s; echo 'the command speaks' >&2; exit 3", cat), "keys", "s"));
+	assert_string_equal(p.out, "");
+	assert_string_equal(p.err, "the command speaks\nvault: the passphrase command (--passphrase-command) failed "
+	                           "with exit status 3; nothing was opened\n");
+	proc_free(&p);
+	p = expect(1, RUN("keys s\n", "env", "VAULT_PASSPHRASE_COMMAND=exit 4", AGENT, "--db", path));
+	assert_string_equal(p.out, "");
+	assert_string_equal(p.err, "vault-agent: the passphrase command (VAULT_PASSPHRASE_COMMAND) failed with exit "
+	                           "status 4; nothing was opened\n");
+	proc_free(&p);
+	p = expect(1, RUN(NULL, VAULT, "--db", path, "--passphrase-command", "true", "keys", "s"));
+	assert_contains(p.err, "the passphrase command's output (--passphrase-command) holds no passphrase");
+	proc_free(&p);
+
+	p = expect(0, RUN(NULL, VAULT, "--help"));
+	assert_contains(p.out, "--passphrase-file PATH | --passphrase-command CMD");
+	assert_contains(p.out, "VAULT_PASSPHRASE_FILE and VAULT_PASSPHRASE_COMMAND");
+	proc_free(&p);
+	p = expect(0, RUN(NULL, AGENT, "--help"));
+	assert_contains(p.out, "--passphrase-file PATH | --passphrase-command CMD");
+	proc_free(&p);
+	assert_untouched(path, hex, &mtime, 1);
+	assert_no_wal_files(path);
+	free_key(&ed);
 }
 
 int main(void)
@@ -1275,6 +1759,12 @@ int main(void)
 		cmocka_unit_test(newer_file_is_refused_untouched),
 		cmocka_unit_test(corrupt_key_is_refused_by_name),
 		cmocka_unit_test(many_processes_open_one_v0_file),
+		cmocka_unit_test(encrypted_new_file_is_encrypted_and_reopens),
+		cmocka_unit_test(encrypted_v0_file_is_upgraded_in_place),
+		cmocka_unit_test(encrypted_current_file_open_writes_nothing),
+		cmocka_unit_test(wrong_or_missing_passphrase_changes_nothing),
+		cmocka_unit_test(many_processes_open_one_encrypted_v0_file),
+		cmocka_unit_test(passphrase_options_and_variables),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	srand((unsigned)getpid());

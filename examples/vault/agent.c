@@ -11,20 +11,30 @@
  *   nothing      -> {"found":false}
  *   bad request  -> {"error":"..."}
  *
- * Exit codes: 0 at end of input, 1 when the vault cannot be opened, 2 usage.
+ * An encrypted vault's passphrase comes as the CLI's does (passphrase.c)
+ * and is wiped once the vault is open. Exit codes: 0 at end of input,
+ * 1 when the vault cannot be opened, 2 usage.
  */
 #define _GNU_SOURCE /* getline */
 #include "json.h"
+#include "passphrase.h"
 #include "sshkey.h"
 #include "vault_db.h"
+
+#include <ladder.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage_text[] = "usage: vault-agent --db PATH\n"
-                                 "  reads lines 'token TOKEN' or 'keys SCOPE' on standard input and writes one\n"
-                                 "  JSON object per line; exit codes: 0 end of input, 1 error, 2 usage\n";
+static const char usage_text[] =
+	"usage: vault-agent --db PATH [--passphrase-file PATH | --passphrase-command CMD]\n"
+	"  reads lines 'token TOKEN' or 'keys SCOPE' on standard input and writes one\n"
+	"  JSON object per line; exit codes: 0 end of input, 1 error, 2 usage\n"
+	"  an encrypted vault (SQLCipher 4): its passphrase is the content of --passphrase-file,\n"
+	"  or what --passphrase-command prints (run by /bin/sh -c), one trailing newline\n"
+	"  stripped; VAULT_PASSPHRASE_FILE and VAULT_PASSPHRASE_COMMAND name them when the\n"
+	"  options are not given; without any, the vault is a plain SQLite file\n";
 
 static void put_field(const char *name, const char *value, int first)
 {
@@ -113,14 +123,15 @@ static void answer_keys(sqlite3 *db, sqlite3_stmt *stmt, const char *scope)
 
 int main(int argc, char **argv)
 {
-	const char *path = NULL;
+	const char *path = NULL, *passphrase_file = NULL, *passphrase_command = NULL;
+	char *passphrase = NULL;
 	sqlite3 *db = NULL;
 	sqlite3_stmt *token_stmt = NULL, *keys_stmt = NULL;
 	vault_open_info info;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
-	int status = 1;
+	int rc, status = 1;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -130,6 +141,14 @@ int main(int argc, char **argv)
 			path = argv[++i];
 		} else if (strncmp(argv[i], "--db=", 5) == 0) {
 			path = argv[i] + 5;
+		} else if (strcmp(argv[i], "--passphrase-file") == 0 && i + 1 < argc) {
+			passphrase_file = argv[++i];
+		} else if (strncmp(argv[i], "--passphrase-file=", 18) == 0) {
+			passphrase_file = argv[i] + 18;
+		} else if (strcmp(argv[i], "--passphrase-command") == 0 && i + 1 < argc) {
+			passphrase_command = argv[++i];
+		} else if (strncmp(argv[i], "--passphrase-command=", 21) == 0) {
+			passphrase_command = argv[i] + 21;
 		} else {
 			fprintf(stderr, "vault-agent: unexpected argument '%s'\n%s", argv[i], usage_text);
 			return 2;
@@ -139,8 +158,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vault-agent: --db PATH is required\n%s", usage_text);
 		return 2;
 	}
-	/* Once, at start: every later lookup runs on a current schema. */
-	if (vault_open(&db, path, 1, &info) < 0) {
+	if ((status = vault_passphrase_get(&passphrase, passphrase_file, passphrase_command)) < 0) {
+		fprintf(stderr, "vault-agent: %s\n", vault_passphrase_errmsg());
+		if (status == LADDER_EINVALID)
+			fputs(usage_text, stderr);
+		return status == LADDER_EINVALID ? 2 : 1;
+	}
+	status = 1;
+	/* Once, at start: every later lookup runs on a current schema. The
+	 * passphrase is wiped as soon as the file is open. */
+	rc = vault_open(&db, path, 1, passphrase, &info);
+	vault_passphrase_free(passphrase);
+	if (rc < 0) {
 		fprintf(stderr, "vault-agent: %s\n", vault_errmsg());
 		goto done;
 	}

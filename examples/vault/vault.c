@@ -8,12 +8,17 @@
  *   vault --db PATH revoke-token TOKEN
  *
  * Every command opens the file through vault_open(), which migrates it
- * first. Exit codes: 0 done, 1 error (message on stderr), 2 usage.
+ * first; an encrypted vault's passphrase comes from --passphrase-file or
+ * --passphrase-command (or VAULT_PASSPHRASE_FILE / _COMMAND), read by
+ * passphrase.c and wiped once the vault is open. Exit codes: 0 done,
+ * 1 error (message on stderr), 2 usage.
  */
 #include "json.h"
+#include "passphrase.h"
 #include "sshkey.h"
 #include "vault_db.h"
 
+#include <ladder.h>
 #include <openssl/rand.h>
 
 #include <errno.h>
@@ -26,17 +31,23 @@
 #define TOKEN_BYTES 32
 
 static const char usage_text[] =
-	"usage: vault --db PATH COMMAND ...\n"
+	"usage: vault --db PATH [--passphrase-file PATH | --passphrase-command CMD] COMMAND ...\n"
 	"  add-key SCOPE KEYFILE [--comment TEXT]   import an unencrypted OpenSSH private key\n"
 	"                                           (ed25519 or RSA); prints its fingerprint\n"
 	"  keys SCOPE [--json]                      list the scope's keys\n"
 	"  set-credential SET PROVIDER JSON         store credential data (a JSON object)\n"
 	"  issue-token SCOPE SUBJECT SET PROVIDER   issue a proxy token; prints it\n"
 	"  revoke-token TOKEN                       revoke a proxy token\n"
+	"an encrypted vault (SQLCipher 4): its passphrase is the content of --passphrase-file,\n"
+	"  or what --passphrase-command prints (run by /bin/sh -c), one trailing newline\n"
+	"  stripped; VAULT_PASSPHRASE_FILE and VAULT_PASSPHRASE_COMMAND name them when the\n"
+	"  options are not given; without any, the vault is a plain SQLite file\n"
 	"exit codes: 0 done, 1 error, 2 usage\n";
 
 typedef struct args {
 	const char *db;
+	const char *passphrase_file;
+	const char *passphrase_command;
 	const char *comment;
 	int json;
 	int npos;
@@ -68,6 +79,25 @@ static int sql_failed(sqlite3 *db, const char *doing)
 {
 	fprintf(stderr, "vault: %s: %s\n", doing, sqlite3_errmsg(db));
 	return 1;
+}
+
+/* The passphrase (NULL: a plain vault), read before the command runs and
+ * wiped as soon as the vault is open. */
+static char *passphrase;
+
+/* Every command's one open: through vault_open, reported, the passphrase
+ * wiped. Returns 0, or 1 with the reason on stderr. */
+static int open_vault(const args *a, sqlite3 **db)
+{
+	vault_open_info info;
+	int error = vault_open(db, a->db, 1, passphrase, &info);
+
+	vault_passphrase_free(passphrase);
+	passphrase = NULL;
+	if (error < 0)
+		return failed("%s", vault_errmsg());
+	vault_report_open("vault", a->db, &info);
+	return 0;
 }
 
 /* --- commands ---------------------------------------------------------------- */
@@ -104,7 +134,6 @@ static int add_key(const args *a)
 	unsigned char *text = NULL;
 	size_t text_len = 0;
 	vault_key key;
-	vault_open_info info;
 	sqlite3_int64 id = 0;
 	char why[600];
 	int rc, status = 1;
@@ -119,11 +148,8 @@ static int add_key(const args *a)
 		fprintf(stderr, "vault: %s: %s\n", keyfile, why);
 		goto done;
 	}
-	if (vault_open(&db, a->db, 1, &info) < 0) {
-		failed("%s", vault_errmsg());
+	if (open_vault(a, &db) != 0)
 		goto done;
-	}
-	vault_report_open("vault", a->db, &info);
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		sql_failed(db, "starting a write");
 		goto done;
@@ -190,14 +216,10 @@ static int list_keys(const args *a)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *stmt = NULL;
-	vault_open_info info;
 	int rc, n = 0, status = 1;
 
-	if (vault_open(&db, a->db, 1, &info) < 0) {
-		failed("%s", vault_errmsg());
+	if (open_vault(a, &db) != 0)
 		goto done;
-	}
-	vault_report_open("vault", a->db, &info);
 	if (sqlite3_prepare_v2(db,
 	                       "SELECT k.id, k.key_type, k.fingerprint, k.comment, k.public_blob FROM ssh_key_assignments a "
 	                       "JOIN ssh_keys k ON k.id = a.key_id WHERE a.scope = ?1 ORDER BY a.assigned_at, k.id",
@@ -253,14 +275,10 @@ static int write_one(const args *a, const char *sql, const char *const *params, 
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *stmt = NULL;
-	vault_open_info info;
 	int status = 1;
 
-	if (vault_open(&db, a->db, 1, &info) < 0) {
-		failed("%s", vault_errmsg());
+	if (open_vault(a, &db) != 0)
 		goto done;
-	}
-	vault_report_open("vault", a->db, &info);
 	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
 		sql_failed(db, "writing");
 		goto done;
@@ -356,6 +374,15 @@ int main(int argc, char **argv)
 			*(arg[2] == 'd' ? &a.db : &a.comment) = argv[++i];
 		} else if (strncmp(arg, "--db=", 5) == 0) {
 			a.db = arg + 5;
+		} else if (strcmp(arg, "--passphrase-file") == 0 || strcmp(arg, "--passphrase-command") == 0) {
+			int file = arg[13] == 'f';
+			if (i + 1 >= argc)
+				return usage(file ? "--passphrase-file needs a path" : "--passphrase-command needs a command");
+			*(file ? &a.passphrase_file : &a.passphrase_command) = argv[++i];
+		} else if (strncmp(arg, "--passphrase-file=", 18) == 0) {
+			a.passphrase_file = arg + 18;
+		} else if (strncmp(arg, "--passphrase-command=", 21) == 0) {
+			a.passphrase_command = arg + 21;
 		} else if (strcmp(arg, "--json") == 0) {
 			a.json = 1;
 		} else if (strcmp(arg, "--") == 0) {
@@ -386,7 +413,12 @@ int main(int argc, char **argv)
 			return usage("--comment is for add-key");
 		if (a.json && commands[c].run != list_keys)
 			return usage("--json is for keys");
+		if ((status = vault_passphrase_get(&passphrase, a.passphrase_file, a.passphrase_command)) < 0)
+			return status == LADDER_EINVALID ? usage(vault_passphrase_errmsg())
+			                                 : failed("%s", vault_passphrase_errmsg());
 		status = commands[c].run(&a);
+		vault_passphrase_free(passphrase); /* a command that failed before opening */
+		passphrase = NULL;
 		vault_plan_release();
 		if (fflush(stdout) != 0)
 			status = 1;

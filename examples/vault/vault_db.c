@@ -12,6 +12,10 @@
  * transaction under its lock, so of many processes opening one old file at
  * once exactly one converts the keys and the others find nothing to do; a
  * current file costs one read of user_version and writes nothing.
+ *
+ * An encrypted vault (SQLCipher 4, as the original keeps it) gets its
+ * passphrase with PRAGMA key before anything reads the file; the rest is
+ * the same.
  */
 #include "vault_db.h"
 
@@ -19,6 +23,7 @@
 
 #include <ladder.h>
 #include <ladder/sqlite.h>
+#include <ladder/sys/driver.h> /* ladder_wipe */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -240,6 +245,92 @@ void vault_plan_release(void)
 	vault_plan = NULL;
 }
 
+/* --- the passphrase ---------------------------------------------------------------- */
+
+/* PRAGMA key: SQLCipher answers one row, "ok"; a plain SQLite answers none
+ * and would go on to read and write the file unencrypted. Returns 1 (keyed),
+ * 0 (no SQLCipher in this build) or a negative code with error_text set.
+ * The statement text holds the passphrase: it is wiped, and prepared with
+ * sqlite3_prepare, which keeps no copy of it (sqlite3_prepare_v2 would). */
+static int apply_key(sqlite3 *db, const char *path, const char *passphrase)
+{
+	sqlite3_stmt *stmt = NULL;
+	char *sql = sqlite3_mprintf("PRAGMA key = %Q", passphrase);
+	const unsigned char *answer;
+	int rc, keyed = 0;
+
+	if (sql == NULL) {
+		snprintf(error_text, sizeof(error_text), "cannot open vault '%s': out of memory", path);
+		return LADDER_ENOMEM;
+	}
+	rc = sqlite3_prepare(db, sql, -1, &stmt, NULL);
+	ladder_wipe(sql, strlen(sql));
+	sqlite3_free(sql);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW && (answer = sqlite3_column_text(stmt, 0)) != NULL && strcmp((const char *)answer, "ok") == 0)
+		keyed = 1;
+	else if (rc != SQLITE_DONE) {
+		snprintf(error_text, sizeof(error_text), "cannot open vault '%s': applying the passphrase: %s", path,
+		         rc == SQLITE_ROW ? "an unexpected answer to PRAGMA key" : sqlite3_errmsg(db));
+		keyed = LADDER_EDB;
+	}
+	sqlite3_finalize(stmt);
+	return keyed;
+}
+
+static int built_without_sqlcipher(const char *path)
+{
+	snprintf(error_text, sizeof(error_text),
+	         "cannot open vault '%s': this vault was built without SQLCipher: it cannot open an encrypted vault; "
+	         "nothing was changed",
+	         path);
+	return LADDER_EUNSUPPORTED;
+}
+
+/* Asked before any file is made, on a database in memory (no key is
+ * derived for it): a build without SQLCipher creates no file for a
+ * passphrase it cannot use. */
+static int can_encrypt(const char *path)
+{
+	sqlite3 *probe = NULL;
+	int keyed;
+
+	if (sqlite3_open_v2(":memory:", &probe, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		snprintf(error_text, sizeof(error_text), "cannot open vault '%s': %s", path,
+		         probe ? sqlite3_errmsg(probe) : "out of memory");
+		sqlite3_close(probe);
+		return LADDER_EDB;
+	}
+	keyed = apply_key(probe, path, "probe");
+	sqlite3_close(probe);
+	return keyed == 0 ? built_without_sqlcipher(path) : keyed < 0 ? keyed : 0;
+}
+
+/* The first read of the file answered SQLITE_NOTADB: SQLCipher could not
+ * decrypt it with the passphrase, or it is encrypted and none was given
+ * (or it is no database at all). Said in the vault's words; the file is
+ * as it was, nothing having been read from it. */
+static int key_refused(sqlite3 *db)
+{
+	return (sqlite3_extended_errcode(db) & 0xff) == SQLITE_NOTADB;
+}
+
+static int say_key_refused(const char *path, const char *passphrase)
+{
+	if (passphrase != NULL)
+		snprintf(error_text, sizeof(error_text),
+		         "cannot open vault '%s': the passphrase does not open it (a wrong passphrase, or a file that is "
+		         "not an encrypted vault); nothing was changed",
+		         path);
+	else
+		snprintf(error_text, sizeof(error_text),
+		         "cannot open vault '%s': the file is encrypted, or not a database: a passphrase is needed "
+		         "(--passphrase-file, --passphrase-command); nothing was changed",
+		         path);
+	return LADDER_EDB;
+}
+
 /* --- opening --------------------------------------------------------------------- */
 
 static void on_progress(void *ctx, ladder_event event, ladder_direction dir, int64_t version, const char *name,
@@ -306,7 +397,7 @@ static int use_wal(sqlite3 *db, const char *path)
 	return 0;
 }
 
-int vault_open(sqlite3 **out, const char *path, int create, vault_open_info *info)
+int vault_open(sqlite3 **out, const char *path, int create, const char *passphrase, vault_open_info *info)
 {
 	ladder_open_options open_opts = LADDER_OPEN_OPTIONS_INIT;
 	ladder_run_options run_opts = LADDER_RUN_OPTIONS_INIT;
@@ -323,6 +414,12 @@ int vault_open(sqlite3 **out, const char *path, int create, vault_open_info *inf
 	memset(info, 0, sizeof(*info));
 	if (vault_plan_get() == NULL)
 		return ladder_error_last()->code;
+	if (passphrase != NULL && passphrase[0] == '\0') {
+		snprintf(error_text, sizeof(error_text), "cannot open vault '%s': the passphrase is empty", path);
+		return LADDER_EINVALID;
+	}
+	if (passphrase != NULL && (error = can_encrypt(path)) < 0)
+		return error;
 	if ((error = make_file(path, create)) < 0)
 		return error;
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), NULL);
@@ -332,14 +429,23 @@ int vault_open(sqlite3 **out, const char *path, int create, vault_open_info *inf
 		error = LADDER_EIO;
 		goto done;
 	}
+	/* The key before anything reads the file (ladder's first read is
+	 * user_version); a new file is then written encrypted. */
+	if (passphrase != NULL && (error = apply_key(db, path, passphrase)) <= 0) {
+		if (error == 0)
+			error = built_without_sqlcipher(path);
+		goto done;
+	}
 	/* The version store is PRAGMA user_version, as the original used. */
 	open_opts.store = "user_version";
 	run_opts.progress = on_progress;
 	run_opts.progress_ctx = info;
 	if ((error = ladder_sqlite_wrap(&ldb, db, &open_opts)) < 0 ||
 	    (error = ladder_migrate(&result, ldb, vault_plan, &run_opts)) < 0) {
+		if (error == LADDER_EDB && key_refused(db))
+			say_key_refused(path, passphrase);
 		/* ladder's own advice (--allow-newer) is not the vault's to give. */
-		if (error == LADDER_ENEWER)
+		else if (error == LADDER_ENEWER)
 			snprintf(error_text, sizeof(error_text),
 			         "vault '%s' is at schema version %" PRId64 ", newer than this program understands (%d): "
 			         "upgrade the vault programs; the file was not changed",

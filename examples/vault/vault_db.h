@@ -21,12 +21,17 @@ typedef struct vault_open_info {
 } vault_open_info;
 
 /* Open the vault at path and migrate it. create: a missing file is created
- * (mode 0600) instead of refused. On success *out is ready for queries
- * (foreign keys on, busy timeout set) and info (may be NULL) says what was
- * done; on failure returns a negative ladder code, *out is NULL and
- * vault_errmsg() says why. A file newer than this program (LADDER_ENEWER)
- * or one whose upgrade fails is left exactly as it was. */
-int vault_open(sqlite3 **out, const char *path, int create, vault_open_info *info);
+ * (mode 0600) instead of refused. passphrase: NULL for a plain file, else
+ * the key of a SQLCipher 4 file (PRAGMA key, applied before anything reads
+ * the file; a new file is created encrypted); it is not kept, and the
+ * caller wipes it. On success *out is ready for queries (foreign keys on,
+ * busy timeout set) and info (may be NULL) says what was done; on failure
+ * returns a negative ladder code, *out is NULL and vault_errmsg() says why.
+ * A file newer than this program (LADDER_ENEWER), one whose upgrade fails,
+ * one the passphrase does not open or that needs one is left exactly as it
+ * was; a passphrase given to a build without SQLCipher is refused
+ * (LADDER_EUNSUPPORTED) before any file is made. */
+int vault_open(sqlite3 **out, const char *path, int create, const char *passphrase, vault_open_info *info);
 
 /* Why the last vault_open failed. */
 const char *vault_errmsg(void);
