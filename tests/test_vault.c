@@ -419,6 +419,11 @@ static int have_sqlcipher(void)
 	return known;
 }
 
+/* The passphrases of the encrypted-vault tests: a quote inside, to be
+ * quoted right in PRAGMA key. */
+#define PASSPHRASE "correct horse 'battery' staple"
+#define WRONG_PASSPHRASE "a wrong 'passphrase' entirely"
+
 /* A connection to path, keyed with passphrase first when there is one. */
 static sqlite3 *keyed_sqlite(const char *path, const char *passphrase)
 {
@@ -986,16 +991,21 @@ static void assert_untouched(const char *path, const char hex[65], const struct 
 		assert_int_equal(access(tu_fmt("%s-journal", path), F_OK), -1);
 }
 
-static void current_file_open_writes_nothing(void **state)
+/* A current file opens with zero writes: its bytes and mtime stay, no
+ * journal appears, and another connection holding a write transaction
+ * does not stop the open. Plain, or encrypted (pf: a passphrase file the
+ * programs are given through VAULT_PASSPHRASE_FILE). */
+static void assert_current_file_opens_untouched(const char *name, const char *pf)
 {
-	const char *path = tu_keep(tu_fmt("%s/current.db", scratch()));
+	const char *path = tu_keep(tu_fmt("%s/%s", scratch(), name));
 	testkey ed;
 	char hex[65];
 	struct timespec mtime, start, end;
 	sqlite3 *other;
 	proc p;
-	(void)state;
 
+	if (pf != NULL)
+		setenv("VAULT_PASSPHRASE_FILE", pf, 1);
 	make_key(&ed, "ed25519", "current@host");
 	p = expect(0, RUN(NULL, VAULT, "--db", path, "add-key", "s", ed.path));
 	proc_free(&p);
@@ -1011,10 +1021,12 @@ static void current_file_open_writes_nothing(void **state)
 	assert_string_equal(p.err, "");
 	proc_free(&p);
 	assert_untouched(path, hex, &mtime, 1);
+	assert_int_equal(access(tu_fmt("%s-wal", path), F_OK), -1);
+	assert_int_equal(access(tu_fmt("%s-shm", path), F_OK), -1);
 
 	/* Another connection holds the write lock with an uncommitted insert:
 	 * opening (and reading) still succeeds at once. */
-	other = tu_sqlite(path);
+	other = keyed_sqlite(path, pf != NULL ? PASSPHRASE : NULL);
 	exec_sql(other, "BEGIN IMMEDIATE");
 	exec_sql(other, "INSERT INTO credentials VALUES ('held', 'x', '{}')");
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -1026,10 +1038,17 @@ static void current_file_open_writes_nothing(void **state)
 	proc_free(&p);
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	assert_true(end.tv_sec - start.tv_sec < 10); /* no waiting on the busy timeout */
-	assert_untouched(path, hex, &mtime, 0); /* the journal is the other connection's */
+	assert_untouched(path, hex, &mtime, 0); /* the journal or WAL is the other connection's */
 	exec_sql(other, "ROLLBACK");
 	sqlite3_close(other);
 	free_key(&ed);
+	unsetenv("VAULT_PASSPHRASE_FILE");
+}
+
+static void current_file_open_writes_nothing(void **state)
+{
+	(void)state;
+	assert_current_file_opens_untouched("current.db", NULL);
 }
 
 /* Journal mode: new and upgraded files are WAL, as the original's openers
@@ -1393,9 +1412,6 @@ static void many_processes_open_one_v0_file(void **state)
 
 /* --- encrypted vaults ---------------------------------------------------------------- */
 
-/* A quote inside, to be quoted right in PRAGMA key. */
-#define PASSPHRASE "correct horse 'battery' staple"
-#define WRONG_PASSPHRASE "a wrong 'passphrase' entirely"
 
 /* Skip unless this build carries SQLCipher; else the passphrase file
  * (the passphrase and a newline), and both passphrases watched for in
@@ -1505,54 +1521,11 @@ static void encrypted_v0_file_is_upgraded_in_place(void **state)
 		free_key(&keys[i]);
 }
 
-/* As current_file_open_writes_nothing: the file's bytes and mtime stay,
- * no journal or WAL file appears, and a held write transaction does not
- * stop the open. */
+/* As current_file_open_writes_nothing, on an encrypted file. */
 static void encrypted_current_file_open_writes_nothing(void **state)
 {
-	const char *pf = encrypted_setup();
-	const char *path = tu_keep(tu_fmt("%s/enc-current.db", scratch()));
-	testkey ed;
-	char hex[65];
-	struct timespec mtime, start, end;
-	sqlite3 *other;
-	proc p;
 	(void)state;
-
-	make_key(&ed, "ed25519", "current@host");
-	p = expect(0, RUN(NULL, VAULT, "--db", path, "--passphrase-file", pf, "add-key", "s", ed.path));
-	proc_free(&p);
-	backdate(path);
-	tu_file_fingerprint(path, hex, &mtime);
-	assert_no_wal_files(path);
-
-	p = expect(0, RUN(NULL, VAULT, "--db", path, "--passphrase-file", pf, "keys", "s"));
-	assert_string_equal(p.out, tu_fmt("%s ed25519 current@host\n", ed.fp));
-	assert_string_equal(p.err, "");
-	proc_free(&p);
-	p = expect(0, RUN("keys s\ntoken t\n", AGENT, "--db", path, "--passphrase-file", pf));
-	assert_int_equal(count_lines(p.out), 2);
-	assert_string_equal(p.err, "");
-	proc_free(&p);
-	assert_untouched(path, hex, &mtime, 1);
-	assert_no_wal_files(path);
-
-	other = keyed_sqlite(path, PASSPHRASE);
-	exec_sql(other, "BEGIN IMMEDIATE");
-	exec_sql(other, "INSERT INTO credentials VALUES ('held', 'x', '{}')");
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	p = expect(0, RUN(NULL, VAULT, "--db", path, "--passphrase-file", pf, "keys", "s"));
-	assert_string_equal(p.out, tu_fmt("%s ed25519 current@host\n", ed.fp));
-	proc_free(&p);
-	p = expect(0, RUN("keys s\n", AGENT, "--db", path, "--passphrase-file", pf));
-	assert_contains(p.out, ed.fp);
-	proc_free(&p);
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	assert_true(end.tv_sec - start.tv_sec < 10); /* no waiting on the busy timeout */
-	assert_untouched(path, hex, &mtime, 0); /* the WAL is the other connection's */
-	exec_sql(other, "ROLLBACK");
-	sqlite3_close(other);
-	free_key(&ed);
+	assert_current_file_opens_untouched("enc-current.db", encrypted_setup());
 }
 
 /* A wrong passphrase, none, or one for a plain file: refused in the
