@@ -373,6 +373,21 @@ LADDER_EXTERN const char *ladder_db_engine(const ladder_db *db);
 /* The URL with any password masked, for printing. */
 LADDER_EXTERN const char *ladder_db_display_name(const ladder_db *db);
 
+/* A secret (a passphrase, a key such as sqlite_key) read as the ladder CLI
+ * reads --sqlite-key-file and LADDER_SQLITE_KEY_COMMAND: the contents of
+ * `file`, or what `command` prints (run by /bin/sh -c with standard input
+ * /dev/null and standard error passed through); exactly one is given. One
+ * trailing newline is dropped; an empty secret, one over LADDER_SECRET_MAX
+ * bytes or one holding a NUL byte is refused, as is a command that fails.
+ * Messages name the source as "the NOUN file 'PATH' (SOURCE)" or "the NOUN
+ * command (SOURCE)" (noun "key", source "--sqlite-key-file", say) and never
+ * quote the secret or the command's output. *out is wiped and freed by
+ * ladder_secret_free(). */
+#define LADDER_SECRET_MAX 4096
+LADDER_EXTERN int ladder_secret_read(char **out, const char *file, const char *command, const char *noun,
+                                     const char *source);
+LADDER_EXTERN void ladder_secret_free(char *secret);
+
 /* ---------------------------------------------------------------------------
  * Running migrations
  * ------------------------------------------------------------------------- */

@@ -8,11 +8,12 @@
 #ifndef VAULT_PASSPHRASE_H
 #define VAULT_PASSPHRASE_H
 
+#include <ladder.h>
 #include <stddef.h>
 
 /* Longest passphrase accepted, in bytes (after one trailing newline is
- * stripped). */
-#define VAULT_PASSPHRASE_MAX 4096
+ * stripped): libladder's limit for a secret. */
+#define VAULT_PASSPHRASE_MAX LADDER_SECRET_MAX
 
 /* The passphrase named by file or command (the options; NULL when not
  * given), else by VAULT_PASSPHRASE_FILE or VAULT_PASSPHRASE_COMMAND: a

@@ -66,11 +66,11 @@ LADDER_SQLITE_KEY_COMMAND="echo 'vault locked' >&2; echo '$PASSPHRASE'; exit 7"
 run -d app.db -m m up
 expect_rc 1
 expect_err_has "vault locked" # the command's own messages pass through
-expect_err_has "LADDER_SQLITE_KEY_COMMAND failed (exit status 7); nothing was opened"
+expect_err_has "the key command (LADDER_SQLITE_KEY_COMMAND) failed with exit status 7; nothing was opened"
 LADDER_SQLITE_KEY_COMMAND="true"
 run -d app.db -m m up
 expect_rc 1
-expect_err_has "LADDER_SQLITE_KEY_COMMAND printed no key"
+expect_err_has "the key command's output (LADDER_SQLITE_KEY_COMMAND) holds no key (it is empty)"
 unset LADDER_SQLITE_KEY_COMMAND
 run -d app.db -m m new third # opens no database: no key is asked for
 expect_rc 0
@@ -87,10 +87,10 @@ expect_rc 1
 expect_err_has "'app.db': file is encrypted, or not a database: a key is needed"
 run -d app.db -m m --sqlite-key-file empty up
 expect_rc 1
-expect_err_has "--sqlite-key-file 'empty' holds no key (it is empty)"
+expect_err_has "the key file 'empty' (--sqlite-key-file) holds no key (it is empty)"
 run -d app.db -m m --sqlite-key-file missing-file up
 expect_rc 1
-expect_err_has "cannot read --sqlite-key-file 'missing-file'"
+expect_err_has "cannot read the key file 'missing-file' (--sqlite-key-file): No such file or directory"
 eq "a refused key leaves the file byte for byte" "$(fingerprint app.db)" "$before"
 check "and leaves no journal" test ! -e app.db-journal -a ! -e app.db-wal
 
