@@ -466,10 +466,6 @@ static const char *step_direction(const action *a)
 	return a->dir == LADDER_DOWN ? "down" : "up";
 }
 
-/* A unit failed at statement `failed`, with the statements before `done`
- * committed: roll back what is open, record that the step stopped before
- * statement done + 1 (when there is anything to record), and say exactly
- * what is committed. */
 /* A step that stopped before its first statement completed is where it
  * was before: an up pending (its row goes), a down applied. */
 static int progress_undo(run *r, const action *a)
@@ -487,6 +483,10 @@ static int progress_undo(run *r, const action *a)
 	return error < 0 ? error : tx_commit(r);
 }
 
+/* A unit failed at statement `failed`, with the statements before `done`
+ * committed: roll back what is open, record that the step stopped before
+ * statement done + 1 (when there is anything to record), and say exactly
+ * what is committed. */
 static int statement_failed(run *r, const action *a, int error, size_t offset, size_t done, size_t failed,
                             int row_stored, const char *applied_at)
 {
