@@ -420,8 +420,13 @@ static int workers_for(const fleet_run *run, size_t pending)
 	return workers;
 }
 
-static int check_options(const ladder_fleet *fleet, const ladder_plan *plan, const ladder_fleet_options *opts)
+/* The options checked, and the open options read into *open (any
+ * version, as the current struct). */
+static int check_options(const ladder_fleet *fleet, const ladder_plan *plan, const ladder_fleet_options *opts,
+                         ladder_open_options *open)
 {
+	int error;
+
 	if (fleet == NULL || plan == NULL || opts == NULL)
 		return ladder_error_set(LADDER_EINVALID, "ladder_fleet_run: no fleet, plan or options given");
 	if (opts->version != LADDER_FLEET_OPTIONS_VERSION)
@@ -431,8 +436,8 @@ static int check_options(const ladder_fleet *fleet, const ladder_plan *plan, con
 		return ladder_error_set(LADDER_EINVALID, "ladder_fleet_options: unknown command %d", (int)opts->command);
 	if (opts->workers < 0 || opts->max_connections < 0)
 		return ladder_error_set(LADDER_EINVALID, "ladder_fleet_options: workers and max_connections cannot be negative");
-	if (opts->open != NULL && (opts->open->version < 1 || opts->open->version > LADDER_OPEN_OPTIONS_VERSION))
-		return ladder_error_set(LADDER_EINVALID, "ladder_open_options: unknown version %u", opts->open->version);
+	if ((error = ladder_open_options_read(open, opts->open)) < 0)
+		return error;
 	if (opts->run != NULL && opts->run->version != 1 && opts->run->version != LADDER_RUN_OPTIONS_VERSION)
 		return ladder_error_set(LADDER_EINVALID, "ladder_run_options: unknown version %u", opts->run->version);
 	return ladder_plan_prepare(plan);
@@ -442,6 +447,7 @@ int ladder_fleet_run(ladder_fleet_result *out, const ladder_fleet *fleet, const 
                      const ladder_fleet_options *opts)
 {
 	static const ladder_run_options run_defaults = LADDER_RUN_OPTIONS_INIT;
+	ladder_open_options open;
 	fleet_run run;
 	worker *workers = NULL;
 	pthread_t *threads = NULL;
@@ -451,7 +457,7 @@ int ladder_fleet_run(ladder_fleet_result *out, const ladder_fleet *fleet, const 
 
 	if (out)
 		memset(out, 0, sizeof(*out));
-	if ((error = check_options(fleet, plan, opts)) < 0)
+	if ((error = check_options(fleet, plan, opts, &open)) < 0)
 		return error;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	memset(&run, 0, sizeof(run));
@@ -460,7 +466,7 @@ int ladder_fleet_run(ladder_fleet_result *out, const ladder_fleet *fleet, const 
 	run.opts = *opts;
 	if (run.opts.command == 0)
 		run.opts.command = LADDER_FLEET_UP;
-	ladder_open_options_read(&run.open, opts->open); /* its version was checked */
+	run.open = open;
 	run.run = run_defaults;
 	if (opts->run != NULL)
 		memcpy(&run.run, opts->run, opts->run->version == 1 ? offsetof(ladder_run_options, lock_retries) : sizeof(run.run));
