@@ -31,10 +31,7 @@ static const char usage_text[] =
 	"usage: vault-agent --db PATH [--passphrase-file PATH | --passphrase-command CMD]\n"
 	"  reads lines 'token TOKEN' or 'keys SCOPE' on standard input and writes one\n"
 	"  JSON object per line; exit codes: 0 end of input, 1 error, 2 usage\n"
-	"  an encrypted vault (SQLCipher 4): its passphrase is the content of --passphrase-file,\n"
-	"  or what --passphrase-command prints (run by /bin/sh -c), one trailing newline\n"
-	"  stripped; VAULT_PASSPHRASE_FILE and VAULT_PASSPHRASE_COMMAND name them when the\n"
-	"  options are not given; without any, the vault is a plain SQLite file\n";
+	VAULT_PASSPHRASE_USAGE;
 
 static void put_field(const char *name, const char *value, int first)
 {
@@ -180,8 +177,7 @@ int main(int argc, char **argv)
 	                       "WHERE t.token = ?1",
 	                       -1, SQLITE_PREPARE_PERSISTENT, &token_stmt, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(db,
-	                       "SELECT k.id, k.key_type, k.fingerprint, k.comment, k.public_blob FROM ssh_key_assignments a "
-	                       "JOIN ssh_keys k ON k.id = a.key_id WHERE a.scope = ?1 ORDER BY a.assigned_at, k.id",
+	                       VAULT_SCOPE_KEYS_SQL,
 	                       -1, SQLITE_PREPARE_PERSISTENT, &keys_stmt, NULL) != SQLITE_OK) {
 		fprintf(stderr, "vault-agent: preparing lookups on '%s': %s\n", path, sqlite3_errmsg(db));
 		goto done;

@@ -15,6 +15,13 @@
  * stripped): libladder's limit for a secret. */
 #define VAULT_PASSPHRASE_MAX LADDER_SECRET_MAX
 
+/* What both programs' usage says of the passphrase. */
+#define VAULT_PASSPHRASE_USAGE                                                                   \
+	"  an encrypted vault (SQLCipher 4): its passphrase is the content of --passphrase-file,\n" \
+	"  or what --passphrase-command prints (run by /bin/sh -c), one trailing newline\n"         \
+	"  stripped; VAULT_PASSPHRASE_FILE and VAULT_PASSPHRASE_COMMAND name them when the\n"      \
+	"  options are not given; without any, the vault is a plain SQLite file\n"
+
 /* The passphrase named by file or command (the options; NULL when not
  * given), else by VAULT_PASSPHRASE_FILE or VAULT_PASSPHRASE_COMMAND: a
  * file's content or a command's standard output (run by /bin/sh -c, its

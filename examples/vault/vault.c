@@ -38,10 +38,7 @@ static const char usage_text[] =
 	"  set-credential SET PROVIDER JSON         store credential data (a JSON object)\n"
 	"  issue-token SCOPE SUBJECT SET PROVIDER   issue a proxy token; prints it\n"
 	"  revoke-token TOKEN                       revoke a proxy token\n"
-	"an encrypted vault (SQLCipher 4): its passphrase is the content of --passphrase-file,\n"
-	"  or what --passphrase-command prints (run by /bin/sh -c), one trailing newline\n"
-	"  stripped; VAULT_PASSPHRASE_FILE and VAULT_PASSPHRASE_COMMAND name them when the\n"
-	"  options are not given; without any, the vault is a plain SQLite file\n"
+	VAULT_PASSPHRASE_USAGE
 	"exit codes: 0 done, 1 error, 2 usage\n";
 
 typedef struct args {
@@ -221,8 +218,7 @@ static int list_keys(const args *a)
 	if (open_vault(a, &db) != 0)
 		goto done;
 	if (sqlite3_prepare_v2(db,
-	                       "SELECT k.id, k.key_type, k.fingerprint, k.comment, k.public_blob FROM ssh_key_assignments a "
-	                       "JOIN ssh_keys k ON k.id = a.key_id WHERE a.scope = ?1 ORDER BY a.assigned_at, k.id",
+	                       VAULT_SCOPE_KEYS_SQL,
 	                       -1, &stmt, NULL) != SQLITE_OK) {
 		sql_failed(db, "listing keys");
 		goto done;

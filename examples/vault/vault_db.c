@@ -288,23 +288,12 @@ static int built_without_sqlcipher(const char *path)
 	return LADDER_EUNSUPPORTED;
 }
 
-/* Asked before any file is made, on a database in memory (no key is
- * derived for it): a build without SQLCipher creates no file for a
- * passphrase it cannot use. */
+/* Asked before any file is made: a build without SQLCipher creates no
+ * file for a passphrase it cannot use. SQLCipher's build lists HAS_CODEC
+ * among its compile options; a plain SQLite does not. */
 static int can_encrypt(const char *path)
 {
-	sqlite3 *probe = NULL;
-	int keyed;
-
-	if (sqlite3_open_v2(":memory:", &probe, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		snprintf(error_text, sizeof(error_text), "cannot open vault '%s': %s", path,
-		         probe ? sqlite3_errmsg(probe) : "out of memory");
-		sqlite3_close(probe);
-		return LADDER_EDB;
-	}
-	keyed = apply_key(probe, path, "probe");
-	sqlite3_close(probe);
-	return keyed == 0 ? built_without_sqlcipher(path) : keyed < 0 ? keyed : 0;
+	return sqlite3_compileoption_used("HAS_CODEC") ? 0 : built_without_sqlcipher(path);
 }
 
 /* The first read of the file answered SQLITE_NOTADB: SQLCipher could not

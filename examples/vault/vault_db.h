@@ -10,6 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A scope's keys, as both programs list them: in assignment order
+ * (assigned_at, then id), as the original returns them; ?1 is the scope. */
+#define VAULT_SCOPE_KEYS_SQL                                                                                   \
+	"SELECT k.id, k.key_type, k.fingerprint, k.comment, k.public_blob FROM ssh_key_assignments a "         \
+	"JOIN ssh_keys k ON k.id = a.key_id WHERE a.scope = ?1 ORDER BY a.assigned_at, k.id"
+
 /* The schema this program reads and writes (PRAGMA user_version). */
 #define VAULT_SCHEMA_VERSION 2
 
