@@ -117,6 +117,10 @@ expect_err_has "a key was given, but this ladder is built with plain SQLite"
 expect_err_has "nothing was changed"
 check "it leaves no file behind" test ! -e new.db
 before=$(fingerprint app.db)
+plain -d app.db -m m --sqlite-key-file key up
+expect_rc 1
+expect_err_has "a key was given, but this ladder is built with plain SQLite"
+expect_err_has "nothing was changed"
 plain -d app.db -m m status
 expect_rc 1
 expect_err_has "file is encrypted, or not a database: a key is needed"
