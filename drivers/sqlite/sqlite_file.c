@@ -153,11 +153,12 @@ static int find_without_creating(const char *path, int *missing)
 
 /* PRAGMA key, before anything reads the file: SQLCipher answers "ok"; a
  * plain SQLite answers nothing, and would go on to write an unencrypted
- * file for a caller who asked for an encrypted one. Then one read of the
- * schema, which the run needs anyway: SQLCipher says SQLITE_NOTADB only to
- * the first read a wrong key makes, and "out of memory" to every later
- * one, so the key is judged here, where the answer is known to be the
- * first. */
+ * file for a caller who asked for an encrypted one. Then one read of page
+ * 1 (PRAGMA schema_version reads its header, parsing no schema, whose size
+ * a no-op open with the user_version store would otherwise pay for):
+ * SQLCipher says SQLITE_NOTADB only to the first read a wrong key makes,
+ * and "out of memory" to every later one, so the key is judged here,
+ * where the answer is known to be the first. */
 static int apply_key(ladder_sqlite_conn *conn)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -181,7 +182,7 @@ static int apply_key(ladder_sqlite_conn *conn)
 	if (rc != SQLITE_ROW)
 		return ladder_error_set(ladder_sqlite__code(rc), "'%s': applying the key: %s", conn->path,
 		                        sqlite3_errmsg(conn->db));
-	rc = sqlite3_exec(conn->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+	rc = sqlite3_exec(conn->db, "PRAGMA schema_version", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		error = ladder_sqlite__error(conn, rc);
 	return error;
